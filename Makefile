@@ -1,0 +1,86 @@
+# keel top-level build.
+#   make                 install missing packages, build keel + host kernel + initramfs + firmware image
+#   make run             boot the firmware image in QEMU (serial console on stdio)
+#   make check           every test: host unit tests, ports, integration tests on the booted image
+#   make bench           benchmarks (figures printed)
+#   make keel PLAT=pc    keel alone for another platform (pc: x86_64, malta: mips64el)
+# Big derived artifacts (kernels, root filesystems) are cached in $(KEEL_CACHE), keyed by their inputs.
+
+PLAT ?= qemu-arm64
+KEEL_CACHE ?= $(HOME)/.cache/keel
+export KEEL_CACHE
+
+PLAT_ARCH_qemu-arm64 := arm64
+PLAT_ARCH_pc := x86
+PLAT_ARCH_malta := mips
+ARCH := $(PLAT_ARCH_$(PLAT))
+ifeq ($(ARCH),)
+$(error unknown PLAT=$(PLAT); known: qemu-arm64 pc malta)
+endif
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build/$(PLAT)
+Q ?= @
+
+.DEFAULT_GOAL := all
+
+# ---- keel itself -------------------------------------------------------------
+include arch/$(ARCH)/arch.mk    # CROSS_COMPILE, ARCH_CFLAGS, ARCH_SRCS, ARCH_LDFLAGS
+include libfdt/libfdt.mk        # LIBFDT_SRC_DIR, LIBFDT_SRCS, LIBFDT_CFLAGS, $(LIBFDT_STAMP)
+
+CC := $(CROSS_COMPILE)gcc
+LD := $(CROSS_COMPILE)ld
+OBJCOPY := $(CROSS_COMPILE)objcopy
+
+KEEL_CFLAGS := -std=c11 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib -fno-pie \
+	-fno-stack-protector -fno-common -O2 -g -MMD -MP \
+	-Ihv/include -Iarch/$(ARCH)/include $(ARCH_CFLAGS)
+HV_SRCS := $(wildcard hv/src/*.c)
+KEEL_SRCS := $(HV_SRCS) $(ARCH_SRCS)
+KEEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KEEL_SRCS))
+LIBFDT_OBJS := $(patsubst $(LIBFDT_SRC_DIR)/%.c,$(BUILD)/obj/libfdt/%.o,$(LIBFDT_SRCS))
+
+.PHONY: keel
+keel: $(BUILD)/keel.bin
+
+$(BUILD)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)echo "  CC      $<"; $(CC) $(KEEL_CFLAGS) $(LIBFDT_CFLAGS) -c $< -o $@
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)echo "  AS      $<"; $(CC) $(KEEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+$(BUILD)/obj/libfdt/%.o: $(LIBFDT_SRC_DIR)/%.c $(LIBFDT_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)echo "  CC      libfdt/$*.c"; $(CC) $(KEEL_CFLAGS) $(LIBFDT_CFLAGS) $(LIBFDT_EXTRA_CFLAGS) -c $< -o $@
+$(KEEL_OBJS) $(LIBFDT_OBJS): $(LIBFDT_STAMP) Makefile arch/$(ARCH)/arch.mk
+
+$(BUILD)/keel.elf: $(KEEL_OBJS) $(LIBFDT_OBJS) linker/$(ARCH).ld
+	$(Q)echo "  LD      $@"; $(LD) -nostdlib -static -T linker/$(ARCH).ld $(ARCH_LDFLAGS) \
+		-o $@ $(KEEL_OBJS) $(LIBFDT_OBJS) $(shell $(CC) -print-libgcc-file-name)
+$(BUILD)/keel.bin: $(BUILD)/keel.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+-include $(KEEL_OBJS:.o=.d)
+
+# ---- the rest ----------------------------------------------------------------
+-include tests/unit/unit.mk              # unit: host unit tests (ASan/UBSan)
+-include tests/rig/rig.mk                # firmware, run, host kernels, initramfs
+-include tests/integration/integration.mk # check-integration, bench
+-include tests/ports/ports.mk            # check-ports: x86_64 and mips64el keel boot to banner
+
+.PHONY: all deps check clean
+all:
+	$(Q)tests/rig/install-deps
+	$(Q)$(MAKE) --no-print-directory firmware
+
+deps:
+	$(Q)tests/rig/install-deps
+
+check:
+	$(Q)tests/rig/install-deps
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory check-ports
+	$(Q)$(MAKE) --no-print-directory check-integration
+
+clean:
+	rm -rf build

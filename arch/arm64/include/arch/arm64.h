@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the arm64 files of keel (not part of the arch contract). */
+#ifndef ARCH_ARM64_ARM64_H
+#define ARCH_ARM64_ARM64_H
+
+#include <hv/boot.h>
+#include <hv/pgtable.h>
+
+/* General registers of the interrupted context, saved by vectors.S on keel's stack. */
+struct trap_frame {
+	uint64_t x[31];
+	uint64_t pad;
+};
+
+/* Per physical CPU state, reached through TPIDR_EL2. */
+struct arm64_cpu {
+	unsigned index;
+	uint64_t mpidr;
+	bool online;        /* went through keel's EL2 init */
+	uint64_t host_entry; /* where PSCI CPU_ON / CPU_SUSPEND resume the host */
+	uint64_t host_ctx;
+};
+
+extern struct arm64_cpu arm64_cpus[HV_MAX_CPUS];
+
+/* The values every CPU loads into its EL2 MMU registers (written by the boot CPU, read by secondaries with MMU off). */
+struct arm64_mmu_regs {
+	uint64_t mair, tcr, ttbr0, sctlr;
+};
+extern struct arm64_mmu_regs arm64_mmu_regs;
+
+/* mmu.c */
+int arm64_hyp_mm_init(void);
+int arm64_hyp_map(uint64_t pa, uint64_t size, uint32_t prot);
+int arm64_hyp_unmap(uint64_t pa, uint64_t size);
+void arm64_mmu_enable(void); /* on the calling CPU, with arm64_mmu_regs */
+void arm64_dcache_clean(const void *p, size_t size);
+unsigned arm64_parange_bits(void);
+unsigned arm64_vtcr_ps(unsigned bits);
+
+/* host.c */
+extern struct pgtable arm64_host_s2;
+void arm64_host_cpu_init(void); /* EL2 configuration that lets this CPU run the host */
+void __noreturn arm64_enter_host(uint64_t entry, uint64_t x0);
+
+/* traps.c */
+void arm64_handle_host_sync(struct trap_frame *f);
+void __noreturn arm64_hyp_panic(unsigned kind, struct trap_frame *f);
+
+/* psci.c */
+void arm64_smccc_host_call(struct trap_frame *f, bool smc);
+void arm64_smccc_probe_firmware(void);
+int64_t arm64_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
+unsigned arm64_cpu_by_mpidr(uint64_t mpidr); /* HV_MAX_CPUS if none */
+
+/* head.S */
+extern char _start[], arm64_secondary_entry[], arm64_vectors[];
+extern char __keel_start[], __keel_image_end[], __keel_mem_end[], __text_end[];
+void __noreturn arm64_el1_eret(uint64_t x0, uint64_t stack_top);
+
+/* Platform default console, used only until the DT names one (messages about a broken DT). */
+#define ARM64_EARLY_PL011 0x09000000UL
+
+#endif

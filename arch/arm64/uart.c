@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Polled console on the UART the DT names: PL011 (QEMU virt) or 16550 (many boards). */
+#include <hv/arch/console.h>
+#include <hv/boot.h>
+#include <hv/errno.h>
+
+#define PL011_DR 0x00
+#define PL011_FR 0x18
+#define PL011_FR_TXFF (1U << 5)
+#define NS16550_THR 0
+#define NS16550_LSR 5
+#define NS16550_LSR_THRE (1U << 5)
+
+static struct boot_uart uart;
+
+static inline uint32_t mmio_read32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
+static inline void mmio_write32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
+static inline uint8_t mmio_read8(uint64_t a) { return *(volatile uint8_t *)(uintptr_t)a; }
+static inline void mmio_write8(uint64_t a, uint8_t v) { *(volatile uint8_t *)(uintptr_t)a = v; }
+
+static uint32_t ns_read(unsigned reg)
+{
+	uint64_t a = uart.base + ((uint64_t)reg << uart.reg_shift);
+
+	return uart.reg_width == 4 ? mmio_read32(a) : mmio_read8(a);
+}
+
+static void ns_write(unsigned reg, uint32_t v)
+{
+	uint64_t a = uart.base + ((uint64_t)reg << uart.reg_shift);
+
+	if (uart.reg_width == 4)
+		mmio_write32(a, v);
+	else
+		mmio_write8(a, (uint8_t)v);
+}
+
+static void putc_raw(char c)
+{
+	/* Bounded waits: a dead UART must not hang keel. */
+	unsigned spins = 1u << 20;
+
+	if (uart.kind == UART_PL011) {
+		while ((mmio_read32(uart.base + PL011_FR) & PL011_FR_TXFF) && --spins)
+			;
+		mmio_write32(uart.base + PL011_DR, (uint8_t)c);
+	} else if (uart.kind == UART_NS16550) {
+		while (!(ns_read(NS16550_LSR) & NS16550_LSR_THRE) && --spins)
+			;
+		ns_write(NS16550_THR, (uint8_t)c);
+	}
+}
+
+int arch_console_init(const struct boot_uart *u)
+{
+	if (u->kind != UART_PL011 && u->kind != UART_NS16550)
+		return -ENODEV;
+	uart = *u;
+	if (uart.kind == UART_NS16550 && !uart.reg_width)
+		uart.reg_width = 1;
+	return 0;
+}
+
+void arch_console_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			putc_raw('\r');
+		putc_raw(s[i]);
+	}
+}

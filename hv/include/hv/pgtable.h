@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An arch-neutral radix page-table builder used for keel's own mapping and
+ * for every stage-2 (host and guests). Maps with the largest blocks the
+ * arch allows for the range's alignment and splits blocks when a part of
+ * one is changed. Tables come from the page pool.
+ */
+#ifndef HV_PGTABLE_H
+#define HV_PGTABLE_H
+
+#include <hv/arch/mm.h>
+#include <hv/types.h>
+
+#define PT_LEVELS 4
+#define PT_ENTRIES 512
+
+struct pgtable {
+	pte_t *root;
+	int start_level;
+	unsigned ia_bits;
+	enum pt_stage stage;
+	uint16_t vmid;         /* for TLB maintenance of guest stages */
+	size_t nr_tables;      /* tables currently allocated, root included */
+};
+
+/* Bytes covered by one entry at a level. */
+static inline uint64_t pt_level_size(int level) { return 1ULL << (PAGE_SHIFT + 9 * (3 - level)); }
+
+int pgtable_init(struct pgtable *pt, enum pt_stage stage, unsigned ia_bits, uint16_t vmid);
+/* Free every table. The pgtable must no longer be in use by any CPU. */
+void pgtable_destroy(struct pgtable *pt);
+/*
+ * Map [ia, ia + size) to [pa, pa + size) with prot, replacing whatever was
+ * there. Page aligned; -EINVAL for bad arguments or outside ia_bits,
+ * -ENOMEM when tables run out (the range may then be partly mapped).
+ */
+int pgtable_map(struct pgtable *pt, uint64_t ia, paddr_t pa, uint64_t size, uint32_t prot);
+/* Remove [ia, ia + size), splitting blocks that straddle its ends. */
+int pgtable_unmap(struct pgtable *pt, uint64_t ia, uint64_t size);
+/* Translate one address; -ENOENT if unmapped. level (may be NULL) gets the leaf's level. */
+int pgtable_lookup(const struct pgtable *pt, uint64_t ia, paddr_t *pa, uint32_t *prot, int *level);
+/* Count leaves per level (for tests and statistics). */
+void pgtable_count_leaves(const struct pgtable *pt, size_t counts[PT_LEVELS]);
+
+#endif

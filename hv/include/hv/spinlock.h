@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Locks. Functions that expect a lock to be held end in _locked. Lock order
+ * (outer first): vm->lock, page_owner lock, page pool lock, console lock.
+ */
+#ifndef HV_SPINLOCK_H
+#define HV_SPINLOCK_H
+
+#include <hv/arch/spinlock.h>
+
+static inline void spin_lock(struct spinlock *l) { arch_spin_lock(l); }
+static inline void spin_unlock(struct spinlock *l) { arch_spin_unlock(l); }
+
+#endif

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading the boot DT into struct boot_info, and writing the DT the host
+ * gets, with libfdt. The DT comes from firmware: every value is checked and
+ * a bad one ends in an error with a static message, never a guess.
+ */
+#include <libfdt.h>
+
+#include <hv/dt.h>
+#include <hv/errno.h>
+#include <hv/printf.h>
+#include <hv/string.h>
+#include <keel/abi.h>
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* A node's reg property, decoded with its parent's #address-cells / #size-cells. */
+struct dt_reg {
+	const fdt32_t *cells;
+	int n;  /* (address, size) pairs */
+	int ac, sc;
+};
+
+static uint64_t read_cells(const fdt32_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = (v << 32) | fdt32_ld(p++);
+	return v;
+}
+
+static bool node_enabled(const void *fdt, int node)
+{
+	int len;
+	const char *s = fdt_getprop(fdt, node, "status", &len);
+
+	if (!s)
+		return true;
+	return len > 0 && s[len - 1] == '\0' && (!strcmp(s, "okay") || !strcmp(s, "ok"));
+}
+
+/* Does the (first) string of property name equal value? */
+static bool prop_is(const void *fdt, int node, const char *name, const char *value)
+{
+	int len;
+	const char *s = fdt_getprop(fdt, node, name, &len);
+
+	return s && len > 0 && strnlen(s, len) < (size_t)len && !strcmp(s, value);
+}
+
+/* Cell counts of bus for its children's addresses; only 1- and 2-cell addresses are supported. */
+static int bus_cells(const void *fdt, int bus, int *ac, int *sc)
+{
+	*ac = fdt_address_cells(fdt, bus);
+	*sc = fdt_size_cells(fdt, bus);
+	if (*ac < 1 || *ac > 2 || *sc < 0 || *sc > 2)
+		return -EINVAL;
+	return 0;
+}
+
+/* 0 with r->n pairs (possibly 0 when there is no reg), or -EINVAL on bad cells or length. */
+static int reg_get(const void *fdt, int node, int parent, struct dt_reg *r)
+{
+	int len;
+
+	if (bus_cells(fdt, parent, &r->ac, &r->sc))
+		return -EINVAL;
+	r->cells = fdt_getprop(fdt, node, "reg", &len);
+	r->n = 0;
+	if (!r->cells)
+		return len == -FDT_ERR_NOTFOUND ? 0 : -EINVAL;
+	if (len % ((r->ac + r->sc) * 4))
+		return -EINVAL;
+	r->n = len / ((r->ac + r->sc) * 4);
+	return 0;
+}
+
+static void reg_at(const struct dt_reg *r, int i, uint64_t *base, uint64_t *size)
+{
+	const fdt32_t *p = r->cells + i * (r->ac + r->sc);
+
+	*base = read_cells(p, r->ac);
+	*size = read_cells(p + r->ac, r->sc);
+}
+
+/* Turn an address on bus into a CPU physical address through the "ranges" up to the root. */
+static int translate(const void *fdt, int bus, uint64_t *addr)
+{
+	while (bus > 0) {
+		int parent = fdt_parent_offset(fdt, bus), ac, sc, pac, psc, len, i, n;
+		const fdt32_t *r = fdt_getprop(fdt, bus, "ranges", &len);
+		bool found = false;
+
+		/* No ranges: the bus is not memory mapped (i2c, spi...). */
+		if (!r || parent < 0)
+			return -EINVAL;
+		if (len == 0) {
+			bus = parent;
+			continue;
+		}
+		if (bus_cells(fdt, bus, &ac, &sc) || bus_cells(fdt, parent, &pac, &psc) ||
+		    len % ((ac + pac + sc) * 4))
+			return -EINVAL;
+		n = len / ((ac + pac + sc) * 4);
+		for (i = 0; i < n && !found; i++, r += ac + pac + sc) {
+			uint64_t child = read_cells(r, ac), pbase = read_cells(r + ac, pac);
+			uint64_t size = read_cells(r + ac + pac, sc);
+
+			if (*addr >= child && *addr - child < size) {
+				*addr = *addr - child + pbase;
+				found = true;
+			}
+		}
+		if (!found)
+			return -EINVAL;
+		bus = parent;
+	}
+	return 0;
+}
+
+/* The i-th reg entry of a device node, as a CPU physical address. */
+static int dev_reg(const void *fdt, int node, int i, uint64_t *base, uint64_t *size)
+{
+	int parent = fdt_parent_offset(fdt, node);
+	struct dt_reg r;
+
+	if (parent < 0 || reg_get(fdt, node, parent, &r))
+		return -EINVAL;
+	if (i >= r.n)
+		return -ENOENT;
+	reg_at(&r, i, base, size);
+	return translate(fdt, parent, base);
+}
+
+static int add_range(struct mem_range *ranges, unsigned *n, unsigned max, uint64_t base,
+		     uint64_t size)
+{
+	unsigned i;
+
+	if (!size)
+		return 0;
+	if (base + size - 1 < base)
+		return -EINVAL;
+	/* The same reservation twice (as /memreserve/ and a node) is common and harmless. */
+	for (i = 0; i < *n; i++)
+		if (ranges[i].base == base && ranges[i].size == size)
+			return 0;
+	if (*n == max)
+		return -E2BIG;
+	ranges[*n].base = base;
+	ranges[*n].size = size;
+	(*n)++;
+	return 0;
+}
+
+static bool any_overlap(const struct mem_range *r, unsigned n)
+{
+	unsigned i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (ranges_overlap(r[i].base, r[i].size, r[j].base, r[j].size))
+				return true;
+	return false;
+}
+
+/* /memreserve/ entries and the reg of every enabled /reserved-memory child. */
+static int collect_resv(const void *fdt, struct mem_range *resv, unsigned *n, const char **why)
+{
+	int i, nr = fdt_num_mem_rsv(fdt), node, child, ret;
+	uint64_t base, size;
+
+	*n = 0;
+	if (nr < 0) {
+		*why = "bad /memreserve/ block";
+		return -EINVAL;
+	}
+	for (i = 0; i < nr; i++) {
+		if (fdt_get_mem_rsv(fdt, i, &base, &size)) {
+			*why = "bad /memreserve/ block";
+			return -EINVAL;
+		}
+		ret = add_range(resv, n, BOOT_MAX_RESV, base, size);
+		if (ret)
+			goto bad;
+	}
+	node = fdt_path_offset(fdt, "/reserved-memory");
+	if (node < 0)
+		return 0;
+	fdt_for_each_subnode(child, fdt, node) {
+		struct dt_reg r;
+		int j;
+
+		if (!node_enabled(fdt, child))
+			continue;
+		/* Children without reg are allocated by the host later, inside its own RAM. */
+		if (reg_get(fdt, child, node, &r)) {
+			*why = "bad reg in a /reserved-memory child";
+			return -EINVAL;
+		}
+		for (j = 0; j < r.n; j++) {
+			reg_at(&r, j, &base, &size);
+			ret = add_range(resv, n, BOOT_MAX_RESV, base, size);
+			if (ret)
+				goto bad;
+		}
+	}
+	return 0;
+bad:
+	*why = ret == -E2BIG ? "more than " STR(BOOT_MAX_RESV) " memory reservations" :
+			       "a memory reservation wraps around the address space";
+	return ret;
+}
+
+static int parse_memory(const void *fdt, struct boot_info *bi, const char **why)
+{
+	int node, ret;
+	bool found = false;
+
+	for (node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", sizeof("memory"));
+	     node >= 0;
+	     node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory",
+						  sizeof("memory"))) {
+		int parent = fdt_parent_offset(fdt, node), i;
+		struct dt_reg r;
+
+		if (!node_enabled(fdt, node))
+			continue;
+		found = true;
+		if (parent < 0 || reg_get(fdt, node, parent, &r)) {
+			*why = "bad reg in a memory node";
+			return -EINVAL;
+		}
+		for (i = 0; i < r.n; i++) {
+			uint64_t base, size;
+
+			reg_at(&r, i, &base, &size);
+			if (size && translate(fdt, parent, &base)) {
+				*why = "memory node on a bus without a CPU address";
+				return -EINVAL;
+			}
+			ret = add_range(bi->mem, &bi->nr_mem, BOOT_MAX_MEM, base, size);
+			if (ret) {
+				*why = ret == -E2BIG ? "more than " STR(BOOT_MAX_MEM) " memory ranges" :
+						       "a memory range wraps around the address space";
+				return ret;
+			}
+		}
+	}
+	if (!found) {
+		*why = "no memory node (device_type = \"memory\")";
+		return -ENOENT;
+	}
+	if (!bi->nr_mem) {
+		*why = "memory nodes describe zero bytes of RAM";
+		return -ENOENT;
+	}
+	if (any_overlap(bi->mem, bi->nr_mem)) {
+		*why = "memory ranges overlap each other";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_cpus(const void *fdt, struct boot_info *bi, const char **why)
+{
+	int cpus = fdt_path_offset(fdt, "/cpus"), node;
+	unsigned i;
+
+	if (cpus < 0) {
+		*why = "no /cpus node";
+		return -ENOENT;
+	}
+	fdt_for_each_subnode(node, fdt, cpus) {
+		struct dt_reg r;
+		uint64_t hwid, size;
+
+		if (!prop_is(fdt, node, "device_type", "cpu") || !node_enabled(fdt, node))
+			continue;
+		if (reg_get(fdt, node, cpus, &r) || r.n < 1) {
+			*why = "CPU node without a valid reg";
+			return -EINVAL;
+		}
+		reg_at(&r, 0, &hwid, &size);
+		for (i = 0; i < bi->nr_cpus; i++) {
+			if (bi->cpu_hwid[i] == hwid) {
+				*why = "two CPU nodes with the same reg";
+				return -EINVAL;
+			}
+		}
+		if (bi->nr_cpus == HV_MAX_CPUS) {
+			*why = "more than HV_MAX_CPUS (" STR(HV_MAX_CPUS) ") CPUs in the DT";
+			return -E2BIG;
+		}
+		bi->cpu_hwid[bi->nr_cpus++] = hwid;
+	}
+	if (!bi->nr_cpus) {
+		*why = "no CPU nodes (device_type = \"cpu\") under /cpus";
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* First enabled node compatible with compat, or a negative libfdt error. */
+static int find_enabled(const void *fdt, const char *compat)
+{
+	int node;
+
+	for (node = fdt_node_offset_by_compatible(fdt, -1, compat); node >= 0;
+	     node = fdt_node_offset_by_compatible(fdt, node, compat))
+		if (node_enabled(fdt, node))
+			return node;
+	return node;
+}
+
+static void parse_psci(const void *fdt, struct boot_info *bi)
+{
+	static const char *const compat[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci" };
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(compat); i++) {
+		int node = find_enabled(fdt, compat[i]);
+
+		if (node < 0)
+			continue;
+		if (prop_is(fdt, node, "method", "smc"))
+			bi->psci = PSCI_SMC;
+		else if (prop_is(fdt, node, "method", "hvc"))
+			bi->psci = PSCI_HVC;
+		return;
+	}
+}
+
+static uint32_t prop_u32(const void *fdt, int node, const char *name, uint32_t dflt)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
+
+	return p && len == 4 ? fdt32_ld(p) : dflt;
+}
+
+/* Fill uart from a UART node keel can drive; -ENODEV if it cannot. */
+static int uart_from_node(const void *fdt, int node, struct boot_uart *uart)
+{
+	static const char *const ns16550[] = { "ns16550a", "ns16550", "snps,dw-apb-uart" };
+	uint64_t base, size;
+	unsigned i;
+
+	if (!node_enabled(fdt, node) || dev_reg(fdt, node, 0, &base, &size))
+		return -ENODEV;
+	if (!fdt_node_check_compatible(fdt, node, "arm,pl011")) {
+		*uart = (struct boot_uart){ .kind = UART_PL011, .base = base };
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(ns16550); i++) {
+		if (!fdt_node_check_compatible(fdt, node, ns16550[i])) {
+			uint32_t shift = prop_u32(fdt, node, "reg-shift", 0);
+			uint32_t width = prop_u32(fdt, node, "reg-io-width", 1);
+
+			if (shift > 4 || (width != 1 && width != 4))
+				return -ENODEV;
+			*uart = (struct boot_uart){ .kind = UART_NS16550, .base = base,
+						    .reg_shift = shift, .reg_width = width };
+			return 0;
+		}
+	}
+	return -ENODEV;
+}
+
+static int parse_console(const void *fdt, struct boot_info *bi, const char **why)
+{
+	static const char *const compat[] = { "arm,pl011", "ns16550a", "ns16550", "snps,dw-apb-uart" };
+	int chosen = fdt_path_offset(fdt, "/chosen"), node, len;
+	unsigned i;
+
+	if (chosen >= 0) {
+		const char *path = fdt_getprop(fdt, chosen, "stdout-path", &len);
+
+		if (!path)
+			path = fdt_getprop(fdt, chosen, "linux,stdout-path", &len);
+		if (path && len > 0) {
+			const char *opts = memchr(path, ':', strnlen(path, len));
+			int plen = opts ? opts - path : (int)strnlen(path, len);
+
+			/* A path, or an alias (fdt_path_offset_namelen resolves those). */
+			node = fdt_path_offset_namelen(fdt, path, plen);
+			if (node >= 0 && !uart_from_node(fdt, node, &bi->uart))
+				return 0;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(compat); i++) {
+		for (node = fdt_node_offset_by_compatible(fdt, -1, compat[i]); node >= 0;
+		     node = fdt_node_offset_by_compatible(fdt, node, compat[i]))
+			if (!uart_from_node(fdt, node, &bi->uart))
+				return 0;
+	}
+	*why = "no usable console UART (stdout-path, arm,pl011 or ns16550a) in the DT";
+	return -ENODEV;
+}
+
+static int parse_irqc(const void *fdt, struct boot_info *bi, const char **why)
+{
+	static const char *const compat[] = { "arm,gic-v3", "arm,cortex-a15-gic", "arm,gic-400" };
+	unsigned i, j;
+
+	for (i = 0; i < ARRAY_SIZE(compat); i++) {
+		int node;
+
+		for (node = fdt_node_offset_by_compatible(fdt, -1, compat[i]); node >= 0;
+		     node = fdt_node_offset_by_compatible(fdt, node, compat[i])) {
+			if (!node_enabled(fdt, node) ||
+			    !fdt_getprop(fdt, node, "interrupt-controller", NULL))
+				continue;
+			for (j = 0; j < 2; j++) {
+				if (dev_reg(fdt, node, j, &bi->irqc.regs[j].base, &bi->irqc.regs[j].size)) {
+					*why = "interrupt controller without two valid reg entries";
+					return -EINVAL;
+				}
+			}
+			memcpy(bi->irqc.compatible, compat[i], strlen(compat[i]) + 1);
+			return 0;
+		}
+	}
+	/* Not an error here: whether keel can run without a known one is the arch's call. */
+	return 0;
+}
+
+static int chosen_addr(const void *fdt, int chosen, const char *name, uint64_t *v)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, chosen, name, &len);
+
+	if (!p)
+		return -ENOENT;
+	if (len != 4 && len != 8)
+		return -EINVAL;
+	*v = read_cells(p, len / 4);
+	return 0;
+}
+
+static int parse_chosen(const void *fdt, struct boot_info *bi, const char **why)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen"), rs, re;
+	uint64_t start = 0, end = 0;
+
+	if (chosen < 0)
+		return 0;
+	rs = chosen_addr(fdt, chosen, "linux,initrd-start", &start);
+	re = chosen_addr(fdt, chosen, "linux,initrd-end", &end);
+	if (rs == -ENOENT && re == -ENOENT)
+		return 0;
+	if (rs || re || end < start) {
+		*why = "bad linux,initrd-start/end in /chosen";
+		return -EINVAL;
+	}
+	bi->initrd.base = start;
+	bi->initrd.size = end - start;
+	return 0;
+}
+
+int dt_parse(const void *fdt, struct boot_info *bi, const char **why)
+{
+	const char *dummy, *model;
+	int ret, len;
+
+	if (!why)
+		why = &dummy;
+	bi->fdt = NULL;
+	bi->fdt_size = 0;
+	memset(bi->model, 0, sizeof(bi->model));
+	memset(bi->mem, 0, sizeof(bi->mem));
+	memset(bi->resv, 0, sizeof(bi->resv));
+	memset(bi->cpu_hwid, 0, sizeof(bi->cpu_hwid));
+	memset(&bi->uart, 0, sizeof(bi->uart));
+	memset(&bi->irqc, 0, sizeof(bi->irqc));
+	bi->nr_mem = bi->nr_resv = bi->nr_cpus = 0;
+	bi->psci = PSCI_NONE;
+	bi->initrd = (struct mem_range){ 0, 0 };
+
+	if (!fdt || fdt_check_header(fdt)) {
+		*why = "not a valid flattened device tree (bad header)";
+		return -EINVAL;
+	}
+	bi->fdt = fdt;
+	bi->fdt_size = fdt_totalsize(fdt);
+
+	model = fdt_getprop(fdt, 0, "model", &len);
+	if (model && len > 0)
+		memcpy(bi->model, model, MIN(strnlen(model, len), sizeof(bi->model) - 1));
+
+	ret = parse_memory(fdt, bi, why);
+	if (!ret)
+		ret = collect_resv(fdt, bi->resv, &bi->nr_resv, why);
+	if (!ret && any_overlap(bi->resv, bi->nr_resv)) {
+		*why = "memory reservations overlap each other";
+		ret = -EINVAL;
+	}
+	if (!ret)
+		ret = parse_cpus(fdt, bi, why);
+	if (!ret)
+		ret = parse_console(fdt, bi, why);
+	if (!ret)
+		ret = parse_irqc(fdt, bi, why);
+	if (!ret)
+		ret = parse_chosen(fdt, bi, why);
+	if (!ret)
+		parse_psci(fdt, bi);
+	return ret;
+}
+
+static int fdt_errno(int err)
+{
+	return err == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;
+}
+
+/* /reserved-memory, created if absent with the root's cells (Linux ignores it otherwise). */
+static int reserved_memory_node(void *fdt)
+{
+	int node = fdt_path_offset(fdt, "/reserved-memory"), ac, sc, ret;
+
+	if (node >= 0 || node != -FDT_ERR_NOTFOUND)
+		return node;
+	ac = fdt_address_cells(fdt, 0);
+	sc = fdt_size_cells(fdt, 0);
+	if (ac < 0 || sc < 0)
+		return -FDT_ERR_BADNCELLS;
+	node = fdt_add_subnode(fdt, 0, "reserved-memory");
+	if (node < 0)
+		return node;
+	ret = fdt_setprop_u32(fdt, node, "#address-cells", ac);
+	if (!ret)
+		ret = fdt_setprop_u32(fdt, node, "#size-cells", sc);
+	if (!ret)
+		ret = fdt_setprop_empty(fdt, node, "ranges");
+	return ret ? ret : node;
+}
+
+int dt_patch_for_host(const void *fdt, void *buf, size_t bufsize, const struct boot_info *bi,
+		      uint32_t abi)
+{
+	struct mem_range resv[BOOT_MAX_RESV];
+	uint64_t base = bi->keel.base, size = bi->keel.size;
+	const char *why;
+	unsigned n, i;
+	char name[32];
+	int ret, resmem, node;
+
+	if (!fdt || !buf || fdt_check_header(fdt) || !size || base + size - 1 < base)
+		return -EINVAL;
+	/* Check against the original before touching buf: fdt and buf may be the same. */
+	ret = collect_resv(fdt, resv, &n, &why);
+	if (ret)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (ranges_overlap(base, size, resv[i].base, resv[i].size))
+			return -EEXIST;
+	if (fdt_path_offset(fdt, "/hypervisor") >= 0)
+		return -EEXIST;
+
+	ret = fdt_open_into(fdt, buf, (int)MIN(bufsize, (size_t)__INT_MAX__));
+	if (ret)
+		return fdt_errno(ret);
+
+	resmem = reserved_memory_node(buf);
+	if (resmem < 0)
+		return fdt_errno(resmem);
+	hv_snprintf(name, sizeof(name), "keel@%llx", (unsigned long long)base);
+	node = fdt_add_subnode(buf, resmem, name);
+	if (node < 0)
+		return node == -FDT_ERR_EXISTS ? -EEXIST : fdt_errno(node);
+	/* Encoded with /reserved-memory's own cells; -EINVAL if keel does not fit them. */
+	ret = fdt_appendprop_addrrange(buf, resmem, node, "reg", base, size);
+	if (!ret)
+		ret = fdt_setprop_empty(buf, node, "no-map");
+	if (ret)
+		return fdt_errno(ret);
+
+	node = fdt_add_subnode(buf, 0, "hypervisor");
+	if (node < 0)
+		return fdt_errno(node);
+	ret = fdt_setprop_string(buf, node, "compatible", KEEL_DT_COMPATIBLE);
+	if (!ret)
+		ret = fdt_setprop_u32(buf, node, KEEL_DT_ABI_PROP, abi);
+	if (ret)
+		return fdt_errno(ret);
+	return fdt_check_header(buf) ? -EINVAL : 0;
+}

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Arch-neutral radix page tables over the PTE contract of hv/arch/mm.h.
+ *
+ * Rules kept here for every arch:
+ *  - a valid entry is never overwritten by another valid one: it is made
+ *    invalid, the TLB flushed, then the new entry written (break-before-make);
+ *  - a block that is only partly changed is replaced by a table built off to
+ *    the side (equivalent leaves for the unchanged part, the change already
+ *    applied), installed with one break-before-make; so a failed allocation
+ *    leaves the old block intact;
+ *  - a table is freed only after the entry pointing to it was invalidated
+ *    and the TLB flushed.
+ * Callers serialize operations on one pgtable (e.g. under its VM's lock).
+ */
+#include <hv/errno.h>
+#include <hv/page_alloc.h>
+#include <hv/pgtable.h>
+#include <hv/printf.h>
+
+struct pt_op {
+	struct pgtable *pt;
+	bool unmap;
+	uint64_t delta; /* pa = ia + delta (mod 2^64) */
+	uint32_t prot;
+};
+
+static unsigned pt_index(uint64_t ia, int level)
+{
+	return (ia >> (PAGE_SHIFT + 9 * (3 - level))) & (PT_ENTRIES - 1);
+}
+
+/* A table entry's next table is page aligned whatever the level, so decode it as at the page level. */
+static pte_t *next_table(pte_t pte)
+{
+	return pa_to_ptr(arch_pte_addr(pte, PT_LEVELS - 1));
+}
+
+static pte_t *table_alloc(struct pgtable *pt)
+{
+	pte_t *t = page_alloc(0);
+	unsigned i;
+
+	if (!t)
+		return NULL;
+	/* Not visible to any walker yet: plain stores. */
+	for (i = 0; i < PT_ENTRIES; i++)
+		t[i] = arch_pte_invalid();
+	pt->nr_tables++;
+	return t;
+}
+
+/* Free a table and every table below it. Nothing may point to it any more. */
+static void table_free(struct pgtable *pt, pte_t *t, int level)
+{
+	unsigned i;
+
+	for (i = 0; i < PT_ENTRIES; i++)
+		if (arch_pte_is_table(t[i], level))
+			table_free(pt, next_table(t[i]), level + 1);
+	page_free(t, 0);
+	HV_ASSERT(pt->nr_tables > 0);
+	pt->nr_tables--;
+}
+
+static bool table_empty(const pte_t *t)
+{
+	unsigned i;
+
+	for (i = 0; i < PT_ENTRIES; i++)
+		if (arch_pte_valid(t[i]))
+			return false;
+	return true;
+}
+
+/* Break-before-make on one valid entry covering [ia, ia + size). new may be invalid. */
+static void replace_entry(struct pgtable *pt, pte_t *ptep, pte_t new, uint64_t ia, uint64_t size)
+{
+	arch_pte_write(ptep, arch_pte_invalid());
+	arch_pt_tlb_flush(pt, ia, size);
+	if (arch_pte_valid(new))
+		arch_pte_write(ptep, new);
+}
+
+static int walk(const struct pt_op *op, pte_t *table, int level, uint64_t ia, uint64_t end);
+
+/*
+ * Replace the block *ptep (covering [base, base + level size)) by a table
+ * mapping the same except that op is applied to [ia, end).
+ */
+static int split_block(const struct pt_op *op, pte_t *ptep, int level, uint64_t base, uint64_t ia,
+		       uint64_t end)
+{
+	struct pgtable *pt = op->pt;
+	uint64_t lend = base + pt_level_size(level);
+	pte_t old = *ptep;
+	struct pt_op keep = {
+		.pt = pt,
+		.delta = pa_addr(arch_pte_addr(old, level)) - base,
+		.prot = arch_pte_prot(pt->stage, level, old),
+	};
+	pte_t *t = table_alloc(pt);
+	int ret = 0;
+
+	if (!t)
+		return -ENOMEM;
+	/* t is not live: these walks only fill invalid entries, no flush needed. */
+	if (ia > base)
+		ret = walk(&keep, t, level + 1, base, ia);
+	if (!ret && end < lend)
+		ret = walk(&keep, t, level + 1, end, lend);
+	if (!ret && !op->unmap)
+		ret = walk(op, t, level + 1, ia, end);
+	if (ret) {
+		table_free(pt, t, level + 1);
+		return ret;
+	}
+	replace_entry(pt, ptep, arch_pte_table(ptr_to_pa(t)), base, lend - base);
+	return 0;
+}
+
+/* Map [ia, end) where *ptep is invalid: build the table first, then make it visible. */
+static int new_table(const struct pt_op *op, pte_t *ptep, int level, uint64_t ia, uint64_t end)
+{
+	pte_t *t = table_alloc(op->pt);
+	int ret;
+
+	if (!t)
+		return -ENOMEM;
+	ret = walk(op, t, level + 1, ia, end);
+	if (ret) {
+		table_free(op->pt, t, level + 1);
+		return ret;
+	}
+	arch_pte_write(ptep, arch_pte_table(ptr_to_pa(t)));
+	return 0;
+}
+
+/*
+ * Apply op to [ia, end), which lies within table (at level). Leaves replaced
+ * by leaves are batched: all made invalid, one flush, then all rewritten.
+ */
+static int walk(const struct pt_op *op, pte_t *table, int level, uint64_t ia, uint64_t end)
+{
+	struct pgtable *pt = op->pt;
+	uint64_t lsize = pt_level_size(level);
+	uint64_t tbase = ALIGN_DOWN(ia, lsize * PT_ENTRIES);
+	uint64_t flush_lo = UINT64_MAX, flush_hi = 0, a, next;
+	uint64_t rewrite[PT_ENTRIES / 64] = { 0 };
+	unsigned i;
+	int ret = 0;
+
+	for (a = ia; a < end; a = next) {
+		uint64_t base = ALIGN_DOWN(a, lsize), pa = a + op->delta;
+		unsigned idx = pt_index(a, level);
+		pte_t *ptep = &table[idx], old = *ptep;
+		bool full;
+
+		next = MIN(end, base + lsize);
+		full = a == base && next == base + lsize;
+
+		if (arch_pte_is_table(old, level)) {
+			pte_t *sub = next_table(old);
+
+			if (full && (op->unmap || (IS_ALIGNED(pa, lsize) &&
+						   arch_pt_leaf_ok(pt->stage, level)))) {
+				/* The whole table goes: replaced by one leaf, or by nothing. */
+				replace_entry(pt, ptep,
+					      op->unmap ? arch_pte_invalid() :
+							  arch_pte_leaf(pt->stage, level, pa_init(pa), op->prot),
+					      base, lsize);
+				table_free(pt, sub, level + 1);
+				continue;
+			}
+			ret = walk(op, sub, level + 1, a, next);
+			if (ret)
+				break;
+			if (op->unmap && table_empty(sub)) {
+				replace_entry(pt, ptep, arch_pte_invalid(), base, lsize);
+				table_free(pt, sub, level + 1);
+			}
+			continue;
+		}
+
+		if (op->unmap) {
+			if (!arch_pte_valid(old))
+				continue;
+			if (!full) {
+				ret = split_block(op, ptep, level, base, a, next);
+				if (ret)
+					break;
+				continue;
+			}
+			arch_pte_write(ptep, arch_pte_invalid());
+			flush_lo = MIN(flush_lo, base);
+			flush_hi = MAX(flush_hi, base + lsize);
+			continue;
+		}
+
+		if (full && IS_ALIGNED(pa, lsize) && arch_pt_leaf_ok(pt->stage, level)) {
+			pte_t new = arch_pte_leaf(pt->stage, level, pa_init(pa), op->prot);
+
+			if (!arch_pte_valid(old)) {
+				arch_pte_write(ptep, new);
+			} else if (old != new) {
+				arch_pte_write(ptep, arch_pte_invalid());
+				flush_lo = MIN(flush_lo, base);
+				flush_hi = MAX(flush_hi, base + lsize);
+				rewrite[idx / 64] |= 1ULL << (idx % 64);
+			}
+			continue;
+		}
+
+		if (!arch_pte_valid(old)) {
+			ret = new_table(op, ptep, level, a, next);
+			if (ret)
+				break;
+			continue;
+		}
+		/* Part of a block: nothing to do if the block already maps it so. */
+		if (pa_addr(arch_pte_addr(old, level)) + (a - base) == pa &&
+		    arch_pte_prot(pt->stage, level, old) == op->prot)
+			continue;
+		ret = split_block(op, ptep, level, base, a, next);
+		if (ret)
+			break;
+	}
+
+	/* Even after an error: nothing may stay invalidated without a flush, or half replaced. */
+	if (flush_hi > flush_lo)
+		arch_pt_tlb_flush(pt, flush_lo, flush_hi - flush_lo);
+	for (i = 0; i < PT_ENTRIES; i++) {
+		if (rewrite[i / 64] & (1ULL << (i % 64))) {
+			uint64_t base = tbase + i * lsize;
+
+			arch_pte_write(&table[i], arch_pte_leaf(pt->stage, level, pa_init(base + op->delta),
+								 op->prot));
+		}
+	}
+	return ret;
+}
+
+static int check_range(const struct pgtable *pt, uint64_t ia, uint64_t size)
+{
+	if (!pt->root || !size || !IS_ALIGNED(ia | size, PAGE_SIZE))
+		return -EINVAL;
+	if (ia + size - 1 < ia || ia + size > (1ULL << pt->ia_bits))
+		return -EINVAL;
+	return 0;
+}
+
+int pgtable_init(struct pgtable *pt, enum pt_stage stage, unsigned ia_bits, uint16_t vmid)
+{
+	int start = arch_pt_start_level(stage, ia_bits);
+
+	pt->root = NULL;
+	pt->nr_tables = 0;
+	if (start < 0)
+		return start;
+	/* The root must cover ia_bits, and the page level must take leaves. */
+	if (start >= PT_LEVELS || ia_bits > PAGE_SHIFT + 9u * (PT_LEVELS - start) ||
+	    !arch_pt_leaf_ok(stage, PT_LEVELS - 1))
+		return -EINVAL;
+	pt->start_level = start;
+	pt->ia_bits = ia_bits;
+	pt->stage = stage;
+	pt->vmid = vmid;
+	pt->root = table_alloc(pt);
+	return pt->root ? 0 : -ENOMEM;
+}
+
+void pgtable_destroy(struct pgtable *pt)
+{
+	if (!pt->root)
+		return;
+	table_free(pt, pt->root, pt->start_level);
+	pt->root = NULL;
+	HV_ASSERT(pt->nr_tables == 0);
+}
+
+int pgtable_map(struct pgtable *pt, uint64_t ia, paddr_t pa, uint64_t size, uint32_t prot)
+{
+	struct pt_op op = { .pt = pt, .delta = pa_addr(pa) - ia, .prot = prot };
+	int ret = check_range(pt, ia, size);
+
+	if (ret)
+		return ret;
+	if (!IS_ALIGNED(pa_addr(pa), PAGE_SIZE) || pa_addr(pa) + size - 1 < pa_addr(pa))
+		return -EINVAL;
+	return walk(&op, pt->root, pt->start_level, ia, ia + size);
+}
+
+int pgtable_unmap(struct pgtable *pt, uint64_t ia, uint64_t size)
+{
+	struct pt_op op = { .pt = pt, .unmap = true };
+	int ret = check_range(pt, ia, size);
+
+	if (ret)
+		return ret;
+	return walk(&op, pt->root, pt->start_level, ia, ia + size);
+}
+
+int pgtable_lookup(const struct pgtable *pt, uint64_t ia, paddr_t *pa, uint32_t *prot, int *level)
+{
+	const pte_t *t = pt->root;
+	int l;
+
+	if (!t || ia >= (1ULL << pt->ia_bits))
+		return -EINVAL;
+	for (l = pt->start_level; l < PT_LEVELS; l++) {
+		pte_t pte = t[pt_index(ia, l)];
+
+		if (!arch_pte_valid(pte))
+			return -ENOENT;
+		if (arch_pte_is_table(pte, l)) {
+			t = next_table(pte);
+			continue;
+		}
+		if (pa)
+			*pa = pa_add(arch_pte_addr(pte, l), ia & (pt_level_size(l) - 1));
+		if (prot)
+			*prot = arch_pte_prot(pt->stage, l, pte);
+		if (level)
+			*level = l;
+		return 0;
+	}
+	hv_panic("pgtable_lookup: table entry at the page level\n");
+}
+
+static void count_leaves(const pte_t *t, int level, size_t counts[PT_LEVELS])
+{
+	unsigned i;
+
+	for (i = 0; i < PT_ENTRIES; i++) {
+		if (arch_pte_is_table(t[i], level))
+			count_leaves(next_table(t[i]), level + 1, counts);
+		else if (arch_pte_valid(t[i]))
+			counts[level]++;
+	}
+}
+
+void pgtable_count_leaves(const struct pgtable *pt, size_t counts[PT_LEVELS])
+{
+	int l;
+
+	for (l = 0; l < PT_LEVELS; l++)
+		counts[l] = 0;
+	if (pt->root)
+		count_leaves(pt->root, pt->start_level, counts);
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keel's C string functions (no libc). GCC may emit calls to memcpy, memset,
+ * memmove and memcmp on its own, even with -ffreestanding.
+ */
+#include <hv/string.h>
+#include <hv/types.h>
+
+/*
+ * Without this GCC recognises the loops below as memset/memcpy and turns
+ * them into calls to themselves.
+ */
+#define __no_libcall __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+/* Word accesses for the bulk of aligned buffers (page zeroing, table copies). */
+typedef unsigned long __attribute__((may_alias)) word_t;
+#define WORD sizeof(word_t)
+
+__no_libcall void *memcpy(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if (IS_ALIGNED((uintptr_t)d | (uintptr_t)s, WORD)) {
+		for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
+			*(word_t *)d = *(const word_t *)s;
+	}
+	while (n--)
+		*d++ = *s++;
+	return dst;
+}
+
+__no_libcall void *memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if (d == s || !n)
+		return dst;
+	/* Copying forwards is safe unless dst starts inside src. */
+	if ((uintptr_t)d - (uintptr_t)s >= n)
+		return memcpy(dst, src, n);
+	d += n;
+	s += n;
+	if (IS_ALIGNED((uintptr_t)d | (uintptr_t)s, WORD)) {
+		for (; n >= WORD; n -= WORD) {
+			d -= WORD;
+			s -= WORD;
+			*(word_t *)d = *(const word_t *)s;
+		}
+	}
+	while (n--)
+		*--d = *--s;
+	return dst;
+}
+
+__no_libcall void *memset(void *dst, int c, size_t n)
+{
+	unsigned char *d = dst;
+	word_t w = (unsigned char)c;
+
+	for (; n && !IS_ALIGNED((uintptr_t)d, WORD); n--)
+		*d++ = (unsigned char)c;
+	if (n >= WORD) {
+		w |= w << 8;
+		w |= w << 16;
+		w |= (w << 16) << 16; /* no-op where a word is 32 bits */
+		for (; n >= WORD; n -= WORD, d += WORD)
+			*(word_t *)d = w;
+	}
+	while (n--)
+		*d++ = (unsigned char)c;
+	return dst;
+}
+
+__no_libcall int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
+__no_libcall void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (; n; n--, p++)
+		if (*p == (unsigned char)c)
+			return (void *)p;
+	return NULL;
+}
+
+__no_libcall size_t strlen(const char *s)
+{
+	const char *p = s;
+
+	while (*p)
+		p++;
+	return p - s;
+}
+
+__no_libcall size_t strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	while (*x && *x == *y) {
+		x++;
+		y++;
+	}
+	return *x - *y;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	for (; n; n--, x++, y++) {
+		if (*x != *y)
+			return *x - *y;
+		if (!*x)
+			break;
+	}
+	return 0;
+}
+
+char *strchr(const char *s, int c)
+{
+	for (;; s++) {
+		if (*s == (char)c)
+			return (char *)s;
+		if (!*s)
+			return NULL;
+	}
+}
+
+char *strrchr(const char *s, int c)
+{
+	const char *last = NULL;
+
+	for (;; s++) {
+		if (*s == (char)c)
+			last = s;
+		if (!*s)
+			return (char *)last;
+	}
+}
