@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the x86_64 files of keel (not part of the arch contract). */
+#ifndef ARCH_X86_X86_H
+#define ARCH_X86_X86_H
+
+#include <hv/types.h>
+
+/* MSRs */
+#define MSR_IA32_FEATURE_CONTROL 0x03a
+#define FEATURE_CONTROL_LOCK BIT(0)
+#define FEATURE_CONTROL_VMX_SMX BIT(1)
+#define FEATURE_CONTROL_VMX BIT(2) /* VMX outside SMX */
+#define MSR_IA32_VMX_BASIC 0x480
+#define MSR_IA32_VMX_PROCBASED_CTLS 0x482
+#define MSR_IA32_VMX_CR0_FIXED0 0x486
+#define MSR_IA32_VMX_CR0_FIXED1 0x487
+#define MSR_IA32_VMX_CR4_FIXED0 0x488
+#define MSR_IA32_VMX_CR4_FIXED1 0x489
+#define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
+#define MSR_IA32_VMX_EPT_VPID_CAP 0x48c
+#define MSR_EFER 0xc0000080
+#define EFER_NXE BIT(11)
+
+#define CR0_NE BIT(5)
+#define CR4_VMXE BIT(13)
+
+/* Filled by x86_cpu_features_init() from CPUID, read by the page-table encoders. */
+struct x86_features {
+	char vendor[13];
+	char brand[49];
+	uint32_t max_leaf, max_ext_leaf;
+	unsigned family, model, stepping;
+	uint8_t apic_id;         /* initial APIC ID of the boot CPU */
+	unsigned phys_bits;
+	bool nx, pdpe1gb, vmx, svm;
+	bool ept_1g;             /* EPT may map 1 GiB leaves (set by arch_virt_probe) */
+	bool vmx_on;             /* in VMX root operation: INVEPT is usable */
+	bool invept_all;
+};
+extern struct x86_features x86_cpu;
+void x86_cpu_features_init(void);
+
+static inline void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c,
+			       uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	cpuid_count(leaf, 0, a, b, c, d);
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+#define DEFINE_CR(n)                                                                     \
+	static inline uint64_t read_cr##n(void)                                          \
+	{                                                                                \
+		uint64_t v;                                                              \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                        \
+		return v;                                                                \
+	}                                                                                \
+	static inline void write_cr##n(uint64_t v)                                       \
+	{                                                                                \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");               \
+	}
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+
+/* ACPI PM1a control port from the FADT (0 if none): arch_system_off() uses it. */
+extern uint16_t x86_acpi_pm1a_cnt;
+/* Set by virt.c once VMXON succeeded or VMX proved absent, for arch_privilege_name(). */
+extern const char *x86_privilege;
+
+/*
+ * A pointer to low physical memory (identity-mapped). Laundered through asm
+ * so that GCC does not take a constant address below 4 KiB for a null
+ * pointer arithmetic bug (-Warray-bounds).
+ */
+static inline const void *phys_ptr(uint64_t pa)
+{
+	const void *p = (const void *)(uintptr_t)pa;
+
+	__asm__("" : "+r"(p));
+	return p;
+}
+
+/* traps.c */
+void x86_traps_init(void);
+
+/* head.S / linker script */
+extern char __keel_start[], __keel_image_end[], __text_end[];
+
+#endif

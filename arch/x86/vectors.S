@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Exception entry stubs (vectors 0-31). keel takes no interrupts yet, so
+ * every exception is a bug in keel: the stubs build a struct x86_trap_frame
+ * on the current stack and call x86_trap(), which reports and halts.
+ */
+	.text
+
+/* Vectors for which the CPU pushes an error code. */
+#define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+	.macro	stub v
+	.balign	16
+	.if	!HAS_ERR(\v)
+	pushq	$0
+	.endif
+	pushq	$\v
+	jmp	trap_common
+	.endm
+
+	.balign	16
+	.globl	x86_trap_stubs
+x86_trap_stubs:
+	.irp	v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	stub	\v
+	.endr
+
+trap_common:
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %rdi
+	andq	$-16, %rsp
+	call	x86_trap
+	jmp	x86_halt_loop
