@@ -29,6 +29,7 @@ struct arm64_image_header {
 #define ARM64_IMAGE_MAGIC 0x644d5241 /* "ARM\x64" */
 
 struct arm64_cpu arm64_cpus[HV_MAX_CPUS];
+uint64_t arm64_boot_counter; /* CNTPCT_EL0 when keel was entered */
 extern char arm64_stacks[];
 static struct boot_info boot_info;
 
@@ -125,7 +126,7 @@ void __noreturn arm64_boot_primary(uint64_t fdt_pa)
 static int place_host_fdt(struct boot_info *bi)
 {
 	uint64_t dst = ALIGN_UP(range_end(&bi->payload), SZ_2M);
-	uint64_t size = MIN(ALIGN_UP(bi->fdt_size + 4096, PAGE_SIZE), FDT_MAX_SIZE);
+	uint64_t size = MIN(ALIGN_UP(dt_used_size(bi->fdt) + 8192, PAGE_SIZE), FDT_MAX_SIZE);
 	const void *fdt = bi->fdt;
 	int ret;
 
@@ -172,8 +173,11 @@ int arch_host_launch(struct boot_info *bi)
 	arm64_hyp_unmap((uintptr_t)bi->fdt, bi->fdt_size);
 	bi->fdt = NULL;
 
-	hv_printf("keel: host device tree at 0x%llx, entering host at 0x%llx (EL1)\n",
-		  (unsigned long long)bi->host_fdt.base, (unsigned long long)bi->payload_entry);
+	isb();
+	hv_printf("keel: host device tree at 0x%llx, entering host at 0x%llx (EL1), %llu us after keel's entry\n",
+		  (unsigned long long)bi->host_fdt.base, (unsigned long long)bi->payload_entry,
+		  (unsigned long long)((read_sysreg(cntpct_el0) - arm64_boot_counter) * 1000000 /
+				       read_sysreg(cntfrq_el0)));
 	arm64_smccc_probe_firmware();
 	arm64_host_cpu_init();
 	c->online = true;

@@ -23,6 +23,8 @@ _start:
 primary_entry:
 	msr	daifset, #0xf
 	mov	x19, x0
+	isb
+	mrs	x20, cntpct_el0		/* for the boot-time report */
 	mrs	x1, CurrentEL
 	cmp	x1, #(2 << 2)
 	b.ne	wrong_el
@@ -43,6 +45,8 @@ primary_entry:
 2:
 	mov	x0, #0
 	bl	set_stack_vbar
+	adrp	x1, arm64_boot_counter
+	str	x20, [x1, :lo12:arm64_boot_counter]
 	mov	x0, x19
 	bl	arm64_boot_primary
 	b	halt

@@ -6,6 +6,7 @@
  * break-before-make (a valid entry replaced by another valid one needs an
  * invalid entry and a TLB flush in between).
  */
+#include <hv/string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -168,3 +169,8 @@ void arch_pt_tlb_flush(const struct pgtable *pt, uint64_t ia, uint64_t size)
 }
 
 unsigned fake_tlb_pending(void) { return nr_pending; }
+
+void arch_zero_pages(void *p, size_t size)
+{
+	memset(p, 0, size);
+}

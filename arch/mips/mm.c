@@ -17,6 +17,7 @@
  * (| G for keel's own map) plus RI/XI. A block at level 1 or 2 (1 GiB,
  * 2 MiB) is loaded as TLB pages of a size MIPS has (e.g. 1 MiB pairs).
  */
+#include <hv/string.h>
 #include <arch/mips.h>
 #include <hv/arch/mm.h>
 #include <hv/errno.h>
@@ -130,4 +131,9 @@ void arch_pt_tlb_flush(const struct pgtable *pt, uint64_t ia, uint64_t size)
 	(void)size;
 	/* Only refill-loaded entries can be stale; keel's wired entries are not built from tables. */
 	mips_tlb_flush_nonwired();
+}
+
+void arch_zero_pages(void *p, size_t size)
+{
+	memset(p, 0, size);
 }

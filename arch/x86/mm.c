@@ -9,6 +9,7 @@
  * read/write/execute for everything below, in long mode present/writable/
  * user (the leaf decides), so arch_pte_table() needs no stage.
  */
+#include <hv/string.h>
 #include <arch/x86.h>
 #include <hv/arch/mm.h>
 #include <hv/errno.h>
@@ -159,4 +160,9 @@ void arch_pt_tlb_flush(const struct pgtable *pt, uint64_t ia, uint64_t size)
 
 		__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(2UL) : "cc", "memory");
 	}
+}
+
+void arch_zero_pages(void *p, size_t size)
+{
+	memset(p, 0, size);
 }

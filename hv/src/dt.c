@@ -15,6 +15,140 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/*
+ * libfdt finds a node's parent, or a node by path, by walking the tree from
+ * the root each time. One walk up front records every node's parent (in
+ * tree order, so lookups are binary searches); this keeps boot parsing to a
+ * couple of walks. A tree too big for the index falls back to libfdt.
+ */
+#define DT_INDEX_MAX 1024
+
+struct dt_index_prop {
+	const char *v; /* NULL if absent */
+	int len;
+};
+
+static struct {
+	const void *fdt;
+	int n;
+	int off[DT_INDEX_MAX];
+	int parent[DT_INDEX_MAX];
+	/* Looked up once here: libfdt scans names a byte at a time on every lookup. */
+	struct dt_index_prop name[DT_INDEX_MAX], compatible[DT_INDEX_MAX], device_type[DT_INDEX_MAX];
+} dt_index;
+
+static struct dt_index_prop dt_index_getprop(const void *fdt, int node, const char *name)
+{
+	struct dt_index_prop p;
+
+	p.v = fdt_getprop(fdt, node, name, &p.len);
+	return p;
+}
+
+static void dt_index_build(const void *fdt)
+{
+	int stack[32], depth = 0, node;
+
+	dt_index.fdt = NULL;
+	dt_index.n = 0;
+	for (node = 0; node >= 0 && depth >= 0; node = fdt_next_node(fdt, node, &depth)) {
+		if (depth >= (int)ARRAY_SIZE(stack) || dt_index.n == DT_INDEX_MAX)
+			return; /* leave the index invalid */
+		stack[depth] = node;
+		dt_index.off[dt_index.n] = node;
+		dt_index.parent[dt_index.n] = depth ? stack[depth - 1] : -FDT_ERR_NOTFOUND;
+		dt_index.name[dt_index.n].v = fdt_get_name(fdt, node, &dt_index.name[dt_index.n].len);
+		dt_index.compatible[dt_index.n] = dt_index_getprop(fdt, node, "compatible");
+		dt_index.device_type[dt_index.n] = dt_index_getprop(fdt, node, "device_type");
+		dt_index.n++;
+	}
+	dt_index.fdt = fdt;
+}
+
+static int dt_index_find(const void *fdt, int node)
+{
+	int lo = 0, hi = dt_index.n - 1;
+
+	if (dt_index.fdt != fdt)
+		return -1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (dt_index.off[mid] == node)
+			return mid;
+		if (dt_index.off[mid] < node)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+static int dt_parent(const void *fdt, int node)
+{
+	int i = dt_index_find(fdt, node);
+
+	return i >= 0 ? dt_index.parent[i] : dt_parent(fdt, node);
+}
+
+/* Next node after prev (-1: from the start), in tree order, compatible with a (b == NULL) or whose property a ("device_type") is b. */
+static int dt_next_node_matching(const void *fdt, int prev, const char *a, const char *b, int blen)
+{
+	int i;
+
+	if (dt_index.fdt != fdt || (b && strcmp(a, "device_type"))) {
+		if (b)
+			return fdt_node_offset_by_prop_value(fdt, prev, a, b, blen);
+		return fdt_node_offset_by_compatible(fdt, prev, a);
+	}
+	i = prev < 0 ? 0 : dt_index_find(fdt, prev) + 1;
+	if (prev >= 0 && i == 0)
+		return -FDT_ERR_BADOFFSET; /* prev is not a node of this tree */
+	for (; i < dt_index.n; i++) {
+		const struct dt_index_prop *p = b ? &dt_index.device_type[i] : &dt_index.compatible[i];
+
+		if (!p->v)
+			continue;
+		if (!b ? fdt_stringlist_contains(p->v, p->len, a)
+		       : p->len == blen && !memcmp(p->v, b, (size_t)blen))
+			return dt_index.off[i];
+	}
+	return -FDT_ERR_NOTFOUND;
+}
+
+/* fdt_node_offset_by_compatible / _by_prop_value without a walk per call. */
+static int dt_next_compatible(const void *fdt, int prev, const char *compat)
+{
+	return dt_next_node_matching(fdt, prev, compat, NULL, 0);
+}
+
+static int dt_next_prop_value(const void *fdt, int prev, const char *name, const char *val, int len)
+{
+	return dt_next_node_matching(fdt, prev, name, val, len);
+}
+
+/* fdt_path_offset_namelen, fast for "/name" (a child of the root). */
+static int dt_path_namelen(const void *fdt, const char *path, int plen)
+{
+	const char *name = path + 1;
+	int i, nlen = plen - 1;
+
+	if (dt_index.fdt != fdt || plen < 2 || path[0] != '/' || memchr(name, '/', (size_t)nlen))
+		return fdt_path_offset_namelen(fdt, path, plen);
+	for (i = 1; i < dt_index.n; i++) {
+		const struct dt_index_prop *n = &dt_index.name[i];
+
+		if (dt_index.parent[i] == 0 && n->v && n->len == nlen && !memcmp(n->v, name, (size_t)nlen))
+			return dt_index.off[i];
+	}
+	return -FDT_ERR_NOTFOUND;
+}
+
+static int dt_path(const void *fdt, const char *path)
+{
+	return dt_path_namelen(fdt, path, (int)strlen(path));
+}
+
 /* A node's reg property, decoded with its parent's #address-cells / #size-cells. */
 struct dt_reg {
 	const fdt32_t *cells;
@@ -89,7 +223,7 @@ static void reg_at(const struct dt_reg *r, int i, uint64_t *base, uint64_t *size
 static int translate(const void *fdt, int bus, uint64_t *addr)
 {
 	while (bus > 0) {
-		int parent = fdt_parent_offset(fdt, bus), ac, sc, pac, psc, len, i, n;
+		int parent = dt_parent(fdt, bus), ac, sc, pac, psc, len, i, n;
 		const fdt32_t *r = fdt_getprop(fdt, bus, "ranges", &len);
 		bool found = false;
 
@@ -123,7 +257,7 @@ static int translate(const void *fdt, int bus, uint64_t *addr)
 /* The i-th reg entry of a device node, as a CPU physical address. */
 static int dev_reg(const void *fdt, int node, int i, uint64_t *base, uint64_t *size)
 {
-	int parent = fdt_parent_offset(fdt, node);
+	int parent = dt_parent(fdt, node);
 	struct dt_reg r;
 
 	if (parent < 0 || reg_get(fdt, node, parent, &r))
@@ -186,7 +320,7 @@ static int collect_resv(const void *fdt, struct mem_range *resv, unsigned *n, co
 		if (ret)
 			goto bad;
 	}
-	node = fdt_path_offset(fdt, "/reserved-memory");
+	node = dt_path(fdt, "/reserved-memory");
 	if (node < 0)
 		return 0;
 	fdt_for_each_subnode(child, fdt, node) {
@@ -219,11 +353,11 @@ static int parse_memory(const void *fdt, struct boot_info *bi, const char **why)
 	int node, ret;
 	bool found = false;
 
-	for (node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", sizeof("memory"));
+	for (node = dt_next_prop_value(fdt, -1, "device_type", "memory", sizeof("memory"));
 	     node >= 0;
-	     node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory",
+	     node = dt_next_prop_value(fdt, node, "device_type", "memory",
 						  sizeof("memory"))) {
-		int parent = fdt_parent_offset(fdt, node), i;
+		int parent = dt_parent(fdt, node), i;
 		struct dt_reg r;
 
 		if (!node_enabled(fdt, node))
@@ -266,7 +400,7 @@ static int parse_memory(const void *fdt, struct boot_info *bi, const char **why)
 
 static int parse_cpus(const void *fdt, struct boot_info *bi, const char **why)
 {
-	int cpus = fdt_path_offset(fdt, "/cpus"), node;
+	int cpus = dt_path(fdt, "/cpus"), node;
 	unsigned i;
 
 	if (cpus < 0) {
@@ -308,8 +442,8 @@ static int find_enabled(const void *fdt, const char *compat)
 {
 	int node;
 
-	for (node = fdt_node_offset_by_compatible(fdt, -1, compat); node >= 0;
-	     node = fdt_node_offset_by_compatible(fdt, node, compat))
+	for (node = dt_next_compatible(fdt, -1, compat); node >= 0;
+	     node = dt_next_compatible(fdt, node, compat))
 		if (node_enabled(fdt, node))
 			return node;
 	return node;
@@ -372,7 +506,7 @@ static int uart_from_node(const void *fdt, int node, struct boot_uart *uart)
 static int parse_console(const void *fdt, struct boot_info *bi, const char **why)
 {
 	static const char *const compat[] = { "arm,pl011", "ns16550a", "ns16550", "snps,dw-apb-uart" };
-	int chosen = fdt_path_offset(fdt, "/chosen"), node, len;
+	int chosen = dt_path(fdt, "/chosen"), node, len;
 	unsigned i;
 
 	if (chosen >= 0) {
@@ -385,14 +519,14 @@ static int parse_console(const void *fdt, struct boot_info *bi, const char **why
 			int plen = opts ? opts - path : (int)strnlen(path, len);
 
 			/* A path, or an alias (fdt_path_offset_namelen resolves those). */
-			node = fdt_path_offset_namelen(fdt, path, plen);
+			node = dt_path_namelen(fdt, path, plen);
 			if (node >= 0 && !uart_from_node(fdt, node, &bi->uart))
 				return 0;
 		}
 	}
 	for (i = 0; i < ARRAY_SIZE(compat); i++) {
-		for (node = fdt_node_offset_by_compatible(fdt, -1, compat[i]); node >= 0;
-		     node = fdt_node_offset_by_compatible(fdt, node, compat[i]))
+		for (node = dt_next_compatible(fdt, -1, compat[i]); node >= 0;
+		     node = dt_next_compatible(fdt, node, compat[i]))
 			if (!uart_from_node(fdt, node, &bi->uart))
 				return 0;
 	}
@@ -408,8 +542,8 @@ static int parse_irqc(const void *fdt, struct boot_info *bi, const char **why)
 	for (i = 0; i < ARRAY_SIZE(compat); i++) {
 		int node;
 
-		for (node = fdt_node_offset_by_compatible(fdt, -1, compat[i]); node >= 0;
-		     node = fdt_node_offset_by_compatible(fdt, node, compat[i])) {
+		for (node = dt_next_compatible(fdt, -1, compat[i]); node >= 0;
+		     node = dt_next_compatible(fdt, node, compat[i])) {
 			if (!node_enabled(fdt, node) ||
 			    !fdt_getprop(fdt, node, "interrupt-controller", NULL))
 				continue;
@@ -442,7 +576,7 @@ static int chosen_addr(const void *fdt, int chosen, const char *name, uint64_t *
 
 static int parse_chosen(const void *fdt, struct boot_info *bi, const char **why)
 {
-	int chosen = fdt_path_offset(fdt, "/chosen"), rs, re;
+	int chosen = dt_path(fdt, "/chosen"), rs, re;
 	uint64_t start = 0, end = 0;
 
 	if (chosen < 0)
@@ -460,7 +594,7 @@ static int parse_chosen(const void *fdt, struct boot_info *bi, const char **why)
 	return 0;
 }
 
-int dt_parse(const void *fdt, struct boot_info *bi, const char **why)
+static int dt_parse_indexed(const void *fdt, struct boot_info *bi, const char **why)
 {
 	const char *dummy, *model;
 	int ret, len;
@@ -510,6 +644,17 @@ int dt_parse(const void *fdt, struct boot_info *bi, const char **why)
 	return ret;
 }
 
+int dt_parse(const void *fdt, struct boot_info *bi, const char **why)
+{
+	int ret;
+
+	if (fdt && !fdt_check_header(fdt))
+		dt_index_build(fdt);
+	ret = dt_parse_indexed(fdt, bi, why);
+	dt_index.fdt = NULL;
+	return ret;
+}
+
 static int fdt_errno(int err)
 {
 	return err == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;
@@ -518,7 +663,7 @@ static int fdt_errno(int err)
 /* /reserved-memory, created if absent with the root's cells (Linux ignores it otherwise). */
 static int reserved_memory_node(void *fdt)
 {
-	int node = fdt_path_offset(fdt, "/reserved-memory"), ac, sc, ret;
+	int node = dt_path(fdt, "/reserved-memory"), ac, sc, ret;
 
 	if (node >= 0 || node != -FDT_ERR_NOTFOUND)
 		return node;
@@ -537,29 +682,39 @@ static int reserved_memory_node(void *fdt)
 	return ret ? ret : node;
 }
 
+size_t dt_used_size(const void *fdt)
+{
+	size_t end = fdt_off_dt_struct(fdt) + fdt_size_dt_struct(fdt);
+
+	return MAX(end, (size_t)fdt_off_dt_strings(fdt) + fdt_size_dt_strings(fdt));
+}
+
 int dt_patch_for_host(const void *fdt, void *buf, size_t bufsize, const struct boot_info *bi,
 		      uint32_t abi)
 {
-	struct mem_range resv[BOOT_MAX_RESV];
 	uint64_t base = bi->keel.base, size = bi->keel.size;
-	const char *why;
-	unsigned n, i;
+	unsigned i;
 	char name[32];
 	int ret, resmem, node;
+	size_t used;
 
 	if (!fdt || !buf || fdt_check_header(fdt) || !size || base + size - 1 < base)
 		return -EINVAL;
-	/* Check against the original before touching buf: fdt and buf may be the same. */
-	ret = collect_resv(fdt, resv, &n, &why);
-	if (ret)
-		return -EINVAL;
-	for (i = 0; i < n; i++)
-		if (ranges_overlap(base, size, resv[i].base, resv[i].size))
+	/* bi->resv was read from this same tree by dt_parse(). */
+	for (i = 0; i < bi->nr_resv; i++)
+		if (ranges_overlap(base, size, bi->resv[i].base, bi->resv[i].size))
 			return -EEXIST;
-	if (fdt_path_offset(fdt, "/hypervisor") >= 0)
-		return -EEXIST;
 
-	ret = fdt_open_into(fdt, buf, (int)MIN(bufsize, (size_t)__INT_MAX__));
+	/*
+	 * Firmware often pads the blob (QEMU: 1 MiB); libfdt would copy all of
+	 * it. Copy only what is used, then open the copy in place.
+	 */
+	used = dt_used_size(fdt);
+	if (used > bufsize)
+		return -ENOSPC;
+	memmove(buf, fdt, used);
+	fdt_set_totalsize(buf, used);
+	ret = fdt_open_into(buf, buf, (int)MIN(bufsize, (size_t)__INT_MAX__));
 	if (ret)
 		return fdt_errno(ret);
 
@@ -579,7 +734,7 @@ int dt_patch_for_host(const void *fdt, void *buf, size_t bufsize, const struct b
 
 	node = fdt_add_subnode(buf, 0, "hypervisor");
 	if (node < 0)
-		return fdt_errno(node);
+		return node == -FDT_ERR_EXISTS ? -EEXIST : fdt_errno(node);
 	ret = fdt_setprop_string(buf, node, "compatible", KEEL_DT_COMPATIBLE);
 	if (!ret)
 		ret = fdt_setprop_u32(buf, node, KEEL_DT_ABI_PROP, abi);

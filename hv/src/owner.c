@@ -75,7 +75,7 @@ int owner_init(const struct boot_info *bi)
 	nr_banks = nr_chunks = 0;
 	for (i = 0; i < bi->nr_mem && !ret; i++) {
 		struct owner_bank *b = &banks[nr_banks];
-		uint64_t left, j;
+		uint64_t left;
 
 		/* Only whole pages are tracked. */
 		b->base = ALIGN_UP(bi->mem[i].base, PAGE_SIZE);
@@ -96,10 +96,8 @@ int owner_init(const struct boot_info *bi)
 				ret = -ENOMEM;
 				break;
 			}
+			/* Zeroed by the pool: every page host-owned, not shared. */
 			chunk_order[nr_chunks] = order;
-			for (j = 0; j < n; j++)
-				chunks[nr_chunks][j] = (struct page_info){ .owner = OWNER_HOST,
-									   .share = PAGE_OWNED };
 			nr_chunks++;
 		}
 		nr_banks++;
@@ -150,20 +148,42 @@ struct page_want {
 	uint8_t share;
 };
 
+/*
+ * The entries for pa onwards that are contiguous in one chunk: *n gets how
+ * many (at most max), so range walks cost a lookup per chunk, not per page.
+ */
+static struct page_info *page_run_locked(uint64_t pa, size_t max, size_t *n)
+{
+	unsigned i;
+
+	for (i = 0; i < nr_banks; i++) {
+		if (pa >= banks[i].base && pa < banks[i].end) {
+			uint64_t idx = (pa - banks[i].base) >> PAGE_SHIFT;
+			uint64_t in_bank = (banks[i].end - pa) >> PAGE_SHIFT;
+
+			*n = MIN(MIN(max, in_bank), CHUNK_PAGES - idx % CHUNK_PAGES);
+			return &chunks[banks[i].first_chunk + idx / CHUNK_PAGES][idx % CHUNK_PAGES];
+		}
+	}
+	*n = 0;
+	return NULL;
+}
+
 /* Prepare: -EINVAL if a page is not tracked RAM, -EPERM if one is not as wanted. */
 static int check_range_locked(uint64_t pa, size_t npages, struct page_want want)
 {
-	size_t i;
+	size_t done, n, i;
 
 	if (!IS_ALIGNED(pa, PAGE_SIZE) || !npages || npages > (UINT64_MAX - pa) >> PAGE_SHIFT)
 		return -EINVAL;
-	for (i = 0; i < npages; i++) {
-		struct page_info *pi = page_info_locked(pa + i * PAGE_SIZE);
+	for (done = 0; done < npages; done += n) {
+		struct page_info *pi = page_run_locked(pa + done * PAGE_SIZE, npages - done, &n);
 
 		if (!pi)
 			return -EINVAL;
-		if (pi->owner != want.owner || pi->share != want.share)
-			return -EPERM;
+		for (i = 0; i < n; i++)
+			if (pi[i].owner != want.owner || pi[i].share != want.share)
+				return -EPERM;
 	}
 	return 0;
 }
@@ -171,10 +191,14 @@ static int check_range_locked(uint64_t pa, size_t npages, struct page_want want)
 /* Commit: cannot fail once check_range_locked() passed. */
 static void set_owner_locked(uint64_t pa, size_t npages, uint16_t owner)
 {
-	size_t i;
+	size_t done, n, i;
 
-	for (i = 0; i < npages; i++)
-		page_info_locked(pa + i * PAGE_SIZE)->owner = owner;
+	for (done = 0; done < npages; done += n) {
+		struct page_info *pi = page_run_locked(pa + done * PAGE_SIZE, npages - done, &n);
+
+		for (i = 0; i < n; i++)
+			pi[i].owner = owner;
+	}
 }
 
 static int transfer(paddr_t pa, size_t npages, uint16_t from, uint16_t to)

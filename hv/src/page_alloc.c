@@ -9,6 +9,7 @@
  * keel needs no static metadata whatever the pool size.
  */
 #include <hv/page_alloc.h>
+#include <hv/arch/mm.h>
 #include <hv/errno.h>
 #include <hv/printf.h>
 #include <hv/spinlock.h>
@@ -172,7 +173,7 @@ void *page_alloc(unsigned order)
 	free_pages -= 1UL << order;
 	spin_unlock(&pool_lock);
 
-	memset(b, 0, order_bytes(order));
+	arch_zero_pages(b, order_bytes(order));
 	return b;
 }
 

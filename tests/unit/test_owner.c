@@ -60,7 +60,7 @@ static void test_init(void **state)
 	(void)state;
 	assert_int_equal(count(OWNER_HOST), all_pages);
 	assert_int_equal(count(OWNER_HYP), 0);
-	assert_int_equal(count(OWNER_NONE), 0);
+	assert_int_equal(count(OWNER_GUEST0), 0);
 	pi = get(BANK0);
 	assert_int_equal(pi.owner, OWNER_HOST);
 	assert_int_equal(pi.share, PAGE_OWNED);

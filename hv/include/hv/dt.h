@@ -15,12 +15,16 @@
  */
 int dt_parse(const void *fdt, struct boot_info *bi, const char **why);
 
+/* Bytes of the blob actually used (header, reservations, structure, strings): less than totalsize when padded. */
+size_t dt_used_size(const void *fdt);
+
 /*
  * Write into buf (size bufsize) a copy of fdt for the host: keel's memory
  * (bi->keel) as a /reserved-memory no-map child, and a /hypervisor node
  * (compatible "keel,hypervisor", "keel,abi-version" = abi) telling the host
  * keel is present. -ENOSPC if buf is too small, -EINVAL on a bad fdt,
- * -EEXIST if bi->keel overlaps a reservation already in the tree.
+ * -EEXIST if bi->keel overlaps a reservation of the tree (bi->resv, as
+ * dt_parse() read it from this fdt) or /hypervisor exists already.
  */
 int dt_patch_for_host(const void *fdt, void *buf, size_t bufsize, const struct boot_info *bi,
 		      uint32_t abi);

@@ -10,11 +10,12 @@
 
 #include <hv/boot.h>
 
+/* A zero-filled struct page_info means "the host's": metadata needs no initialisation pass. */
 enum page_owner_id {
-	OWNER_NONE = 0, /* not RAM keel knows of */
+	OWNER_HOST = 0,
 	OWNER_HYP = 1,
-	OWNER_HOST = 2,
 	OWNER_GUEST0 = 16, /* guest N is OWNER_GUEST0 + N */
+	OWNER_NONE = 0xffff, /* not RAM keel knows of (never stored) */
 };
 
 enum page_share {

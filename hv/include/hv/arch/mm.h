@@ -40,6 +40,8 @@ paddr_t arch_pte_addr(pte_t pte, int level);
 uint32_t arch_pte_prot(enum pt_stage stage, int level, pte_t pte);
 /* Store an entry so that the table walker sees it (barriers included). */
 void arch_pte_write(pte_t *ptep, pte_t pte);
+/* Zero size bytes at p (page aligned, whole pages), as fast as the CPU can. */
+void arch_zero_pages(void *p, size_t size);
 /* Invalidate TLB entries for [ia, ia + size) translated by pt, after a valid entry was removed. */
 void arch_pt_tlb_flush(const struct pgtable *pt, uint64_t ia, uint64_t size);
 

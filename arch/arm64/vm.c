@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The arm64 side of guest VMs (hv/arch/vm.h): stage-2 limits, VMIDs, TLB
+ * maintenance by VMID. keel runs nVHE-style: guests will be EL1&0 under a
+ * stage 2 of their own, tagged with their VMID in VTTBR_EL2.
+ */
+#include <arch/arm64.h>
+#include <arch/sysreg.h>
+#include <hv/arch/vm.h>
+#include <hv/pgtable.h>
+
+#define VTCR_EL2_VS (1UL << 19)
+
+unsigned arch_vm_max_ipa_bits(void)
+{
+	/* 4 KiB granule, no LPA2: stage 2 translates at most 48 bits, and never more than the PA size. */
+	return MIN(arm64_parange_bits(), 48u);
+}
+
+/*
+ * 8-bit VMIDs: VTCR_EL2.VS stays 0 (the host's configuration, el2.c), so
+ * VTTBR_EL2 carries an 8-bit VMID even on CPUs with 16-bit VMID support.
+ */
+unsigned arch_vm_vmid_bits(void) { return 8; }
+
+/*
+ * A CPU coming (back) online under the shim may have been off while guest
+ * VMIDs were invalidated and reused: start it from clean EL1&0 TLBs.
+ */
+void arch_vm_cpu_enable(void)
+{
+	dsb(ishst);
+	__asm__ volatile("tlbi alle1" ::: "memory");
+	dsb(nsh);
+	isb();
+}
+
+void arch_vm_cpu_disable(void) {}
+
+/* VTCR_EL2 for a guest stage 2 of pt's size (as el2.c computes the host's). */
+static uint64_t guest_vtcr(const struct pgtable *pt)
+{
+	return (1UL << 31) |                                          /* RES1 */
+	       ((uint64_t)arm64_vtcr_ps(arm64_parange_bits()) << 16) | /* PS */
+	       (3UL << 12) | (1UL << 10) | (1UL << 8) |                /* inner shareable, WB WA walks */
+	       ((uint64_t)(2 - pt->start_level) << 6) |                /* SL0 */
+	       (64 - pt->ia_bits);                                     /* T0SZ */
+}
+
+/*
+ * TLBI VMALLS12E1IS acts on the VMID in VTTBR_EL2: load the guest's stage 2
+ * (VTCR and VTTBR, so that no walk in between can mix the host's layout with
+ * the guest's VMID), invalidate on every CPU of the inner-shareable domain,
+ * then give the host its own back. Called at EL2 with interrupts masked.
+ */
+void arch_vm_tlb_flush_vmid(const struct pgtable *pt)
+{
+	uint64_t vtcr = read_sysreg(vtcr_el2), vttbr = read_sysreg(vttbr_el2);
+
+	dsb(ishst);
+	write_sysreg(guest_vtcr(pt) & ~VTCR_EL2_VS, vtcr_el2);
+	write_sysreg(pa_addr(ptr_to_pa(pt->root)) | ((uint64_t)pt->vmid << 48), vttbr_el2);
+	isb();
+	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	dsb(ish);
+	isb();
+	write_sysreg(vtcr, vtcr_el2);
+	write_sysreg(vttbr, vttbr_el2);
+	isb();
+}
