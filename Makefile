@@ -63,10 +63,10 @@ $(BUILD)/keel.bin: $(BUILD)/keel.elf
 -include $(KEEL_OBJS:.o=.d)
 
 # ---- the rest ----------------------------------------------------------------
--include tests/unit/unit.mk              # unit: host unit tests (ASan/UBSan)
--include tests/rig/rig.mk                # firmware, run, host kernels, initramfs
--include tests/integration/integration.mk # check-integration, bench
--include tests/ports/ports.mk            # check-ports: x86_64 and mips64el keel boot to banner
+include tests/unit/unit.mk              # unit: host unit tests (ASan/UBSan)
+include tests/rig/rig.mk                # firmware, run, host kernels, initramfs
+include tests/integration/integration.mk # check-integration, bench
+include tests/ports/ports.mk            # check-ports: x86_64 and mips64el keel boot to banner
 
 .PHONY: all deps check clean
 all:

@@ -55,12 +55,7 @@ int arch_pt_start_level(enum pt_stage stage, unsigned ia_bits)
 	(void)stage;
 	if (ia_bits < 25 || ia_bits > 48)
 		return -EINVAL;
-	/* A software walker can start anywhere: skip levels ia_bits does not need. */
-	if (ia_bits > 39)
-		return 0;
-	if (ia_bits > 30)
-		return 1;
-	return 2;
+	return pt_start_level_for(ia_bits);
 }
 
 bool arch_pte_valid(pte_t pte) { return pte & PTE_V; }

@@ -10,6 +10,10 @@ kernel=${1:-trimmed}
 work=$(mktemp -d /tmp/keel-hostboot.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0
+abi_h=$top/hv/include/keel/abi.h
+major=$(sed -n 's/^#define KEEL_ABI_MAJOR \([0-9]*\).*/\1/p' "$abi_h")
+minor=$(sed -n 's/^#define KEEL_ABI_MINOR \([0-9]*\).*/\1/p' "$abi_h")
+abi_hex=$(printf '%04x%04x' "$major" "$minor")
 ok() { echo "ok   - $kernel: $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL - $kernel: $1"; fail=$((fail + 1)); }
 # expect FILE DESCRIPTION FIXED-STRING
@@ -47,7 +51,7 @@ expect "$out" "both CPUs online" "online=0-1"
 expect "$out" "all CPUs started at EL1" "dmesg: CPU: All CPU(s) started at EL1"
 expect "$out" "2 CPUs brought up" "smp: Brought up 1 node, 2 CPUs"
 expect "$out" "/hypervisor compatible" "hv-compatible=keel,hypervisor"
-expect "$out" "/hypervisor ABI version 1.0" "hv-abi=00010000"
+expect "$out" "/hypervisor ABI version $major.$minor (keel/abi.h)" "hv-abi=$abi_hex"
 expect "$out" "keel's memory is a no-map reservation of 32 MiB" "keel-resv=no-map reg=00000000402000000000000002000000"
 expect "$out" "reading keel's first word faults (SIGBUS)" "read-keel-start=135"
 expect "$out" "reading keel's last word faults (SIGBUS)" "read-keel-end=135"

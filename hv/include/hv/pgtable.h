@@ -26,6 +26,12 @@ struct pgtable {
 /* Bytes covered by one entry at a level. */
 static inline uint64_t pt_level_size(int level) { return 1ULL << (PAGE_SHIFT + 9 * (3 - level)); }
 
+/* The first level a table needs for ia_bits of input (each level resolves 9 bits above the page offset). */
+static inline int pt_start_level_for(unsigned ia_bits)
+{
+	return ia_bits > 39 ? 0 : ia_bits > 30 ? 1 : 2;
+}
+
 int pgtable_init(struct pgtable *pt, enum pt_stage stage, unsigned ia_bits, uint16_t vmid);
 /* Free every table. The pgtable must no longer be in use by any CPU. */
 void pgtable_destroy(struct pgtable *pt);

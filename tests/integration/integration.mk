@@ -1,0 +1,20 @@
+# Integration tests: boots of the firmware image (and of keel with broken boot input), with assertions.
+# Included by the top Makefile (TOP, BUILD, Q).
+#   make check-integration   keel + both host kernels; bad boot input; host boot (trimmed, debian)
+#   make bench               host boot cost with and without keel, side by side (figures printed)
+
+INTEG := $(TOP)/tests/integration
+INTEG_KERNELS ?= trimmed debian
+
+.PHONY: check-integration bench
+check-integration: keel
+	$(Q)for k in $(INTEG_KERNELS); do $(MAKE) --no-print-directory host-kernel KERNEL=$$k || exit; done
+	$(Q)echo "  TEST    bad boot input"
+	$(Q)HOST_IMAGE=$(BUILD)/kernel-trimmed/Image KEEL_BIN=$(BUILD)/keel.bin $(INTEG)/bad-boot.sh
+	$(Q)for k in $(INTEG_KERNELS); do echo "  TEST    host boot under keel ($$k kernel)"; \
+		$(INTEG)/host-boot.sh $$k || exit; done
+
+bench: keel
+	$(Q)tests/rig/install-deps
+	$(Q)for k in $(INTEG_KERNELS); do $(MAKE) --no-print-directory host-kernel KERNEL=$$k || exit; done
+	$(Q)BENCH_KERNELS="$(INTEG_KERNELS)" $(TOP)/tests/bench/boot-bench.sh
