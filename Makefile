@@ -67,6 +67,7 @@ include tests/unit/unit.mk              # unit: host unit tests (ASan/UBSan)
 include tests/rig/rig.mk                # firmware, run, host kernels, initramfs
 include tests/integration/integration.mk # check-integration, bench
 include tests/ports/ports.mk            # check-ports: x86_64 and mips64el keel boot to banner
+include tests/kvm/kvm.mk                # check-kvm, shim, kvmtest: the shim and its KVM API tests
 
 .PHONY: all deps check clean
 all:
@@ -81,6 +82,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory check-ports
 	$(Q)$(MAKE) --no-print-directory check-integration
+	$(Q)$(MAKE) --no-print-directory check-kvm
 
 clean:
 	rm -rf build

@@ -7,6 +7,7 @@
 #include <arch/arm64.h>
 #include <arch/sysreg.h>
 #include <hv/arch/mm.h>
+#include <hv/arch/vm.h>
 #include <hv/errno.h>
 #include <hv/page_alloc.h>
 #include <hv/printf.h>
@@ -154,12 +155,16 @@ void arch_pt_tlb_flush(const struct pgtable *pt, uint64_t ia, uint64_t size)
 {
 	(void)ia;
 	(void)size;
+	if (pt->stage == PT_STAGE_GUEST && pt->vmid) {
+		/* A guest's entries are tagged with its VMID: flush with that VMID loaded. */
+		arch_vm_tlb_flush_vmid(pt);
+		return;
+	}
 	dsb(ishst);
 	if (pt->stage == PT_STAGE_HYP)
 		__asm__ volatile("tlbi alle2is" ::: "memory");
 	else
-		/* VMID-tagged: valid while pt's VMID is the one in VTTBR_EL2 (the host's, at boot). */
-		__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+		__asm__ volatile("tlbi vmalls12e1is" ::: "memory"); /* the host's: VMID 0 is loaded */
 	dsb(ish);
 	isb();
 }

@@ -9,8 +9,6 @@
 #include <hv/arch/vm.h>
 #include <hv/pgtable.h>
 
-#define VTCR_EL2_VS (1UL << 19)
-
 unsigned arch_vm_max_ipa_bits(void)
 {
 	/* 4 KiB granule, no LPA2: stage 2 translates at most 48 bits, and never more than the PA size. */
@@ -37,7 +35,7 @@ void arch_vm_cpu_enable(void)
 
 void arch_vm_cpu_disable(void) {}
 
-/* VTCR_EL2 for a guest stage 2 of pt's size (as el2.c computes the host's). */
+/* VTCR_EL2 for a guest stage 2 of pt's size (as el2.c computes the host's; VS = 0: 8-bit VMIDs). */
 static uint64_t guest_vtcr(const struct pgtable *pt)
 {
 	return (1UL << 31) |                                          /* RES1 */
@@ -58,7 +56,7 @@ void arch_vm_tlb_flush_vmid(const struct pgtable *pt)
 	uint64_t vtcr = read_sysreg(vtcr_el2), vttbr = read_sysreg(vttbr_el2);
 
 	dsb(ishst);
-	write_sysreg(guest_vtcr(pt) & ~VTCR_EL2_VS, vtcr_el2);
+	write_sysreg(guest_vtcr(pt), vtcr_el2);
 	write_sysreg(pa_addr(ptr_to_pa(pt->root)) | ((uint64_t)pt->vmid << 48), vttbr_el2);
 	isb();
 	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");

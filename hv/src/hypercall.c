@@ -1,12 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The host's hypercalls, by function number (keel/abi.h). */
+/*
+ * The host's hypercalls, by function number (keel/abi.h). Each handler
+ * checks every argument register, including the ones it does not use
+ * (they must be 0), before it changes anything (KEEL_HC_ABI_VERSION, the
+ * discovery call, takes anything).
+ */
+#include <hv/arch/cpu.h>
 #include <hv/cpu.h>
 #include <hv/errno.h>
 #include <hv/hypercall.h>
+#include <hv/owner.h>
+#include <hv/page_alloc.h>
+#include <hv/vm.h>
 #include <keel/abi.h>
+
+_Static_assert(KEEL_OWNER_HYP == OWNER_HYP && KEEL_OWNER_HOST == OWNER_HOST &&
+		       KEEL_OWNER_GUEST0 == OWNER_GUEST0,
+	       "ABI owner ids are keel's page-ownership ids");
+_Static_assert(KEEL_OWNER_ALL_GUESTS > OWNER_GUEST0 + VM_MAX, "ALL_GUESTS is not a guest id");
 
 typedef int64_t (*hc_handler)(struct hc_args *a);
 
+/* Arguments from index first on must be 0. */
+static bool args_zero_from(const struct hc_args *a, unsigned first)
+{
+	for (unsigned i = first; i < ARRAY_SIZE(a->arg); i++)
+		if (a->arg[i])
+			return false;
+	return true;
+}
+
+/* Discovery: lenient on purpose (any arguments), so that every client can always ask. */
 static int64_t hc_abi_version(struct hc_args *a)
 {
 	a->ret[0] = KEEL_ABI_VERSION;
@@ -15,8 +39,132 @@ static int64_t hc_abi_version(struct hc_args *a)
 	return 0;
 }
 
+/* The calling CPU, if keel runs it: its index, else HV_MAX_CPUS. */
+static unsigned calling_cpu(void)
+{
+	unsigned cpu = arch_cpu_index();
+
+	if (cpu >= cpus_count() || cpu >= HV_MAX_CPUS || !(cpus_online_mask() & BIT(cpu)))
+		return HV_MAX_CPUS;
+	return cpu;
+}
+
+static int64_t hc_cpu_enable(struct hc_args *a)
+{
+	unsigned cpu = calling_cpu();
+	int ret;
+
+	if (!args_zero_from(a, 0))
+		return -EINVAL;
+	if (cpu == HV_MAX_CPUS)
+		return -ENODEV;
+	ret = vm_cpu_enable(cpu);
+	if (ret)
+		return ret;
+	a->ret[0] = cpu;
+	a->ret[1] = vm_cpus_enabled();
+	return 0;
+}
+
+static int64_t hc_cpu_disable(struct hc_args *a)
+{
+	unsigned cpu = calling_cpu();
+	int ret;
+
+	if (!args_zero_from(a, 0))
+		return -EINVAL;
+	if (cpu == HV_MAX_CPUS)
+		return -ENODEV;
+	ret = vm_cpu_disable(cpu);
+	if (ret)
+		return ret;
+	a->ret[0] = cpu;
+	a->ret[1] = vm_cpus_enabled();
+	return 0;
+}
+
+static int64_t hc_vm_create(struct hc_args *a)
+{
+	uint64_t handle;
+	unsigned ipa;
+	size_t limit;
+	int ret;
+
+	/* Both values are small: reject anything that would truncate. */
+	if (!args_zero_from(a, 2) || a->arg[0] > 0xff || a->arg[1] > SIZE_MAX / 2)
+		return -EINVAL;
+	ret = vm_create((unsigned)a->arg[0], (size_t)a->arg[1], &handle, &ipa, &limit);
+	if (ret)
+		return ret;
+	a->ret[0] = handle;
+	a->ret[1] = ipa;
+	a->ret[2] = limit;
+	return 0;
+}
+
+static int64_t hc_vm_destroy(struct hc_args *a)
+{
+	if (!args_zero_from(a, 1))
+		return -EINVAL;
+	return vm_destroy(a->arg[0]);
+}
+
+static int64_t hc_stats(struct hc_args *a)
+{
+	size_t counts[OWNER_GUEST0 + VM_MAX];
+	struct vm_stats st;
+	uint64_t owner = a->arg[1];
+
+	if (!args_zero_from(a, 2))
+		return -EINVAL;
+	switch (a->arg[0]) {
+	case KEEL_STATS_POOL:
+		if (owner)
+			return -EINVAL;
+		vm_stats_get(&st);
+		a->ret[0] = page_pool_free_pages();
+		a->ret[1] = page_pool_total_pages();
+		a->ret[2] = st.pages;
+		return 0;
+	case KEEL_STATS_OBJECTS:
+		if (owner)
+			return -EINVAL;
+		vm_stats_get(&st);
+		a->ret[0] = st.vms;
+		a->ret[1] = st.vcpus;
+		a->ret[2] = st.cpus_enabled;
+		return 0;
+	case KEEL_STATS_OWNER_PAGES:
+		if (owner != KEEL_OWNER_HYP && owner != KEEL_OWNER_HOST && owner != KEEL_OWNER_ALL_GUESTS &&
+		    (owner < KEEL_OWNER_GUEST0 || owner >= KEEL_OWNER_GUEST0 + VM_MAX))
+			return -EINVAL;
+		owner_count(counts, ARRAY_SIZE(counts));
+		if (owner == KEEL_OWNER_ALL_GUESTS) {
+			a->ret[0] = 0;
+			for (unsigned i = OWNER_GUEST0; i < ARRAY_SIZE(counts); i++)
+				a->ret[0] += counts[i];
+		} else {
+			a->ret[0] = counts[owner];
+		}
+		return 0;
+	case KEEL_STATS_LIMITS:
+		if (owner)
+			return -EINVAL;
+		a->ret[0] = vm_max_ipa_bits();
+		a->ret[1] = VM_MAX;
+		a->ret[2] = vm_nr_vmids();
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static const hc_handler hc_table[KEEL_HC_NR_CALLS] = {
 	[KEEL_HC_ABI_VERSION] = hc_abi_version,
+	[KEEL_HC_CPU_ENABLE] = hc_cpu_enable,
+	[KEEL_HC_CPU_DISABLE] = hc_cpu_disable,
+	[KEEL_HC_VM_CREATE] = hc_vm_create,
+	[KEEL_HC_VM_DESTROY] = hc_vm_destroy,
+	[KEEL_HC_STATS] = hc_stats,
 };
 
 int64_t hypercall_dispatch(unsigned fn, struct hc_args *a)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Locks. Functions that expect a lock to be held end in _locked. Lock order
- * (outer first): vm->lock, page_owner lock, page pool lock, console lock.
+ * (outer first): vm_table_lock, vm->lock, owner_lock, page pool lock,
+ * console lock.
  */
 #ifndef HV_SPINLOCK_H
 #define HV_SPINLOCK_H

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kvm and the VM file descriptors, byte-compatible with Linux 6.1 KVM
+ * on arm64 (virt/kvm/kvm_main.c, arch/arm64/kvm/arm.c): the same ioctl
+ * numbers from the kernel's own <linux/kvm.h>, the same errnos.
+ *
+ * A capability reads non-zero only when what it promises works end to end
+ * over keel. Today that is KVM_CAP_CHECK_EXTENSION_VM and
+ * KVM_CAP_ARM_VM_IPA_SIZE; everything else reads 0 and its ioctls return
+ * what Linux KVM returns for an unknown ioctl (-EINVAL).
+ */
+#define pr_fmt(fmt) "keel-kvm: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "shim.h"
+#include "trace.h"
+
+long keel_check_extension(long cap)
+{
+	switch (cap) {
+	case KVM_CAP_CHECK_EXTENSION_VM:
+		return 1;
+	case KVM_CAP_ARM_VM_IPA_SIZE:
+		return keel_info.max_ipa_bits;
+	default:
+		/*
+		 * Not yet over keel (later parts of the ABI), or not at all. QEMU
+		 * needs USER_MEMORY, DESTROY_MEMORY_REGION_WORKS and
+		 * JOIN_MEMORY_REGIONS_WORKS before it creates a VM; the KVM
+		 * selftests need IMMEDIATE_EXIT.
+		 */
+		return 0;
+	}
+}
+
+/* ---- VM file: "kvm-vm" ------------------------------------------------------------------------ */
+
+static void keel_vm_free(struct keel_vm *vm)
+{
+	long ret = keel_hvc(KEEL_HC_VM_DESTROY, vm->handle, 0, NULL);
+
+	trace_keel_vm_destroy(vm->handle, ret);
+	/* keel refuses only a handle it never gave out: a shim bug, and the VM would leak. */
+	WARN(ret, KEEL_PR_PREFIX "keel refused to destroy VM 0x%llx: %ld\n", vm->handle, ret);
+	if (vm->mm)
+		mmdrop(vm->mm);
+	kfree(vm);
+}
+
+/* The last reference to the VM file went: close(), exit() or a fatal signal. */
+static int keel_vm_release(struct inode *inode, struct file *filp)
+{
+	keel_vm_free(filp->private_data);
+	return 0;
+}
+
+static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct keel_vm *vm = filp->private_data;
+
+	/* As KVM: a VM belongs to the process that created it (not a forked child). */
+	if (vm->mm != current->mm)
+		return -EIO;
+	switch (ioctl) {
+	case KVM_CHECK_EXTENSION:
+		return keel_check_extension(arg);
+	default:
+		/* kvm_arch_vm_ioctl() on arm64: unknown -> -EINVAL. */
+		return -EINVAL;
+	}
+}
+
+/* arm64 KVM has no 32-bit compat ABI (no CONFIG_KVM_COMPAT): the same refusals. */
+static long keel_no_compat_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
+{
+	return -EINVAL;
+}
+
+static int keel_no_compat_open(struct inode *inode, struct file *file)
+{
+	return in_compat_syscall() ? -ENODEV : 0;
+}
+
+static const struct file_operations keel_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = keel_vm_release,
+	.unlocked_ioctl = keel_vm_ioctl,
+	.compat_ioctl = keel_no_compat_ioctl,
+	.open = keel_no_compat_open,
+	.llseek = noop_llseek,
+};
+
+/* KVM_CREATE_VM: kvm_dev_ioctl_create_vm() + kvm_arm_setup_stage2()'s type check. */
+static long keel_dev_ioctl_create_vm(unsigned long type)
+{
+	struct keel_res res;
+	struct keel_vm *vm;
+	struct file *file;
+	long ret;
+	int fd;
+
+	if (type & ~KVM_VM_TYPE_ARM_IPA_SIZE_MASK)
+		return -EINVAL;
+	if (keel_rebooting)
+		return -EBUSY;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		kfree(vm);
+		return fd;
+	}
+
+	/* keel checks the IPA size as KVM does: 0 means 40, else 32 .. its stage-2 limit. */
+	ret = keel_hvc(KEEL_HC_VM_CREATE, KVM_VM_TYPE_ARM_IPA_SIZE(type), 0, &res);
+	trace_keel_vm_create(ret ? 0 : res.r[0], ret ? 0 : (unsigned int)res.r[1], ret ? 0 : res.r[2],
+			     ret);
+	if (ret) {
+		put_unused_fd(fd);
+		kfree(vm);
+		return ret;
+	}
+	vm->handle = res.r[0];
+	vm->ipa_bits = (unsigned int)res.r[1];
+	vm->page_limit = res.r[2];
+	vm->pid = task_tgid_nr(current);
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+
+	file = anon_inode_getfile("kvm-vm", &keel_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		keel_vm_free(vm);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+/* ---- /dev/kvm ---------------------------------------------------------------------------------- */
+
+static long keel_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		if (arg)
+			return -EINVAL;
+		return KVM_API_VERSION;
+	case KVM_CREATE_VM:
+		return keel_dev_ioctl_create_vm(arg);
+	case KVM_CHECK_EXTENSION:
+		return keel_check_extension(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		/* struct kvm_run; no coalesced-MMIO page: KVM_CAP_COALESCED_MMIO reads 0. */
+		return PAGE_SIZE;
+	case KVM_TRACE_ENABLE:
+	case KVM_TRACE_PAUSE:
+	case KVM_TRACE_DISABLE:
+		return -EOPNOTSUPP;
+	default:
+		/* kvm_arch_dev_ioctl() on arm64. */
+		return -EINVAL;
+	}
+}
+
+static const struct file_operations keel_chardev_ops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = keel_dev_ioctl,
+	.compat_ioctl = keel_no_compat_ioctl,
+	.open = keel_no_compat_open,
+	.llseek = noop_llseek,
+};
+
+struct miscdevice keel_kvm_dev = {
+	.minor = KVM_MINOR,
+	.name = "kvm",
+	.fops = &keel_chardev_ops,
+};

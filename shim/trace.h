@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The shim's trace events, in their own system "keel_kvm": the kernel's own
+ * KVM registers the "kvm" system even when it is built in and inactive (as
+ * under keel), so the shim cannot use that name.
+ *   trace-cmd record -e 'keel_kvm:*'   or   /sys/kernel/tracing/events/keel_kvm/
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM keel_kvm
+
+#if !defined(KEEL_SHIM_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define KEEL_SHIM_TRACE_H
+
+#include <linux/tracepoint.h>
+
+TRACE_EVENT(keel_vm_create,
+	TP_PROTO(u64 handle, unsigned int ipa_bits, u64 page_limit, long ret),
+	TP_ARGS(handle, ipa_bits, page_limit, ret),
+	TP_STRUCT__entry(
+		__field(u64, handle)
+		__field(unsigned int, ipa_bits)
+		__field(u64, page_limit)
+		__field(long, ret)
+	),
+	TP_fast_assign(
+		__entry->handle = handle;
+		__entry->ipa_bits = ipa_bits;
+		__entry->page_limit = page_limit;
+		__entry->ret = ret;
+	),
+	TP_printk("handle 0x%llx ipa_bits %u page_limit %llu ret %ld", __entry->handle,
+		  __entry->ipa_bits, __entry->page_limit, __entry->ret)
+);
+
+TRACE_EVENT(keel_vm_destroy,
+	TP_PROTO(u64 handle, long ret),
+	TP_ARGS(handle, ret),
+	TP_STRUCT__entry(
+		__field(u64, handle)
+		__field(long, ret)
+	),
+	TP_fast_assign(
+		__entry->handle = handle;
+		__entry->ret = ret;
+	),
+	TP_printk("handle 0x%llx ret %ld", __entry->handle, __entry->ret)
+);
+
+/* A CPU may (enable) or may no longer (disable) run guests: KVM's hardware enable/disable. */
+TRACE_EVENT(keel_cpu_virt,
+	TP_PROTO(unsigned int cpu, bool enable, long ret),
+	TP_ARGS(cpu, enable, ret),
+	TP_STRUCT__entry(
+		__field(unsigned int, cpu)
+		__field(bool, enable)
+		__field(long, ret)
+	),
+	TP_fast_assign(
+		__entry->cpu = cpu;
+		__entry->enable = enable;
+		__entry->ret = ret;
+	),
+	TP_printk("cpu %u %s ret %ld", __entry->cpu, __entry->enable ? "enable" : "disable",
+		  __entry->ret)
+);
+
+#endif /* KEEL_SHIM_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>

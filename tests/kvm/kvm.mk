@@ -1,0 +1,62 @@
+# The shim (shim/) and its KVM API tests (tests/kvm/). Included by the top Makefile (TOP, Q).
+#   make shim           shim.ko for the trimmed host kernel and for Debian's stock arm64 kernel
+#                       -> build/qemu-arm64/kvm/shim-{trimmed,debian}/shim.ko
+#   make kvmtest        the KVM API test program (static arm64) -> build/qemu-arm64/kvm/kvmtest
+#   make check-kvm      both shims, the tests, then four boots through tests/rig/hostrun:
+#                         keel + trimmed kernel:  insmod, kvmtest, CPU hotplug, rmmod, reload (host-check.sh)
+#                         keel + Debian kernel:   the same with Debian's kernel and its shim build
+#                         no keel (Linux's own KVM at EL2), both kernels: the shim refuses to load
+#                         (nokeel-check.sh)
+# Logs of the runs: build/qemu-arm64/kvm/check-*.log.
+
+KVM_BUILD := $(TOP)/build/qemu-arm64/kvm
+KVM_CROSS := aarch64-linux-gnu-
+KVM_SHIM_FILES = $(notdir $(wildcard $(TOP)/shim/*.c $(TOP)/shim/*.h)) Kbuild
+KVM_HOSTRUN := $(TOP)/tests/rig/hostrun
+KVM_KERNELS := trimmed debian
+
+.PHONY: shim kvmtest check-kvm $(addprefix shim-,$(KVM_KERNELS))
+
+shim: $(addprefix shim-,$(KVM_KERNELS))
+
+# Kbuild keeps its objects next to the sources: build each kernel's shim in its own directory of
+# symlinks to shim/ (Kbuild's own dependency tracking makes a rebuild a ~1 s no-op).
+# $(1): trimmed | debian
+define KVM_SHIM_RULE
+shim-$(1):
+	$$(Q)entry=$$$$($(TOP)/tests/rig/kernel/build-kernel $(1) $(if $(filter debian,$(1)),--headers)) && \
+	out=$(KVM_BUILD)/shim-$(1) && mkdir -p $$$$out && \
+	for f in $$(KVM_SHIM_FILES); do ln -sfn $(TOP)/shim/$$$$f $$$$out/$$$$f; done && \
+	echo "  KBUILD  $$$$out/shim.ko ($(1) kernel $$$$(cat $$$$entry/version))" && \
+	$$(MAKE) -C $$$$entry/build ARCH=arm64 CROSS_COMPILE=$(KVM_CROSS) M=$$$$out KEEL_TOP=$(TOP) \
+		modules >$$$$out/build.log 2>&1 || { cat $$$$out/build.log; exit 1; }
+endef
+$(foreach k,$(KVM_KERNELS),$(eval $(call KVM_SHIM_RULE,$(k))))
+
+# Against the arm64 uapi headers of libc6-dev-arm64-cross (Linux 6.1's; kvmtest.c refuses others).
+kvmtest: $(KVM_BUILD)/kvmtest
+$(KVM_BUILD)/kvmtest: $(TOP)/tests/kvm/kvmtest.c
+	@mkdir -p $(dir $@)
+	$(Q)echo "  CC      $@ (static arm64)"; \
+		$(KVM_CROSS)gcc -static -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+# $(1): kernel, $(2): log name, $(3): hostrun options, $(4): --add options, $(5): the command
+define KVM_RUN
+	$(Q)echo "  HOSTRUN $(2): $(5)"; \
+	if $(KVM_HOSTRUN) --kernel $(1) $(3) $(4) -- $(5) >$(KVM_BUILD)/check-$(2).log 2>&1; then \
+		grep -E '^FAIL|passed, [0-9]+ failed$$' $(KVM_BUILD)/check-$(2).log | tail -n 1 | sed 's/^/          /'; \
+	else \
+		cat $(KVM_BUILD)/check-$(2).log; echo "check-kvm: $(2) FAILED (log: $(KVM_BUILD)/check-$(2).log)"; \
+		exit 1; \
+	fi
+endef
+
+KVM_ADD_TESTS = --add $(KVM_BUILD)/kvmtest:/kvmtest --add $(TOP)/tests/kvm/host-check.sh:/host-check.sh \
+	--add $(TOP)/tests/kvm/nokeel-check.sh:/nokeel-check.sh
+
+check-kvm: shim kvmtest
+	$(call KVM_RUN,trimmed,keel-trimmed,,--add $(KVM_BUILD)/shim-trimmed/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /host-check.sh /shim.ko /kvmtest)
+	$(call KVM_RUN,debian,keel-debian,,--add $(KVM_BUILD)/shim-debian/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /host-check.sh /shim.ko /kvmtest)
+	$(call KVM_RUN,trimmed,nokeel-trimmed,--no-keel,--add $(KVM_BUILD)/shim-trimmed/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko)
+	$(call KVM_RUN,debian,nokeel-debian,--no-keel,--add $(KVM_BUILD)/shim-debian/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko)
+	$(Q)echo "check-kvm: all 4 runs passed"
