@@ -77,12 +77,19 @@ all:
 deps:
 	$(Q)tests/rig/install-deps
 
+# Every suite's own "N passed, M failed" (and cmocka's) lines are added up into the closing line.
+check: SHELL := /bin/bash
 check:
 	$(Q)tests/rig/install-deps
-	$(Q)$(MAKE) --no-print-directory unit
-	$(Q)$(MAKE) --no-print-directory check-ports
-	$(Q)$(MAKE) --no-print-directory check-integration
-	$(Q)$(MAKE) --no-print-directory check-kvm
+	$(Q)mkdir -p $(BUILD); set -o pipefail; \
+	{ $(MAKE) --no-print-directory unit && \
+	  $(MAKE) --no-print-directory check-ports && \
+	  $(MAKE) --no-print-directory check-integration && \
+	  $(MAKE) --no-print-directory check-kvm; } 2>&1 | tee $(BUILD)/check.log; rc=$$?; \
+	awk '/^ *\[  PASSED  \] [0-9]+ test/ { p += $$4 } /^ *\[  FAILED  \] [0-9]+ test/ { f += $$4 } \
+	     match($$0, /[0-9]+ passed, [0-9]+ failed/) { split(substr($$0, RSTART, RLENGTH), a, /[ ,]+/); p += a[1]; f += a[3] } \
+	     END { printf "check: %d passed, %d failed\n", p, f + ('"$$rc"' != 0 && f == 0) }' $(BUILD)/check.log; \
+	exit $$rc
 
 clean:
 	rm -rf build
