@@ -3,13 +3,11 @@
 #include <hv/arch/console.h>
 #include <hv/boot.h>
 #include <hv/errno.h>
+#include <hv/ns16550.h>
 
 #define PL011_DR 0x00
 #define PL011_FR 0x18
 #define PL011_FR_TXFF (1U << 5)
-#define NS16550_THR 0
-#define NS16550_LSR 5
-#define NS16550_LSR_THRE (1U << 5)
 
 static struct boot_uart uart;
 
@@ -45,9 +43,9 @@ static void putc_raw(char c)
 			;
 		mmio_write32(uart.base + PL011_DR, (uint8_t)c);
 	} else if (uart.kind == UART_NS16550) {
-		while (!(ns_read(NS16550_LSR) & NS16550_LSR_THRE) && --spins)
+		while (!(ns_read(UART_LSR) & LSR_THRE) && --spins)
 			;
-		ns_write(NS16550_THR, (uint8_t)c);
+		ns_write(UART_THR, (uint8_t)c);
 	}
 }
 

@@ -9,18 +9,8 @@
 #include <hv/arch/console.h>
 #include <hv/boot.h>
 #include <hv/errno.h>
+#include <hv/ns16550.h>
 
-#define UART_THR 0
-#define UART_DLL 0
-#define UART_IER 1
-#define UART_DLM 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define LSR_THRE 0x20
-#define LCR_DLAB 0x80
-#define LCR_8N1 0x03
 #define MALTA_COM1 0x180003f8ULL
 
 static uint64_t uart_pa = MALTA_COM1;

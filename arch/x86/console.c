@@ -8,18 +8,8 @@
 #include <hv/arch/console.h>
 #include <hv/boot.h>
 #include <hv/errno.h>
+#include <hv/ns16550.h>
 
-#define UART_THR 0
-#define UART_DLL 0
-#define UART_IER 1
-#define UART_DLM 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define LSR_THRE 0x20
-#define LCR_DLAB 0x80
-#define LCR_8N1 0x03
 #define E9_PORT 0xe9
 
 static uint16_t uart_port = 0x3f8;

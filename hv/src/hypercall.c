@@ -49,7 +49,8 @@ static unsigned calling_cpu(void)
 	return cpu;
 }
 
-static int64_t hc_cpu_enable(struct hc_args *a)
+/* The calling CPU may (enable) or may no longer run guests. */
+static int64_t hc_cpu_set(struct hc_args *a, bool enable)
 {
 	unsigned cpu = calling_cpu();
 	int ret;
@@ -58,7 +59,7 @@ static int64_t hc_cpu_enable(struct hc_args *a)
 		return -EINVAL;
 	if (cpu == HV_MAX_CPUS)
 		return -ENODEV;
-	ret = vm_cpu_enable(cpu);
+	ret = enable ? vm_cpu_enable(cpu) : vm_cpu_disable(cpu);
 	if (ret)
 		return ret;
 	a->ret[0] = cpu;
@@ -66,22 +67,8 @@ static int64_t hc_cpu_enable(struct hc_args *a)
 	return 0;
 }
 
-static int64_t hc_cpu_disable(struct hc_args *a)
-{
-	unsigned cpu = calling_cpu();
-	int ret;
-
-	if (!args_zero_from(a, 0))
-		return -EINVAL;
-	if (cpu == HV_MAX_CPUS)
-		return -ENODEV;
-	ret = vm_cpu_disable(cpu);
-	if (ret)
-		return ret;
-	a->ret[0] = cpu;
-	a->ret[1] = vm_cpus_enabled();
-	return 0;
-}
+static int64_t hc_cpu_enable(struct hc_args *a) { return hc_cpu_set(a, true); }
+static int64_t hc_cpu_disable(struct hc_args *a) { return hc_cpu_set(a, false); }
 
 static int64_t hc_vm_create(struct hc_args *a)
 {
