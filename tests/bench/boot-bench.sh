@@ -36,7 +36,7 @@ status=0
 for kernel in $kernels; do
 	: >"$work/base" ; : >"$work/keel" ; : >"$work/own"
 	for i in $(seq "$runs"); do
-		printf 'bench: %s run %s/%s ...\r' "$kernel" "$i" "$runs" >&2
+		printf 'bench: %s run %s/%s ...\n' "$kernel" "$i" "$runs" >&2
 		boot "$kernel" nokeel "$i" | awk '{print $1}' >>"$work/base"
 		read -r t k < <(boot "$kernel" keel "$i")
 		echo "$t" >>"$work/keel"; echo "$k" >>"$work/own"
