@@ -14,6 +14,17 @@ die() { printf 'rig: error: %s\n' "$*" >&2; exit 1; }
 sha() { sha256sum | cut -c1-16; }
 
 # Identity of a file cheaply: path, size, mtime.
+# cat_initrds PART...: the parts as one initrd on stdout. Linux takes an uncompressed cpio member
+# only at a 4-byte aligned offset of the initrd and skips zero bytes, so each part is zero-padded.
+cat_initrds() {
+	local p n
+	for p in "$@"; do
+		[ -f "$p" ] || die "initrd part $p missing"
+		cat "$p"
+		n=$(stat -c %s "$p")
+		head -c $(((4 - n % 4) % 4)) /dev/zero
+	done
+}
 file_id() { stat -c '%n %s %Y' "$1"; }
 
 # with_lock FILE CMD...: run CMD holding an exclusive flock on FILE (several engineers and make runs
