@@ -68,6 +68,7 @@ include tests/rig/rig.mk                # firmware, run, host kernels, initramfs
 include tests/integration/integration.mk # check-integration, bench
 include tests/ports/ports.mk            # check-ports: x86_64 and mips64el keel boot to banner
 include tests/kvm/kvm.mk                # check-kvm, shim, kvmtest: the shim and its KVM API tests
+include tests/integration/qemu-guest.mk # check-qemu-guest(-kvm): unmodified QEMU runs a guest in the host
 
 .PHONY: all deps check clean
 all:
@@ -85,7 +86,8 @@ check:
 	{ $(MAKE) --no-print-directory unit && \
 	  $(MAKE) --no-print-directory check-ports && \
 	  $(MAKE) --no-print-directory check-integration && \
-	  $(MAKE) --no-print-directory check-kvm; } 2>&1 | tee $(BUILD)/check.log; rc=$$?; \
+	  $(MAKE) --no-print-directory check-kvm && \
+	  $(MAKE) --no-print-directory check-qemu-guest; } 2>&1 | tee $(BUILD)/check.log; rc=$$?; \
 	awk '/^ *\[  PASSED  \] [0-9]+ test/ { p += $$4 } /^ *\[  FAILED  \] [0-9]+ test/ { f += $$4 } \
 	     match($$0, /[0-9]+ passed, [0-9]+ failed/) { split(substr($$0, RSTART, RLENGTH), a, /[ ,]+/); p += a[1]; f += a[3] } \
 	     END { printf "check: %d passed, %d failed\n", p, f + ('"$$rc"' != 0 && f == 0) }' $(BUILD)/check.log; \

@@ -5,9 +5,8 @@
  * numbers from the kernel's own <linux/kvm.h>, the same errnos.
  *
  * A capability reads non-zero only when what it promises works end to end
- * over keel. Today that is KVM_CAP_CHECK_EXTENSION_VM and
- * KVM_CAP_ARM_VM_IPA_SIZE; everything else reads 0 and its ioctls return
- * what Linux KVM returns for an unknown ioctl (-EINVAL).
+ * over keel (keel_check_extension() lists them); everything else reads 0 and
+ * its ioctls return what Linux KVM returns for an unknown ioctl (-EINVAL).
  */
 #define pr_fmt(fmt) "keel-kvm: " fmt
 
@@ -20,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "shim.h"
 #include "trace.h"
@@ -31,13 +31,32 @@ long keel_check_extension(long cap)
 		return 1;
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return keel_info.max_ipa_bits;
+	/* Guest memory over keel (memslot.c); SYNC_MMU and READONLY_MEM stay 0 (see there). */
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+		return 1;
+	case KVM_CAP_NR_MEMSLOTS:
+		return SHRT_MAX; /* KVM_USER_MEM_SLOTS */
+	/* vCPUs over keel (vcpu.c) */
+	case KVM_CAP_ARM_PSCI: /* 0.1, KVM's own ids, for vCPUs without KVM_ARM_VCPU_PSCI_0_2 */
+	case KVM_CAP_ARM_SYSTEM_SUSPEND:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_ARM_PSCI_0_2:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_ONE_REG:
+	case KVM_CAP_ARM_NISV_TO_USER:
+	case KVM_CAP_ENABLE_CAP_VM: /* KVM_ENABLE_CAP on the VM fd (NISV_TO_USER, SYSTEM_SUSPEND) */
+		return 1;
+	case KVM_CAP_ARM_USER_IRQ:
+		return 1; /* device_irq_level reports the EL1 virtual timer */
+	case KVM_CAP_NR_VCPUS:
+		return min_t(unsigned int, num_online_cpus(), KEEL_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return KEEL_MAX_VCPUS;
 	default:
-		/*
-		 * Not yet over keel (later parts of the ABI), or not at all. QEMU
-		 * needs USER_MEMORY, DESTROY_MEMORY_REGION_WORKS and
-		 * JOIN_MEMORY_REGIONS_WORKS before it creates a VM; the KVM
-		 * selftests need IMMEDIATE_EXIT.
-		 */
+		/* Not (yet) over keel: SYNC_MMU, READONLY_MEM, IRQCHIP, dirty logging, ... */
 		return 0;
 	}
 }
@@ -49,8 +68,12 @@ static void keel_vm_free(struct keel_vm *vm)
 	long ret = keel_hvc(KEEL_HC_VM_DESTROY, vm->handle, 0, NULL);
 
 	trace_keel_vm_destroy(vm->handle, ret);
+	/* keel freed the VM's vCPUs with it; the context and kvm_run pages are ours. */
+	keel_vm_free_vcpus(vm);
 	/* keel refuses only a handle it never gave out: a shim bug, and the VM would leak. */
 	WARN(ret, KEEL_PR_PREFIX "keel refused to destroy VM 0x%llx: %ld\n", vm->handle, ret);
+	/* keel gave every guest page back with the VM: unpin the slots (kept pinned if it did not). */
+	keel_vm_memslots_free(vm, !ret);
 	if (vm->mm)
 		mmdrop(vm->mm);
 	kfree(vm);
@@ -73,6 +96,53 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 	switch (ioctl) {
 	case KVM_CHECK_EXTENSION:
 		return keel_check_extension(arg);
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region mem;
+
+		if (copy_from_user(&mem, (void __user *)arg, sizeof(mem)))
+			return -EFAULT;
+		return keel_vm_set_memory_region(vm, &mem);
+	}
+	case KVM_CREATE_VCPU:
+		/* kvm_vm_ioctl_create_vcpu() takes the id as a u32 */
+		return keel_vm_create_vcpu(vm, (u32)arg);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS: {
+		struct kvm_irq_level il;
+		long r;
+
+		if (copy_from_user(&il, (void __user *)arg, sizeof(il)))
+			return -EFAULT;
+		r = keel_vm_irq_line(vm, &il);
+		if (r)
+			return r;
+		if (ioctl == KVM_IRQ_LINE_STATUS && copy_to_user((void __user *)arg, &il, sizeof(il)))
+			return -EFAULT;
+		return 0;
+	}
+	case KVM_ARM_PREFERRED_TARGET: {
+		struct kvm_vcpu_init init = {};
+
+		/* kvm_vcpu_preferred_target(): the target KVM_ARM_VCPU_INIT accepts, no features. */
+		init.target = keel_preferred_target();
+		return copy_to_user((void __user *)arg, &init, sizeof(init)) ? -EFAULT : 0;
+	}
+	case KVM_ENABLE_CAP: {
+		struct kvm_enable_cap cap;
+
+		if (copy_from_user(&cap, (void __user *)arg, sizeof(cap)))
+			return -EFAULT;
+		/* kvm_vm_ioctl_enable_cap(): of arm64's list, keel gives ARM_NISV_TO_USER and ARM_SYSTEM_SUSPEND. */
+		if (cap.flags)
+			return -EINVAL;
+		if (cap.cap == KVM_CAP_ARM_NISV_TO_USER)
+			WRITE_ONCE(vm->nisv_to_user, true);
+		else if (cap.cap == KVM_CAP_ARM_SYSTEM_SUSPEND)
+			WRITE_ONCE(vm->system_suspend, true);
+		else
+			return -EINVAL;
+		return 0;
+	}
 	default:
 		/* kvm_arch_vm_ioctl() on arm64: unknown -> -EINVAL. */
 		return -EINVAL;
@@ -135,8 +205,16 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 	vm->ipa_bits = (unsigned int)res.r[1];
 	vm->page_limit = res.r[2];
 	vm->pid = task_tgid_nr(current);
+	mutex_init(&vm->lock);
+	keel_vm_vcpu_init(vm);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	ret = keel_vm_memslots_init(vm);
+	if (ret) {
+		put_unused_fd(fd);
+		keel_vm_free(vm);
+		return ret;
+	}
 
 	file = anon_inode_getfile("kvm-vm", &keel_vm_fops, vm, O_RDWR);
 	if (IS_ERR(file)) {
@@ -144,6 +222,7 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 		keel_vm_free(vm);
 		return PTR_ERR(file);
 	}
+	vm->filp = file;
 	fd_install(fd, file);
 	return fd;
 }

@@ -40,7 +40,6 @@
 struct keel_info keel_info;
 bool keel_rebooting;
 
-static struct kmem_cache *keel_vcpu_cache;
 static enum cpuhp_state keel_cpuhp_state;
 /* CPUs on which keel was told guests may run (KVM's cpus_hardware_enabled). */
 static cpumask_t keel_cpus_enabled;
@@ -177,6 +176,8 @@ static int keel_cpu_online(unsigned int cpu)
 	local_irq_save(flags);
 	ret = keel_cpu_enable_nolock();
 	local_irq_restore(flags);
+	if (!ret)
+		keel_vtimer_cpu_up();
 	return ret ? -EIO : 0;
 }
 
@@ -184,6 +185,7 @@ static int keel_cpu_offline(unsigned int cpu)
 {
 	unsigned long flags;
 
+	keel_vtimer_cpu_down();
 	local_irq_save(flags);
 	keel_cpu_disable_nolock(NULL);
 	local_irq_restore(flags);
@@ -235,12 +237,17 @@ static int __init keel_kvm_init(void)
 	r = keel_check_cpus();
 	if (r)
 		return r;
+	/* The host's virtual-timer PPI (guest timers): requested before the CPUs enable it. */
+	r = keel_vtimer_init();
+	if (r)
+		return r;
 
 	/* Calls keel_cpu_online() on every online CPU now, and on every CPU that comes later. */
 	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "keel/kvm:online", keel_cpu_online,
 			      keel_cpu_offline);
 	if (r < 0) {
 		pr_err("CPU hotplug callbacks (enabling guests on every CPU) failed: %d\n", r);
+		keel_vtimer_exit();
 		return r;
 	}
 	keel_cpuhp_state = r;
@@ -249,14 +256,9 @@ static int __init keel_kvm_init(void)
 	if (r)
 		goto out_cpuhp;
 
-	keel_vcpu_cache = kmem_cache_create_usercopy("kvm_vcpu", sizeof(struct keel_vcpu),
-						     __alignof__(struct keel_vcpu), SLAB_ACCOUNT,
-						     offsetof(struct keel_vcpu, arch),
-						     sizeof_field(struct keel_vcpu, arch), NULL);
-	if (!keel_vcpu_cache) {
-		r = -ENOMEM;
+	r = keel_vcpu_cache_init();
+	if (r)
 		goto out_reboot;
-	}
 
 	r = misc_register(&keel_kvm_dev);
 	if (r) {
@@ -273,11 +275,12 @@ static int __init keel_kvm_init(void)
 	return 0;
 
 out_cache:
-	kmem_cache_destroy(keel_vcpu_cache);
+	keel_vcpu_cache_exit();
 out_reboot:
 	unregister_reboot_notifier(&keel_reboot_notifier);
 out_cpuhp:
 	cpuhp_remove_state(keel_cpuhp_state);
+	keel_vtimer_exit();
 	return r;
 }
 
@@ -286,10 +289,11 @@ static void __exit keel_kvm_exit(void)
 	keel_debugfs_exit();
 	unregister_syscore_ops(&keel_syscore_ops);
 	misc_deregister(&keel_kvm_dev);
-	kmem_cache_destroy(keel_vcpu_cache);
+	keel_vcpu_cache_exit();
 	unregister_reboot_notifier(&keel_reboot_notifier);
 	/* Calls keel_cpu_offline() on every online CPU. */
 	cpuhp_remove_state(keel_cpuhp_state);
+	keel_vtimer_exit();
 	WARN_ON(!cpumask_empty(&keel_cpus_enabled));
 	pr_info("unloaded\n");
 }

@@ -8,7 +8,10 @@
 
 #include <linux/arm-smccc.h>
 #include <linux/kvm.h>
+#include <linux/hrtimer.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #include <keel/abi.h>
 
@@ -20,16 +23,16 @@ struct keel_res {
 };
 
 /*
- * Call keel function fn with arguments a1, a2 (every other argument register
+ * Call keel function fn with arguments a1..a4 (every other argument register
  * is 0, as keel requires). Returns 0 or a negative errno from keel; -ENOSYS
  * if keel does not know the function (an older keel).
  */
-static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *out)
+static inline long keel_hvc4(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, struct keel_res *out)
 {
 	struct arm_smccc_res res;
 	long ret;
 
-	arm_smccc_1_1_hvc(KEEL_HC(fn), a1, a2, 0UL, 0UL, 0UL, 0UL, &res);
+	arm_smccc_1_1_hvc(KEEL_HC(fn), a1, a2, a3, a4, 0UL, 0UL, &res);
 	ret = (long)res.a0;
 	if (ret == SMCCC_RET_NOT_SUPPORTED)
 		return -ENOSYS;
@@ -39,6 +42,11 @@ static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *ou
 		out->r[2] = res.a3;
 	}
 	return ret;
+}
+
+static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *out)
+{
+	return keel_hvc4(fn, a1, a2, 0, 0, out);
 }
 
 /* What module init learned about keel. */
@@ -63,26 +71,82 @@ struct keel_vm {
 	u64 page_limit;
 	struct mm_struct *mm;   /* the creator's: the VM's ioctls are refused in another process */
 	pid_t pid;
+	struct file *filp;      /* the VM file: each vCPU file holds a reference (kvm_get_kvm) */
+	/* vCPUs (vcpu.c): created under lock, never removed before the VM goes */
+	struct mutex lock;
+	struct keel_vcpu *vcpus[KEEL_MAX_VCPUS]; /* by vcpu_idx, creation order */
+	unsigned int nr_vcpus;
+	u64 cntvoff;            /* one virtual-counter offset for every vCPU (update_vtimer_cntvoff) */
+	u64 psci_version;       /* KVM_REG_ARM_PSCI_VERSION for vCPUs with PSCI 0.2 */
+	u8 csv2, csv3;          /* ID_AA64PFR0_EL1.CSV2/CSV3 the guest sees */
+	bool has_run;
+	bool nisv_to_user;      /* KVM_CAP_ARM_NISV_TO_USER enabled */
+	bool system_suspend;    /* KVM_CAP_ARM_SYSTEM_SUSPEND enabled: PSCI SYSTEM_SUSPEND exits to the VMM */
+	struct keel_memslots *memslots; /* memslot.c */
+};
+
+/* Per-vCPU counters, summed in debugfs under KVM's names (vcpu.c) */
+enum keel_vstat {
+	KEEL_VSTAT_EXITS, KEEL_VSTAT_MMIO_USER, KEEL_VSTAT_MMIO_KERNEL, KEEL_VSTAT_WFI,
+	KEEL_VSTAT_WFE, KEEL_VSTAT_HVC, KEEL_VSTAT_SIGNAL, KEEL_VSTAT_HALT_WAKEUP, KEEL_VSTAT_IRQ,
+	KEEL_VSTAT_SYSEVENT, KEEL_VSTAT_NR,
 };
 
 /*
- * The vCPU object, allocated from the "kvm_vcpu" kmem cache as kvm_init()
- * creates it. vCPUs come with a later part of the ABI; the cache exists
- * now so module init and exit keep KVM's order. arch is the part that may
- * be copied to and from userspace (usercopy region).
+ * A vCPU, allocated from the "kvm_vcpu" kmem cache as kvm_init() creates
+ * it; freed with its VM. The guest state is in the context page (ctx), which
+ * keel reads at KEEL_HC_VCPU_RUN and writes back at exit; arch is the part
+ * kept by the shim alone (AArch32-only state keel never runs).
  */
 struct keel_vcpu {
 	struct keel_vm *vm;
-	unsigned int vcpu_id;
+	unsigned int vcpu_id;    /* KVM_CREATE_VCPU's id = keel's vCPU index (MPIDR) */
+	unsigned int vcpu_idx;   /* creation order: KVM_IRQ_LINE's vCPU number */
+	struct mutex mutex;      /* KVM's vcpu->mutex: every vCPU ioctl; KVM_RUN holds it throughout */
+	struct page *ctx_page;
+	struct keel_vcpu_ctx *ctx;
+	struct kvm_run *run;     /* mmap'ed by userspace */
+	int target;              /* -1 until KVM_ARM_VCPU_INIT */
+	unsigned long features;  /* KVM_ARM_VCPU_* of the first INIT */
+	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
+	bool orphan;             /* its fd could not be installed */
+	unsigned long irq_lines; /* bit 0 IRQ, bit 1 FIQ (KEEL_IN_VIRQ/VFIQ): KVM_IRQ_LINE, no mutex */
+	/* kicks: KVM_IRQ_LINE, PSCI CPU_ON of another vCPU, system events, the WFI timer */
+	struct task_struct *task; /* in KVM_RUN */
+	bool in_guest;
+	bool kick;
+	wait_queue_head_t wq;
+	struct hrtimer bg_timer;  /* the guest's timer while it waits in WFI */
+	u64 stat[KEEL_VSTAT_NR];
 	struct {
-		u64 regs[31];
-		u64 sp, pc, pstate;
+		u64 spsr_aa32[4]; /* KVM_REG_ARM_CORE spsr[1..4] (abt, und, irq, fiq) */
+		u64 dacr32, ifsr32, fpexc32, dbgvcr32;
 	} arch;
 };
 
 /* dev.c */
 extern struct miscdevice keel_kvm_dev;
 long keel_check_extension(long cap);
+
+/* vcpu.c */
+int keel_vcpu_cache_init(void);
+void keel_vcpu_cache_exit(void);
+int keel_vtimer_init(void);
+void keel_vtimer_exit(void);
+void keel_vtimer_cpu_up(void);
+void keel_vtimer_cpu_down(void);
+void keel_vm_vcpu_init(struct keel_vm *vm);
+u32 keel_preferred_target(void);
+long keel_vm_create_vcpu(struct keel_vm *vm, u32 id);
+long keel_vm_irq_line(struct keel_vm *vm, const struct kvm_irq_level *il);
+void keel_vm_free_vcpus(struct keel_vm *vm);
+struct dentry;
+void keel_vcpu_debugfs_init(struct dentry *dir);
+
+/* memslot.c */
+int keel_vm_memslots_init(struct keel_vm *vm);
+void keel_vm_memslots_free(struct keel_vm *vm, bool keel_released);
+long keel_vm_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_memory_region *mem);
 
 /* stats.c */
 void keel_debugfs_init(void);

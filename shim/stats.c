@@ -31,6 +31,8 @@ static const struct keel_stat_file keel_stat_files[] = {
 	{ "pages_owner_hyp", KEEL_STATS_OWNER_PAGES, KEEL_OWNER_HYP, 0 },
 	{ "pages_owner_host", KEEL_STATS_OWNER_PAGES, KEEL_OWNER_HOST, 0 },
 	{ "pages_owner_guests", KEEL_STATS_OWNER_PAGES, KEEL_OWNER_ALL_GUESTS, 0 },
+	{ "pages_shared_guests", KEEL_STATS_SHARED, 0, 0 }, /* host pages mapped in guests */
+	{ "guest_pages_mapped", KEEL_STATS_SHARED, 0, 2 },  /* guest pages mapped (aliases counted) */
 };
 
 static struct dentry *keel_debugfs_dir;
@@ -63,6 +65,7 @@ void keel_debugfs_init(void)
 	for (i = 0; i < ARRAY_SIZE(keel_stat_files); i++)
 		debugfs_create_file_unsafe(keel_stat_files[i].name, 0444, keel_debugfs_dir,
 					   (void *)&keel_stat_files[i], &keel_stat_fops);
+	keel_vcpu_debugfs_init(keel_debugfs_dir);
 }
 
 void keel_debugfs_exit(void)

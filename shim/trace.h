@@ -64,6 +64,60 @@ TRACE_EVENT(keel_cpu_virt,
 		  __entry->ret)
 );
 
+TRACE_EVENT(keel_vcpu_create,
+	TP_PROTO(u64 handle, unsigned int id, long ret),
+	TP_ARGS(handle, id, ret),
+	TP_STRUCT__entry(
+		__field(u64, handle)
+		__field(unsigned int, id)
+		__field(long, ret)
+	),
+	TP_fast_assign(
+		__entry->handle = handle;
+		__entry->id = id;
+		__entry->ret = ret;
+	),
+	TP_printk("vm 0x%llx vcpu %u ret %ld", __entry->handle, __entry->id, __entry->ret)
+);
+
+/* KVM's kvm_entry / kvm_exit, with keel's exit reason. */
+TRACE_EVENT(keel_vcpu_entry,
+	TP_PROTO(unsigned int id, u64 pc),
+	TP_ARGS(id, pc),
+	TP_STRUCT__entry(
+		__field(unsigned int, id)
+		__field(u64, pc)
+	),
+	TP_fast_assign(
+		__entry->id = id;
+		__entry->pc = pc;
+	),
+	TP_printk("vcpu %u pc 0x%llx", __entry->id, __entry->pc)
+);
+
+TRACE_EVENT(keel_vcpu_exit,
+	TP_PROTO(unsigned int id, u64 reason, u64 pc),
+	TP_ARGS(id, reason, pc),
+	TP_STRUCT__entry(
+		__field(unsigned int, id)
+		__field(u64, reason)
+		__field(u64, pc)
+	),
+	TP_fast_assign(
+		__entry->id = id;
+		__entry->reason = reason;
+		__entry->pc = pc;
+	),
+	TP_printk("vcpu %u reason %llu (%s) pc 0x%llx", __entry->id, __entry->reason,
+		  __print_symbolic(__entry->reason, { KEEL_EXIT_NONE, "none" }, { KEEL_EXIT_IRQ, "irq" },
+				   { KEEL_EXIT_MMIO, "mmio" }, { KEEL_EXIT_MMIO_NISV, "mmio_nisv" },
+				   { KEEL_EXIT_WFI, "wfi" }, { KEEL_EXIT_POWER_OFF, "power_off" },
+				   { KEEL_EXIT_SYSTEM_EVENT, "system_event" }, { KEEL_EXIT_WAKE, "wake" },
+				   { KEEL_EXIT_HYPERCALL, "hypercall" },
+				   { KEEL_EXIT_FAIL_ENTRY, "fail_entry" }),
+		  __entry->pc)
+);
+
 #endif /* KEEL_SHIM_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -168,10 +168,15 @@ int arch_host_launch(struct boot_info *bi)
 		hv_printf("keel: cannot build the host stage-2 (%d)\n", ret);
 		return ret;
 	}
-	/* keel keeps no mapping of host memory once the host runs. */
+	/* The boot-time windows go; all RAM is mapped instead (host pages named by PA, from now on). */
 	arm64_hyp_unmap(bi->host_fdt.base, bi->host_fdt.size);
 	arm64_hyp_unmap((uintptr_t)bi->fdt, bi->fdt_size);
 	bi->fdt = NULL;
+	ret = arm64_hyp_map_ram(bi);
+	if (ret) {
+		hv_printf("keel: cannot map RAM at EL2 (%d)\n", ret);
+		return ret;
+	}
 
 	isb();
 	hv_printf("keel: host device tree at 0x%llx, entering host at 0x%llx (EL1), %llu us after keel's entry\n",

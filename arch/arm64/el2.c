@@ -24,8 +24,8 @@ static bool has_pauth(void)
 	       field(isar2, 12);
 }
 
-/* VTCR_EL2 for a stage 2 of ia_bits starting at start_level (4 KiB granule). */
-static uint64_t vtcr_for(unsigned ia_bits, int start_level)
+/* VTCR_EL2 for a stage 2 of ia_bits starting at start_level (4 KiB granule; VS = 0: 8-bit VMIDs). */
+uint64_t arm64_vtcr_for(unsigned ia_bits, int start_level)
 {
 	return (1UL << 31) |                                          /* RES1 */
 	       ((uint64_t)arm64_vtcr_ps(arm64_parange_bits()) << 16) | /* PS */
@@ -70,7 +70,7 @@ void arm64_host_cpu_init(void)
 		isb();
 	}
 
-	write_sysreg(vtcr_for(arm64_host_s2.ia_bits, arm64_host_s2.start_level), vtcr_el2);
+	write_sysreg(arm64_vtcr_for(arm64_host_s2.ia_bits, arm64_host_s2.start_level), vtcr_el2);
 	write_sysreg(pa_addr(ptr_to_pa(arm64_host_s2.root)) | ((uint64_t)arm64_host_s2.vmid << 48), vttbr_el2);
 	write_sysreg(hcr, hcr_el2);
 	isb();

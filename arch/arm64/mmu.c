@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * arm64 side of the page-table contract (VMSAv8-64, 4 KiB granule) and
- * keel's own EL2 translation: an identity map holding only what keel needs
- * (its own memory, its console, and host memory it touches while booting).
+ * keel's own EL2 translation: an identity map of keel's own memory, its
+ * console, and (from the host's launch on) all RAM, so that keel reaches
+ * host pages the host names by PA (pa_to_ptr, after host_page_ptr checks).
  */
 #include <arch/arm64.h>
 #include <arch/sysreg.h>
@@ -191,6 +192,34 @@ int arm64_hyp_unmap(uint64_t pa, uint64_t size)
 	uint64_t base = ALIGN_DOWN(pa, PAGE_SIZE);
 
 	return pgtable_unmap(&hyp_pt, base, ALIGN_UP(pa + size, PAGE_SIZE) - base);
+}
+
+/*
+ * Identity-map every RAM bank outside keel's own memory: read-write,
+ * execute-never, normal memory, in blocks where aligned. keel reads and
+ * writes host pages the host hands it (VM_MAP lists, vCPU contexts) through
+ * it. What protects keel from the host is the host's stage 2, not this.
+ */
+int arm64_hyp_map_ram(const struct boot_info *bi)
+{
+	uint64_t kbase = bi->keel.base, kend = range_end(&bi->keel);
+	int ret = 0;
+
+	for (unsigned i = 0; !ret && i < bi->nr_mem; i++) {
+		uint64_t base = ALIGN_UP(bi->mem[i].base, PAGE_SIZE);
+		uint64_t end = ALIGN_DOWN(range_end(&bi->mem[i]), PAGE_SIZE);
+
+		/* keel's own memory keeps its finer map (text read-only executable). */
+		if (base < kbase && end > base)
+			ret = pgtable_map(&hyp_pt, base, pa_init(base), MIN(end, kbase) - base,
+					  PT_PROT_R | PT_PROT_W);
+		if (!ret && end > kend && end > base) {
+			uint64_t from = MAX(base, kend);
+
+			ret = pgtable_map(&hyp_pt, from, pa_init(from), end - from, PT_PROT_R | PT_PROT_W);
+		}
+	}
+	return ret;
 }
 
 /*

@@ -68,7 +68,45 @@ arm64_vectors:
 	bad_vector 6	/* EL2h fiq */
 	bad_vector 7	/* EL2h serror */
 
-	.balign	128	/* lower EL, AArch64, synchronous: SMC, HVC, stage-2 aborts */
+/*
+ * Lower EL: the host, or a guest if this CPU runs one (struct arm64_cpu's
+ * guest_regs is set only between ERET to the guest and its next trap).
+ */
+#define CPU_GUEST_REGS 40	/* offsetof(struct arm64_cpu, guest_regs), asserted in guest.c */
+
+.macro to_guest_exit kind
+	stp	x0, x1, [sp, #-16]!
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #CPU_GUEST_REGS]
+	cbz	x0, 1f
+	mov	x1, #\kind
+	b	arm64_guest_exit
+1:	ldp	x0, x1, [sp], #16
+.endm
+
+.macro lower_vector kind, host
+	.balign	128
+	to_guest_exit \kind
+	.ifc \host, sync
+	b	host_sync
+	.else
+	save_frame
+	mov	x0, #(\kind + 8)
+	mov	x1, sp
+	b	arm64_hyp_panic
+	.endif
+.endm
+
+	lower_vector 0, sync	/* AArch64 sync: SMC, HVC, stage-2 aborts */
+	lower_vector 1, bad	/* irq: host interrupts reach EL2 only while a guest runs */
+	lower_vector 2, bad	/* fiq */
+	lower_vector 3, bad	/* serror */
+	lower_vector 0, bad	/* AArch32: keel's host is AArch64 (HCR_EL2.RW); a guest's EL0 may be AArch32 */
+	lower_vector 1, bad
+	lower_vector 2, bad
+	lower_vector 3, bad
+
+host_sync:
 	save_frame
 	mov	x0, sp
 	bl	arm64_handle_host_sync
@@ -76,11 +114,3 @@ arm64_vectors:
 	eret
 	dsb	nsh
 	isb
-
-	bad_vector 9	/* lower EL irq: never routed to EL2 while the host runs */
-	bad_vector 10	/* lower EL fiq */
-	bad_vector 11	/* lower EL serror */
-	bad_vector 12	/* AArch32 lower EL: keel's host is AArch64 (HCR_EL2.RW) */
-	bad_vector 13
-	bad_vector 14
-	bad_vector 15

@@ -689,6 +689,60 @@ size_t dt_used_size(const void *fdt)
 	return MAX(end, (size_t)fdt_off_dt_strings(fdt) + fdt_size_dt_strings(fdt));
 }
 
+/* #interrupt-cells of node's interrupt parent (its own interrupt-parent, else an ancestor's); 0 if none. */
+static int irq_cells(const void *fdt, int node)
+{
+	const fdt32_t *p = NULL;
+	int parent, len;
+
+	for (; node >= 0 && !p; node = fdt_parent_offset(fdt, node))
+		p = fdt_getprop(fdt, node, "interrupt-parent", &len);
+	if (!p || len != 4)
+		return 0;
+	parent = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*p));
+	p = parent >= 0 ? fdt_getprop(fdt, parent, "#interrupt-cells", &len) : NULL;
+	return p && len == 4 ? (int)fdt32_to_cpu(*p) : 0;
+}
+
+/*
+ * The host runs at EL1 like an nVHE host: the virtual timer belongs to the
+ * guests. Keep only the secure and non-secure physical timer specifiers in
+ * the timer node, so that Linux's arch_timer picks the EL1 physical timer,
+ * and hand the virtual timer's specifier to the shim in /hypervisor
+ * "interrupts" (with the timer's interrupt-parent, if it names one). A tree
+ * without an architected timer, or an unexpected one, is left as it is.
+ */
+static int timer_for_host(void *buf)
+{
+	int timer = fdt_node_offset_by_compatible(buf, -1, "arm,armv8-timer"), cells, len, hyp, ret;
+	const fdt32_t *irqs, *parent;
+	fdt32_t virt[8], keep[16], par = 0;
+
+	if (timer < 0)
+		timer = fdt_node_offset_by_compatible(buf, -1, "arm,armv7-timer");
+	if (timer < 0)
+		return 0;
+	cells = irq_cells(buf, timer);
+	irqs = fdt_getprop(buf, timer, "interrupts", &len);
+	if (!irqs || cells <= 0 || cells > (int)ARRAY_SIZE(virt) || len < 3 * cells * 4)
+		return 0;
+	memcpy(virt, irqs + 2 * cells, (size_t)cells * 4);
+	memcpy(keep, irqs, (size_t)cells * 8);
+	parent = fdt_getprop(buf, timer, "interrupt-parent", &len);
+	if (parent && len == 4)
+		par = *parent;
+	ret = fdt_setprop(buf, timer, "interrupts", keep, (size_t)cells * 8);
+	if (ret)
+		return ret;
+	hyp = dt_path(buf, "/hypervisor");
+	if (hyp < 0)
+		return hyp;
+	ret = fdt_setprop(buf, hyp, "interrupts", virt, (size_t)cells * 4);
+	if (!ret && par)
+		ret = fdt_setprop(buf, hyp, "interrupt-parent", &par, 4);
+	return ret;
+}
+
 int dt_patch_for_host(const void *fdt, void *buf, size_t bufsize, const struct boot_info *bi,
 		      uint32_t abi)
 {
@@ -738,6 +792,8 @@ int dt_patch_for_host(const void *fdt, void *buf, size_t bufsize, const struct b
 	ret = fdt_setprop_string(buf, node, "compatible", KEEL_DT_COMPATIBLE);
 	if (!ret)
 		ret = fdt_setprop_u32(buf, node, KEEL_DT_ABI_PROP, abi);
+	if (!ret)
+		ret = timer_for_host(buf);
 	if (ret)
 		return fdt_errno(ret);
 	return fdt_check_header(buf) ? -EINVAL : 0;

@@ -11,6 +11,7 @@
 #include <hv/hypercall.h>
 #include <hv/owner.h>
 #include <hv/page_alloc.h>
+#include <hv/vcpu.h>
 #include <hv/vm.h>
 #include <keel/abi.h>
 
@@ -134,6 +135,19 @@ static int64_t hc_stats(struct hc_args *a)
 			a->ret[0] = counts[owner];
 		}
 		return 0;
+	case KEEL_STATS_SHARED: {
+		size_t pages;
+		uint64_t maps;
+
+		if (owner)
+			return -EINVAL;
+		owner_count_shared(&pages, &maps);
+		vm_stats_get(&st);
+		a->ret[0] = pages;
+		a->ret[1] = maps;
+		a->ret[2] = st.mapped;
+		return 0;
+	}
 	case KEEL_STATS_LIMITS:
 		if (owner)
 			return -EINVAL;
@@ -145,6 +159,48 @@ static int64_t hc_stats(struct hc_args *a)
 	return -EINVAL;
 }
 
+static int64_t hc_vm_map(struct hc_args *a)
+{
+	if (!args_zero_from(a, 5))
+		return -EINVAL;
+	return vm_map(a->arg[0], a->arg[1], pa_init(a->arg[2]), a->arg[3], a->arg[4]);
+}
+
+static int64_t hc_vm_unmap(struct hc_args *a)
+{
+	uint64_t unmapped;
+	int ret;
+
+	if (!args_zero_from(a, 3))
+		return -EINVAL;
+	ret = vm_unmap(a->arg[0], a->arg[1], a->arg[2], &unmapped);
+	if (ret)
+		return ret;
+	a->ret[0] = unmapped;
+	return 0;
+}
+
+static int64_t hc_vcpu_create(struct hc_args *a)
+{
+	if (!args_zero_from(a, 2))
+		return -EINVAL;
+	return vcpu_create(a->arg[0], a->arg[1]);
+}
+
+static int64_t hc_vcpu_run(struct hc_args *a)
+{
+	if (!args_zero_from(a, 3))
+		return -EINVAL;
+	return vcpu_run(a->arg[0], a->arg[1], a->arg[2], calling_cpu(), &a->ret[0]);
+}
+
+static int64_t hc_vcpu_power(struct hc_args *a)
+{
+	if (!args_zero_from(a, 4))
+		return -EINVAL;
+	return vcpu_power(a->arg[0], a->arg[1], a->arg[2], a->arg[3], &a->ret[0]);
+}
+
 static const hc_handler hc_table[KEEL_HC_NR_CALLS] = {
 	[KEEL_HC_ABI_VERSION] = hc_abi_version,
 	[KEEL_HC_CPU_ENABLE] = hc_cpu_enable,
@@ -152,6 +208,11 @@ static const hc_handler hc_table[KEEL_HC_NR_CALLS] = {
 	[KEEL_HC_VM_CREATE] = hc_vm_create,
 	[KEEL_HC_VM_DESTROY] = hc_vm_destroy,
 	[KEEL_HC_STATS] = hc_stats,
+	[KEEL_HC_VM_MAP] = hc_vm_map,
+	[KEEL_HC_VM_UNMAP] = hc_vm_unmap,
+	[KEEL_HC_VCPU_CREATE] = hc_vcpu_create,
+	[KEEL_HC_VCPU_RUN] = hc_vcpu_run,
+	[KEEL_HC_VCPU_POWER] = hc_vcpu_power,
 };
 
 int64_t hypercall_dispatch(unsigned fn, struct hc_args *a)

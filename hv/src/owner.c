@@ -262,3 +262,104 @@ int host_unshare_guest(paddr_t pa, unsigned vm)
 	spin_unlock(&owner_lock);
 	return ret;
 }
+
+/*
+ * Apply delta (+1 share, -1 unshare) to the n listed pages, one at a time,
+ * so that a page listed k times moves by k; on the first page that may not
+ * move, undo the ones done: all or nothing.
+ */
+static int share_list_locked(const uint64_t *pa, size_t n, int delta)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < n; i++) {
+		struct page_info *pi = IS_ALIGNED(pa[i], PAGE_SIZE) ? page_info_locked(pa[i]) : NULL;
+
+		if (!pi) {
+			ret = -EINVAL;
+			break;
+		}
+		if (pi->owner != OWNER_HOST ||
+		    (delta > 0 ? pi->guest_maps == UINT32_MAX :
+				 pi->share != PAGE_SHARED || !pi->guest_maps)) {
+			ret = -EPERM;
+			break;
+		}
+		pi->guest_maps += delta;
+		pi->share = pi->guest_maps ? PAGE_SHARED : PAGE_OWNED;
+	}
+	if (!ret)
+		return 0;
+	while (i--) {
+		struct page_info *pi = page_info_locked(pa[i]);
+
+		pi->guest_maps -= delta;
+		pi->share = pi->guest_maps ? PAGE_SHARED : PAGE_OWNED;
+	}
+	return ret;
+}
+
+int host_share_guest_pages(const uint64_t *pa, size_t n, unsigned vm)
+{
+	int ret;
+
+	if (vm > OWNER_MAX_GUESTS)
+		return -EINVAL;
+	spin_lock(&owner_lock);
+	ret = share_list_locked(pa, n, 1);
+	spin_unlock(&owner_lock);
+	return ret;
+}
+
+int host_unshare_guest_pages(const uint64_t *pa, size_t n, unsigned vm)
+{
+	int ret;
+
+	if (vm > OWNER_MAX_GUESTS)
+		return -EINVAL;
+	spin_lock(&owner_lock);
+	ret = share_list_locked(pa, n, -1);
+	spin_unlock(&owner_lock);
+	return ret;
+}
+
+void owner_count_shared(size_t *pages, uint64_t *maps)
+{
+	unsigned b, c;
+	size_t i;
+
+	*pages = 0;
+	*maps = 0;
+	spin_lock(&owner_lock);
+	for (b = 0; b < nr_banks; b++) {
+		uint64_t left = (banks[b].end - banks[b].base) >> PAGE_SHIFT;
+
+		for (c = banks[b].first_chunk; left; c++) {
+			size_t k = MIN(left, CHUNK_PAGES);
+
+			for (i = 0; i < k; i++) {
+				if (chunks[c][i].share == PAGE_SHARED) {
+					(*pages)++;
+					*maps += chunks[c][i].guest_maps;
+				}
+			}
+			left -= k;
+		}
+	}
+	spin_unlock(&owner_lock);
+}
+
+void *host_page_ptr(paddr_t pa)
+{
+	struct page_info *pi;
+	bool host;
+
+	if (!IS_ALIGNED(pa_addr(pa), PAGE_SIZE))
+		return NULL;
+	spin_lock(&owner_lock);
+	pi = page_info_locked(pa_addr(pa));
+	host = pi && pi->owner == OWNER_HOST;
+	spin_unlock(&owner_lock);
+	return host ? pa_to_ptr(pa) : NULL;
+}

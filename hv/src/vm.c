@@ -6,9 +6,11 @@
 #include <hv/arch/vm.h>
 #include <hv/boot.h>
 #include <hv/errno.h>
+#include <hv/owner.h>
 #include <hv/page_alloc.h>
 #include <hv/printf.h>
 #include <hv/spinlock.h>
+#include <hv/vcpu.h>
 #include <hv/vm.h>
 
 #define HANDLE_SLOT_MASK ((1ULL << KEEL_VM_HANDLE_SLOT_BITS) - 1)
@@ -81,7 +83,19 @@ static void vmid_free_locked(uint16_t id)
 	vmid_map[id / 64] &= ~BIT(id % 64);
 }
 
-size_t vm_pages_locked(const struct vm *vm) { return vm->s2.nr_tables; }
+size_t vm_pages_locked(const struct vm *vm) { return vm->s2.nr_tables + vm->nr_vcpus; }
+
+int vm_lock_by_handle(uint64_t handle, struct vm **out)
+{
+	int ret;
+
+	spin_lock(&vm_table_lock);
+	ret = vm_lookup_locked(handle, out);
+	if (!ret)
+		spin_lock(&(*out)->lock);
+	spin_unlock(&vm_table_lock);
+	return ret;
+}
 
 int vm_create(unsigned ipa_bits, size_t page_limit, uint64_t *handle, unsigned *ipa_out,
 	      size_t *limit_out)
@@ -138,6 +152,11 @@ int vm_create(unsigned ipa_bits, size_t page_limit, uint64_t *handle, unsigned *
 	vm->ipa_bits = ipa_bits;
 	vm->page_limit = page_limit;
 	vm->nr_vcpus = 0;
+	vm->mapped_pages = 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(vm->vcpus); i++)
+		vm->vcpus[i] = NULL;
+	for (unsigned i = 0; i < ARRAY_SIZE(vm->last_vcpu_ran); i++)
+		vm->last_vcpu_ran[i] = 0;
 	spin_unlock(&vm->lock);
 
 	vm->gen = (vm->gen + 1) & HANDLE_GEN_MASK;
@@ -153,6 +172,204 @@ int vm_create(unsigned ipa_bits, size_t page_limit, uint64_t *handle, unsigned *
 	return 0;
 }
 
+/* ---- Guest memory (VM_MAP / VM_UNMAP): the VM's stage 2 over host pages ---- */
+
+static unsigned s2_index(uint64_t ia, int level)
+{
+	return (ia >> (PAGE_SHIFT + 9 * (3 - level))) & (PT_ENTRIES - 1);
+}
+
+static const pte_t *s2_next_table(pte_t pte)
+{
+	return pa_to_ptr(arch_pte_addr(pte, PT_LEVELS - 1));
+}
+
+/*
+ * Tables that mapping page leaves over [ia, end) would add below table t
+ * at level (t NULL: the table does not exist yet either). No leaf lies in
+ * the range (the caller checked), so every valid entry met is a table.
+ */
+static size_t s2_tables_needed(const pte_t *t, int level, uint64_t ia, uint64_t end)
+{
+	uint64_t lsize = pt_level_size(level), a, next;
+	size_t need = 0;
+
+	if (level == PT_LEVELS - 1)
+		return 0;
+	for (a = ia; a < end; a = next) {
+		pte_t pte = t ? t[s2_index(a, level)] : arch_pte_invalid();
+
+		next = MIN(end, ALIGN_DOWN(a, lsize) + lsize);
+		if (arch_pte_is_table(pte, level))
+			need += s2_tables_needed(s2_next_table(pte), level + 1, a, next);
+		else
+			need += 1 + s2_tables_needed(NULL, level + 1, a, next);
+	}
+	return need;
+}
+
+/* Mapped pages found in IPA order, up to max: their PAs, the IPAs of the first and last. */
+struct s2_batch {
+	uint64_t *pa;
+	size_t n, max;
+	uint64_t first, last;
+};
+
+static void s2_collect(const pte_t *t, int level, uint64_t ia, uint64_t end, struct s2_batch *b)
+{
+	uint64_t lsize = pt_level_size(level), a, next;
+
+	for (a = ia; a < end && b->n < b->max; a = next) {
+		uint64_t base = ALIGN_DOWN(a, lsize), pa;
+		pte_t pte = t[s2_index(a, level)];
+
+		next = MIN(end, base + lsize);
+		if (!arch_pte_valid(pte))
+			continue;
+		if (arch_pte_is_table(pte, level)) {
+			s2_collect(s2_next_table(pte), level + 1, a, next, b);
+			continue;
+		}
+		/* A leaf: vm_map makes page leaves only, but a block would be taken page by page too. */
+		pa = pa_addr(arch_pte_addr(pte, level)) + (a - base);
+		for (; a < next && b->n < b->max; a += PAGE_SIZE, pa += PAGE_SIZE) {
+			if (!b->n)
+				b->first = a;
+			b->last = a;
+			b->pa[b->n++] = pa;
+		}
+	}
+}
+
+/*
+ * Give back every host page mapped in [ia, end) (caller holds vm->lock), in
+ * batches of vm->map_buf: unmap them first (unless the whole stage 2 is
+ * about to be freed, its TLB entries already flushed), then unshare, so a
+ * page is never the host's alone while the guest can still reach it.
+ */
+static uint64_t s2_release_locked(struct vm *vm, uint64_t ia, uint64_t end, bool unmap)
+{
+	struct s2_batch b = { .pa = vm->map_buf, .max = ARRAY_SIZE(vm->map_buf) };
+	uint64_t total = 0;
+	int ret;
+
+	while (ia < end) {
+		b.n = 0;
+		s2_collect(vm->s2.root, vm->s2.start_level, ia, end, &b);
+		if (!b.n)
+			break;
+		if (unmap) {
+			/* Page leaves only: nothing to split, so no allocation and no failure. */
+			ret = pgtable_unmap(&vm->s2, b.first, b.last + PAGE_SIZE - b.first);
+			HV_ASSERT(!ret);
+		}
+		ret = host_unshare_guest_pages(b.pa, b.n, vm->slot);
+		HV_ASSERT(!ret);
+		total += b.n;
+		ia = b.last + PAGE_SIZE;
+	}
+	HV_ASSERT(vm->mapped_pages >= total);
+	vm->mapped_pages -= total;
+	return total;
+}
+
+int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t flags)
+{
+	/* Guest memory is normal memory; a read-only slot only loses W (writes fault to the host). */
+	uint32_t prot = flags & KEEL_MAP_READONLY ? PT_PROT_R | PT_PROT_X : PT_PROT_RWX;
+	const volatile uint64_t *list;
+	struct vm *vm;
+	uint64_t i, end;
+	int ret, ret2;
+
+	if (!n || n > KEEL_MAP_LIST_MAX || flags & ~KEEL_MAP_READONLY || !IS_ALIGNED(ipa, PAGE_SIZE))
+		return -EINVAL;
+	list = host_page_ptr(list_pa);
+	if (!list)
+		return -EINVAL;
+	ret = vm_lock_by_handle(handle, &vm);
+	if (ret)
+		return ret;
+	end = ipa + n * PAGE_SIZE;
+	if (end < ipa || end > (1ULL << vm->ipa_bits)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	/* The host may rewrite its list at any time: read it once, then use keel's copy only. */
+	for (i = 0; i < n; i++)
+		vm->map_buf[i] = list[i];
+	/* Every page host RAM and not keel's, checked and counted all at once. */
+	if (host_share_guest_pages(vm->map_buf, n, vm->slot)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!pgtable_lookup(&vm->s2, ipa + i * PAGE_SIZE, NULL, NULL, NULL)) {
+			ret = -EEXIST;
+			goto unshare;
+		}
+	}
+	if (vm_pages_locked(vm) + s2_tables_needed(vm->s2.root, vm->s2.start_level, ipa, end) >
+	    vm->page_limit) {
+		ret = -ENOMEM;
+		goto unshare;
+	}
+	/* One page at a time: page leaves even where a run of pages could make a block. */
+	for (i = 0; i < n; i++) {
+		ret = pgtable_map(&vm->s2, ipa + i * PAGE_SIZE, pa_init(vm->map_buf[i]), PAGE_SIZE, prot);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		/* The pool ran dry (the arguments were checked): undo, freeing the new tables. */
+		if (i) {
+			ret2 = pgtable_unmap(&vm->s2, ipa, i * PAGE_SIZE);
+			HV_ASSERT(!ret2);
+		}
+		ret = -ENOMEM;
+		goto unshare;
+	}
+	vm->mapped_pages += n;
+	goto out;
+unshare:
+	ret2 = host_unshare_guest_pages(vm->map_buf, n, vm->slot);
+	HV_ASSERT(!ret2);
+out:
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+int vm_unmap(uint64_t handle, uint64_t ipa, uint64_t npages, uint64_t *unmapped)
+{
+	struct vm *vm;
+	int ret;
+
+	*unmapped = 0;
+	if (!npages || !IS_ALIGNED(ipa, PAGE_SIZE) || npages > (UINT64_MAX - ipa) >> PAGE_SHIFT)
+		return -EINVAL;
+	ret = vm_lock_by_handle(handle, &vm);
+	if (ret)
+		return ret;
+	if (ipa + npages * PAGE_SIZE > (1ULL << vm->ipa_bits))
+		ret = -EINVAL;
+	else
+		*unmapped = s2_release_locked(vm, ipa, ipa + npages * PAGE_SIZE, true);
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+int vm_translate(uint64_t handle, uint64_t ipa, paddr_t *pa, uint32_t *prot)
+{
+	struct vm *vm;
+	int ret = vm_lock_by_handle(handle, &vm);
+
+	if (ret)
+		return ret;
+	ret = pgtable_lookup(&vm->s2, ipa, pa, prot, NULL);
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
 int vm_destroy(uint64_t handle)
 {
 	struct vm *vm;
@@ -165,9 +382,18 @@ int vm_destroy(uint64_t handle)
 		return ret;
 	}
 	spin_lock(&vm->lock);
-	HV_ASSERT(!vm->nr_vcpus); /* vCPUs come with a later ABI; they will be torn down here first */
+	/* A vCPU run holds no lock while the guest runs: its VM must stay until it returns. */
+	if (vcpu_any_running_locked(vm)) {
+		spin_unlock(&vm->lock);
+		spin_unlock(&vm_table_lock);
+		return -EBUSY;
+	}
+	vcpu_destroy_all_locked(vm);
 	/* No CPU runs this stage 2 any more: drop what the TLBs hold of it, then free its tables. */
 	arch_vm_tlb_flush_vmid(&vm->s2);
+	/* Every host page the guest had goes back to the host (a killed VMM loses nothing). */
+	s2_release_locked(vm, 0, 1ULL << vm->ipa_bits, false);
+	HV_ASSERT(!vm->mapped_pages);
 	pgtable_destroy(&vm->s2);
 	spin_unlock(&vm->lock);
 
@@ -230,6 +456,7 @@ void vm_stats_get(struct vm_stats *st)
 		spin_lock(&vm->lock);
 		st->vcpus += vm->nr_vcpus;
 		st->pages += vm_pages_locked(vm);
+		st->mapped += vm->mapped_pages;
 		spin_unlock(&vm->lock);
 	}
 	spin_unlock(&vm_table_lock);

@@ -1,7 +1,8 @@
 # Integration tests: boots of the firmware image (and of keel with broken boot input), with assertions.
 # Included by the top Makefile (TOP, BUILD, Q).
 #   make check-integration   keel + both host kernels; bad boot input; host boot (trimmed, debian)
-#   make bench               host boot cost with and without keel, side by side (figures printed)
+#   make bench               host boot cost with and without keel, side by side (figures printed);
+#                            HVC and MMIO round trips, Linux KVM vs keel (tests/bench/kvm-bench.sh)
 
 INTEG := $(TOP)/tests/integration
 INTEG_KERNELS ?= trimmed debian
@@ -18,3 +19,6 @@ bench: keel
 	$(Q)tests/rig/install-deps
 	$(Q)for k in $(INTEG_KERNELS); do $(MAKE) --no-print-directory host-kernel KERNEL=$$k || exit; done
 	$(Q)BENCH_KERNELS="$(INTEG_KERNELS)" $(TOP)/tests/bench/boot-bench.sh
+	$(Q)$(MAKE) --no-print-directory kvmbench
+	$(Q)shim=$(KVM_BUILD)/shim-trimmed/shim.ko; $(MAKE) --no-print-directory shim-trimmed >/dev/null 2>&1 || shim=; \
+		KVMBENCH=$(KVM_BUILD)/kvmbench SHIM_KO=$$shim $(TOP)/tests/bench/kvm-bench.sh

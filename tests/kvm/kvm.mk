@@ -35,10 +35,11 @@ $(foreach k,$(KVM_KERNELS),$(eval $(call KVM_SHIM_RULE,$(k))))
 
 # Against the arm64 uapi headers of libc6-dev-arm64-cross (Linux 6.1's; kvmtest.c refuses others).
 kvmtest: $(KVM_BUILD)/kvmtest
-$(KVM_BUILD)/kvmtest: $(TOP)/tests/kvm/kvmtest.c
+KVMTEST_SRCS = $(wildcard $(TOP)/tests/kvm/kvmtest*.c)
+$(KVM_BUILD)/kvmtest: $(KVMTEST_SRCS) $(TOP)/tests/kvm/kvmtest.h $(TOP)/hv/include/keel/abi.h
 	@mkdir -p $(dir $@)
 	$(Q)echo "  CC      $@ (static arm64)"; \
-		$(KVM_CROSS)gcc -static -O2 -g -Wall -Wextra -Werror -o $@ $<
+		$(KVM_CROSS)gcc -static -O2 -g -Wall -Wextra -Werror -I$(TOP)/hv/include -o $@ $(KVMTEST_SRCS)
 
 # $(1): kernel, $(2): log name, $(3): hostrun options, $(4): --add options, $(5): the command
 define KVM_RUN
@@ -60,3 +61,5 @@ check-kvm: shim kvmtest
 	$(call KVM_RUN,trimmed,nokeel-trimmed,--no-keel,--add $(KVM_BUILD)/shim-trimmed/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko)
 	$(call KVM_RUN,debian,nokeel-debian,--no-keel,--add $(KVM_BUILD)/shim-debian/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko)
 	$(Q)echo "check-kvm: all 4 runs passed"
+
+include $(TOP)/tests/kvm/selftests/selftests.mk # kvm-selftests, check-selftests-kvm, check-selftests

@@ -24,6 +24,7 @@
 #define ENOSPC 28
 #define ERANGE 34
 #define ENOSYS 38
+#define EALREADY 114
 #define ENOTSUPP 524
 #define EOPNOTSUPP 95
 

@@ -42,5 +42,23 @@ int hyp_donate_host(paddr_t pa, size_t npages);
 /* Host lends a page to guest vm; the host keeps access. May be called again for another mapping. */
 int host_share_guest(paddr_t pa, unsigned vm);
 int host_unshare_guest(paddr_t pa, unsigned vm);
+/*
+ * The same for a list of n pages (the same page may appear several times:
+ * one guest mapping each), all or nothing: -EINVAL a page not page aligned
+ * or not RAM keel tracks, -EPERM a page not the host's (or, to unshare, not
+ * shared that many times).
+ */
+int host_share_guest_pages(const uint64_t *pa, size_t n, unsigned vm);
+int host_unshare_guest_pages(const uint64_t *pa, size_t n, unsigned vm);
+/* Host pages shared with guests (*pages) and the guest mappings of them (*maps). */
+void owner_count_shared(size_t *pages, uint64_t *maps);
+
+/*
+ * keel's pointer to a host page (keel maps all RAM VA == PA at EL2), or NULL
+ * if pa is not a page-aligned page of host RAM. For pages the host hands
+ * keel by address (map lists, vCPU contexts); the host may change the page
+ * at any time, so read what matters once (copy it) before checking it.
+ */
+void *host_page_ptr(paddr_t pa);
 
 #endif

@@ -17,6 +17,7 @@
 #ifndef HV_VM_H
 #define HV_VM_H
 
+#include <hv/boot.h>
 #include <hv/pgtable.h>
 #include <hv/spinlock.h>
 #include <hv/types.h>
@@ -43,12 +44,19 @@ struct vm {
 	/* Under vm->lock: */
 	struct pgtable s2;    /* the guest's stage 2 (its vmid field = vmid) */
 	unsigned nr_vcpus;
+	struct vcpu *vcpus[KEEL_MAX_VCPUS]; /* hv/vcpu.h: one keel page each */
+	/* Per physical CPU: 1 + the vCPU that last ran there (0: none), to flush stale local TLB entries */
+	uint8_t last_vcpu_ran[HV_MAX_CPUS];
+	size_t mapped_pages;  /* guest pages mapped by vm_map (host pages shared with this VM) */
+	/* keel's copy of a VM_MAP list, and batches of PAs being unmapped */
+	uint64_t map_buf[KEEL_MAP_LIST_MAX];
 };
 
 struct vm_stats {
 	size_t vms;
 	size_t vcpus;
 	size_t pages;          /* keel pages held by all VMs */
+	size_t mapped;         /* guest pages mapped by VM_MAP, all VMs */
 	uint64_t cpus_enabled; /* bitmap of CPUs that may run guests */
 };
 
@@ -68,8 +76,37 @@ unsigned vm_nr_vmids(void);
  */
 int vm_create(unsigned ipa_bits, size_t page_limit, uint64_t *handle, unsigned *ipa_out,
 	      size_t *limit_out);
-/* Destroy the VM named by handle: -EINVAL not a handle, -ENOENT no such VM. */
+/*
+ * Destroy the VM named by handle and its vCPUs: -EINVAL not a handle,
+ * -ENOENT no such VM, -EBUSY one of its vCPUs runs on some CPU right now.
+ */
 int vm_destroy(uint64_t handle);
+/*
+ * The VM handle names, returned with vm->lock held (vm_table_lock taken and
+ * dropped on the way): -EINVAL not a handle, -ENOENT no such VM.
+ */
+int vm_lock_by_handle(uint64_t handle, struct vm **out);
+/*
+ * KEEL_HC_VM_MAP: map ipa + i * PAGE_SIZE to the i-th of the n host PAs in
+ * the host page at list_pa, all or nothing; each page stays the host's
+ * (host_share_guest). flags: KEEL_MAP_*. Page-level leaves only, so that an
+ * unmap never needs a table (never fails, never splits). -EINVAL arguments,
+ * ipa range, or the list page not host RAM; -EFAULT a listed page not host
+ * RAM; -EEXIST an IPA of the range mapped; -ENOMEM page limit or pool;
+ * handle errors as vm_destroy.
+ */
+int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t flags);
+/*
+ * KEEL_HC_VM_UNMAP: unmap every page mapped in [ipa, ipa + npages pages),
+ * give each back (host_unshare_guest), invalidate the VM's TLB entries.
+ * *unmapped = pages that were mapped. -EINVAL alignment, npages 0, range
+ * beyond the IPA size; handle errors as vm_destroy.
+ */
+int vm_unmap(uint64_t handle, uint64_t ipa, uint64_t npages, uint64_t *unmapped);
+
+/* What the VM maps ipa to (tests, diagnostics): -ENOENT unmapped, -EINVAL beyond its IPA size. */
+int vm_translate(uint64_t handle, uint64_t ipa, paddr_t *pa, uint32_t *prot);
+
 /* Keel pages the VM holds (caller holds vm->lock). */
 size_t vm_pages_locked(const struct vm *vm);
 

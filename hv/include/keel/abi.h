@@ -14,8 +14,14 @@
 #ifndef KEEL_ABI_H
 #define KEEL_ABI_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+#endif
+
 #define KEEL_ABI_MAJOR 1
-#define KEEL_ABI_MINOR 1
+#define KEEL_ABI_MINOR 2
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
 /* Device tree node keel adds for the host: /hypervisor */
@@ -69,11 +75,63 @@ enum keel_hc {
 	/*
 	 * x1 = VM handle. Frees every page the VM held and its VMID.
 	 * -EINVAL: not a handle (bits outside the handle fields, slot out of range);
-	 * -ENOENT: no such VM (destroyed, or a stale generation).
+	 * -ENOENT: no such VM (destroyed, or a stale generation);
+	 * -EBUSY (since 1.2): one of its vCPUs is inside VCPU_RUN on some CPU.
 	 */
 	KEEL_HC_VM_DESTROY = 4,
 	/* x1 = enum keel_stats group, x2 = its argument -> x1..x3 (see the group). -EINVAL otherwise. */
 	KEEL_HC_STATS = 5,
+	/*
+	 * Since 1.2. x1 = VM handle, x2 = guest IPA of the first page (page
+	 * aligned, the range below 2^ipa_bits), x3 = PA of a host page holding
+	 * x4 host PAs (u64, each page aligned), x4 = n (1 .. KEEL_MAP_LIST_MAX),
+	 * x5 = KEEL_MAP_* flags. Maps IPA + i * 4 KiB to list[i], all or
+	 * nothing. Each page stays the host's (shared: the host keeps access;
+	 * one host page may back several IPAs, in one VM or several).
+	 * -EINVAL alignment, range, n, flags, or the list page not host RAM;
+	 * -EPERM is never returned (SMCCC NOT_SUPPORTED): a page that is not
+	 * host RAM (keel's, a device, outside RAM) gives -EFAULT; -EEXIST an
+	 * IPA already mapped; -ENOMEM the VM's page limit or keel's pool;
+	 * -EINVAL/-ENOENT handle as VM_DESTROY.
+	 */
+	KEEL_HC_VM_MAP = 6,
+	/*
+	 * Since 1.2. x1 = VM handle, x2 = guest IPA (page aligned), x3 = pages
+	 * (the range below 2^ipa_bits). Unmaps every page mapped in the range
+	 * (holes are fine) and invalidates the guest's TLB entries for it.
+	 * -> x1 = pages that were mapped.
+	 */
+	KEEL_HC_VM_UNMAP = 7,
+	/*
+	 * Since 1.2. x1 = VM handle, x2 = vCPU index (0 .. KEEL_MAX_VCPUS - 1).
+	 * The vCPU's MPIDR is KEEL_VCPU_MPIDR(index); it starts powered on.
+	 * -EEXIST index taken; -ENOMEM page limit or pool (a vCPU costs keel
+	 * one page, charged to the VM). vCPUs go with their VM.
+	 */
+	KEEL_HC_VCPU_CREATE = 8,
+	/*
+	 * Since 1.2. x1 = VM handle, x2 = vCPU index, x3 = PA of the vCPU's
+	 * context page (struct keel_vcpu_ctx; host RAM, page aligned). keel
+	 * loads the guest state from the page, runs the vCPU on the calling CPU
+	 * until something needs the host, stores the state back and returns
+	 * x1 = enum keel_exit (details in the page). -EBUSY the vCPU runs on
+	 * another CPU; -ENODEV the calling CPU is not guest-enabled; -EINVAL
+	 * the page or the state in it (e.g. a PSTATE that is not EL0/EL1
+	 * AArch64); handle errors as VM_DESTROY, -ENOENT no such vCPU.
+	 */
+	KEEL_HC_VCPU_RUN = 9,
+	/*
+	 * Since 1.2. x1 = VM handle, x2 = vCPU index, x3 = enum keel_power op,
+	 * x4 = for KEEL_POWER_TAKE_RESET the PA of the vCPU's context page
+	 * (else 0). -> x1 = the power state after the op (KEEL_POWER_OFF /
+	 * KEEL_POWER_ON). keel owns the power state because guest PSCI
+	 * (CPU_ON/OFF, SYSTEM_*) changes it inside keel; KVM_{GET,SET}_MP_STATE
+	 * and KVM_ARM_VCPU_INIT read and set it here. Setting ON or OFF drops a
+	 * pending CPU_ON; TAKE_RESET writes a pending CPU_ON's reset (entry,
+	 * context id) into the context page now, so register reads and writes
+	 * from the host come after it (-EBUSY while the vCPU runs).
+	 */
+	KEEL_HC_VCPU_POWER = 10,
 	KEEL_HC_NR_CALLS,
 };
 
@@ -82,6 +140,24 @@ enum keel_hc {
 #define KEEL_VM_IPA_BITS_MIN 32     /* ARM64_MIN_PARANGE_BITS */
 #define KEEL_VM_PAGES_DEFAULT 4096  /* capped at the pool's size */
 #define KEEL_MAX_VMS 16
+
+/* vCPUs (since 1.2) */
+#define KEEL_MAX_VCPUS 64
+/* MPIDR_EL1 of vCPU i, as Linux KVM gives it (reset_mpidr): Aff0 = i % 16, Aff1 = i / 16, RES1 bit 31. */
+#define KEEL_VCPU_MPIDR(i) ((1ULL << 31) | (((unsigned long long)(i) & 0xf)) | \
+			    ((((unsigned long long)(i) >> 4) & 0xff) << 8) | \
+			    ((((unsigned long long)(i) >> 12) & 0xff) << 16))
+
+/* VM_MAP */
+#define KEEL_MAP_LIST_MAX 512         /* PAs in one list page */
+#define KEEL_MAP_READONLY (1ULL << 0) /* guest writes fault (and exit as MMIO writes, as KVM's RO slots) */
+
+enum keel_power {
+	KEEL_POWER_QUERY = 0, /* op only */
+	KEEL_POWER_OFF = 1,
+	KEEL_POWER_ON = 2,
+	KEEL_POWER_TAKE_RESET = 3, /* op only */
+};
 
 /* A VM handle: slot in bits 7:0, generation (never 0) in bits 31:8, nothing above. */
 #define KEEL_VM_HANDLE_SLOT_BITS 8
@@ -102,8 +178,157 @@ enum keel_stats {
 	KEEL_STATS_OWNER_PAGES = 2,
 	/* -> x1 = largest guest IPA bits keel's stage 2 supports, x2 = KEEL_MAX_VMS, x3 = guest VMIDs */
 	KEEL_STATS_LIMITS = 3,
+	/*
+	 * Since 1.2. -> x1 = host pages shared with guests (mapped in at least
+	 * one), x2 = guest mappings of them (the page-owner record), x3 = pages
+	 * mapped by VM_MAP over all VMs (the VMs' record; always equal to x2).
+	 */
+	KEEL_STATS_SHARED = 4,
 	KEEL_STATS_NR_GROUPS,
 };
+
+/*
+ * The vCPU context page (since 1.2): the guest state the host keeps for a
+ * vCPU, given to KEEL_HC_VCPU_RUN. It lives in host memory; keel reads it
+ * whole at entry and writes it back whole at exit, so the shim's
+ * KVM_{GET,SET}_ONE_REG and KVM_GET_REG_LIST work on it without calling
+ * keel. Layout fixed by the ABI (u64 fields, offsets asserted below).
+ */
+enum keel_sysreg { /* EL1 state switched by keel, in this order in ctx.sys[] */
+	KEEL_SCTLR_EL1, KEEL_CPACR_EL1, KEEL_TTBR0_EL1, KEEL_TTBR1_EL1, KEEL_TCR_EL1,
+	KEEL_ESR_EL1, KEEL_AFSR0_EL1, KEEL_AFSR1_EL1, KEEL_FAR_EL1, KEEL_MAIR_EL1,
+	KEEL_VBAR_EL1, KEEL_CONTEXTIDR_EL1, KEEL_AMAIR_EL1, KEEL_CNTKCTL_EL1, KEEL_PAR_EL1,
+	KEEL_TPIDR_EL1, KEEL_TPIDR_EL0, KEEL_TPIDRRO_EL0, KEEL_CSSELR_EL1, KEEL_MDSCR_EL1,
+	KEEL_SP_EL1, KEEL_ELR_EL1, KEEL_SPSR_EL1,
+	/* Emulated by keel from ctx (trapped), never loaded into the CPU: */
+	KEEL_ACTLR_EL1, KEEL_MDCCINT_EL1, KEEL_OSLSR_EL1 /* OSLK set by OSLAR_EL1 writes */,
+	/* Kept for userspace only, as KVM keeps it (HCR_EL2.AMO sends guest accesses to VDISR_EL2): */
+	KEEL_DISR_EL1,
+	KEEL_NR_SYSREGS,
+};
+#define KEEL_NR_SYSREG_SLOTS 32 /* ctx.sys[] size: room to grow within 1.x */
+
+/*
+ * ID registers the guest reads (HCR_EL2.TID3 traps them to keel), by
+ * encoding op0=3 op1=0 CRn=0 CRm=1..7 op2=0..7: index (CRm - 1) * 8 + op2.
+ * The shim fills them (the host's sanitised values, as KVM's defaults, or
+ * what userspace set); keel answers guest reads from here.
+ */
+#define KEEL_NR_ID_REGS 56
+#define KEEL_ID_REG_INDEX(crm, op2) (((crm) - 1) * 8 + (op2))
+
+enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEEL_DBG_KINDS };
+
+enum keel_exit {
+	KEEL_EXIT_NONE = 0,
+	/* A host interrupt arrived while the guest ran (the host takes it once it unmasks). */
+	KEEL_EXIT_IRQ = 1,
+	/* Guest data abort outside its memory, or a write to a read-only page: ctx.exit.mmio. PC not advanced. */
+	KEEL_EXIT_MMIO = 2,
+	/* As MMIO, but the syndrome has no valid instruction information (ESR ISV = 0): ctx.exit.esr/far/ipa. */
+	KEEL_EXIT_MMIO_NISV = 3,
+	/* Guest WFI (or PSCI CPU_SUSPEND): PC advanced; block until an interrupt is due. */
+	KEEL_EXIT_WFI = 4,
+	/* The vCPU is powered off (PSCI CPU_OFF, or it was never switched on): block until a CPU_ON / MP_STATE. */
+	KEEL_EXIT_POWER_OFF = 5,
+	/* Guest PSCI SYSTEM_OFF / SYSTEM_RESET: ctx.exit.system_event = KVM_SYSTEM_EVENT_*; every vCPU is now off. */
+	KEEL_EXIT_SYSTEM_EVENT = 6,
+	/* Guest PSCI CPU_ON switched vCPU ctx.exit.target on: wake its thread, then run this vCPU again. */
+	KEEL_EXIT_WAKE = 7,
+	/* Guest HVC/SMC keel does not handle (not PSCI/SMCCC arch): x0 was set to NOT_SUPPORTED; informational. */
+	KEEL_EXIT_HYPERCALL = 8,
+	/* An exception keel cannot give back to the guest as the hardware would: ctx.exit.esr. */
+	KEEL_EXIT_FAIL_ENTRY = 9,
+};
+
+/* ctx.in_flags: asked of keel at the next VCPU_RUN (keel clears those it carried out) */
+#define KEEL_IN_VIRQ (1ULL << 0)      /* assert the guest's virtual IRQ line (HCR_EL2.VI) while it runs */
+#define KEEL_IN_VFIQ (1ULL << 1)      /* virtual FIQ (HCR_EL2.VF) */
+#define KEEL_IN_INJECT_DABT (1ULL << 2) /* inject a synchronous external data abort at ctx.in_far first (cleared) */
+#define KEEL_IN_INJECT_UNDEF (1ULL << 3) /* inject an undefined-instruction exception first (cleared) */
+#define KEEL_IN_SYSTEM_SUSPEND (1ULL << 4) /* the VMM handles PSCI SYSTEM_SUSPEND (KVM_CAP_ARM_SYSTEM_SUSPEND; kept) */
+
+struct keel_vcpu_ctx {
+	/* Core registers, as struct user_pt_regs: x0..x30, sp (SP_EL0), pc, pstate */
+	uint64_t regs[31];
+	uint64_t sp;
+	uint64_t pc;
+	uint64_t pstate;
+	/* FP/SIMD: V0..V31 as (low, high) u64 pairs, then FPSR, FPCR */
+	uint64_t vregs[64];
+	uint64_t fpsr;
+	uint64_t fpcr;
+	/* EL1 system registers, enum keel_sysreg */
+	uint64_t sys[KEEL_NR_SYSREG_SLOTS];
+	uint64_t id_regs[KEEL_NR_ID_REGS];
+	/* Virtual timer: CNTV_CTL_EL0, CNTV_CVAL_EL0, and CNTVOFF_EL2 (guest CNTVCT = CNTPCT - offset) */
+	uint64_t cntv_ctl;
+	uint64_t cntv_cval;
+	uint64_t cntvoff;
+	/*
+	 * PSCI version the guest sees (KVM_REG_ARM_PSCI_VERSION: 0x2 = 0.2, 0x10000 = 1.0, 0x10001 = 1.1; 0 = 1.1;
+	 * 0x1 = 0.1: a vCPU without KVM_ARM_VCPU_PSCI_0_2, KVM's own function ids KVM_PSCI_FN_*)
+	 */
+	uint64_t psci_version;
+	/* Requests for the next entry (KEEL_IN_*), and the FAR for KEEL_IN_INJECT_DABT */
+	uint64_t in_flags;
+	uint64_t in_far;
+	uint64_t reserved_in[8];
+	/* Written by keel at every exit */
+	struct {
+		uint64_t reason; /* enum keel_exit, as returned in x1 */
+		uint64_t esr;    /* ESR_EL2 of the guest trap */
+		uint64_t far;    /* FAR_EL2 (guest VA) */
+		uint64_t ipa;    /* faulting IPA (MMIO, NISV) */
+		struct {
+			uint64_t addr;     /* IPA of the access */
+			uint64_t data;     /* a write's value (zero-extended from len bytes) */
+			uint32_t len;      /* 1, 2, 4 or 8 */
+			uint32_t is_write;
+			uint32_t reg;      /* Rt (31 = XZR for a write of zero) */
+			uint32_t sign_extend; /* ESR SSE: sign-extend a read from len bytes */
+			uint32_t sixty_four;  /* ESR SF: Rt is Xn (else Wn, upper 32 bits zeroed) */
+			uint32_t pad;
+		} mmio;
+		uint64_t system_event; /* KVM_SYSTEM_EVENT_SHUTDOWN (1) / _RESET (2) / _SUSPEND (3: registers untouched) */
+		uint64_t target;       /* KEEL_EXIT_WAKE: vCPU index */
+		uint64_t reserved[8];
+	} exit;
+	/* keel's statistics for this vCPU, counted by keel (never written by the shim) */
+	struct {
+		uint64_t exits;       /* all exits to the host */
+		uint64_t mmio;
+		uint64_t wfi;
+		uint64_t irq;
+		uint64_t hvc;         /* guest HVC/SMC handled in keel (PSCI, SMCCC) */
+		uint64_t sysreg;      /* trapped system-register accesses emulated in keel */
+		uint64_t reserved[10];
+	} stat;
+	/*
+	 * Debug breakpoint/watchpoint registers, indexed by n (CRm of the
+	 * encoding, as KVM's vcpu_debug_state): DBGBVRn, DBGBCRn, DBGWVRn,
+	 * DBGWCRn. Guest accesses trap (MDCR_EL2.TDA) and read back what was
+	 * written; keel does not arm them in the CPU.
+	 */
+	uint64_t dbg[KEEL_DBG_KINDS][16];
+};
+
+#define KEEL_CTX_OFF_REGS 0
+#define KEEL_CTX_OFF_VREGS (34 * 8)
+#define KEEL_CTX_OFF_SYS (KEEL_CTX_OFF_VREGS + 66 * 8)
+#define KEEL_CTX_OFF_ID (KEEL_CTX_OFF_SYS + KEEL_NR_SYSREG_SLOTS * 8)
+#define KEEL_CTX_OFF_TIMER (KEEL_CTX_OFF_ID + KEEL_NR_ID_REGS * 8)
+#ifdef __cplusplus
+#define KEEL_STATIC_ASSERT static_assert
+#else
+#define KEEL_STATIC_ASSERT _Static_assert
+#endif
+KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, vregs) == KEEL_CTX_OFF_VREGS, "ctx layout");
+KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, sys) == KEEL_CTX_OFF_SYS, "ctx layout");
+KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, id_regs) == KEEL_CTX_OFF_ID, "ctx layout");
+KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, cntv_ctl) == KEEL_CTX_OFF_TIMER, "ctx layout");
+KEEL_STATIC_ASSERT(sizeof(struct keel_vcpu_ctx) <= 4096, "the context is one page");
+KEEL_STATIC_ASSERT(KEEL_NR_SYSREGS <= KEEL_NR_SYSREG_SLOTS, "sysreg slots");
 
 /*
  * SMCCC return values. Linux's <linux/arm-smccc.h> defines the same names

@@ -19,6 +19,7 @@ struct arm64_cpu {
 	bool online;        /* went through keel's EL2 init */
 	uint64_t host_entry; /* where PSCI CPU_ON / CPU_SUSPEND resume the host */
 	uint64_t host_ctx;
+	uint64_t guest_regs; /* while a guest runs: its x0..x30 block (vectors.S, guest_entry.S) */
 };
 
 extern struct arm64_cpu arm64_cpus[HV_MAX_CPUS];
@@ -33,6 +34,7 @@ extern struct arm64_mmu_regs arm64_mmu_regs;
 int arm64_hyp_mm_init(void);
 int arm64_hyp_map(uint64_t pa, uint64_t size, uint32_t prot);
 int arm64_hyp_unmap(uint64_t pa, uint64_t size);
+int arm64_hyp_map_ram(const struct boot_info *bi); /* all RAM but keel's, RW XN: host pages by PA */
 void arm64_mmu_enable(void); /* on the calling CPU, with arm64_mmu_regs */
 void arm64_dcache_clean(const void *p, size_t size);
 unsigned arm64_parange_bits(void);
@@ -42,6 +44,14 @@ unsigned arm64_vtcr_ps(unsigned bits);
 extern struct pgtable arm64_host_s2;
 void arm64_host_cpu_init(void); /* EL2 configuration that lets this CPU run the host */
 void __noreturn arm64_enter_host(uint64_t entry, uint64_t x0);
+
+/* el2.c: VTCR_EL2 for a stage 2 of ia_bits starting at start_level (4 KiB granule, 8-bit VMIDs) */
+uint64_t arm64_vtcr_for(unsigned ia_bits, int start_level);
+
+/* guest_entry.S: see there. fp points at V0..V31 (32 x 16 bytes), FPSR, FPCR. */
+unsigned arm64_guest_enter(uint64_t *regs);
+void arm64_fpsimd_save(uint64_t *fp);
+void arm64_fpsimd_load(const uint64_t *fp);
 
 /* traps.c */
 void arm64_handle_host_sync(struct trap_frame *f);

@@ -24,4 +24,28 @@ void arch_vm_cpu_disable(void);
  */
 void arch_vm_tlb_flush_vmid(const struct pgtable *pt);
 
+/*
+ * Running vCPUs (hv/vcpu.h). An arch that runs no guests (its VM_CREATE
+ * already fails with -ENODEV) answers -ENODEV / does nothing.
+ *
+ * arch_vcpu_ctx_check: can the guest state in ctx be loaded as it is?
+ *   -EINVAL if not (arm64: PSTATE must be AArch64 EL0t, EL1t or EL1h with
+ *   no reserved or illegal-state bits; an unknown PSCI version).
+ * arch_vcpu_ctx_reset: the state a vCPU starts in after a guest's power-on
+ *   call (PSCI CPU_ON): at entry, with context in its first argument
+ *   register, EL1 with interrupts masked, MMU off, data accesses in
+ *   big_endian if its caller's were.
+ * arch_vcpu_run: run v (v->ctx loaded and checked, v->running set by the
+ *   calling CPU) until the host is needed; handles what it can itself (the
+ *   guest's PSCI/SMCCC calls, trapped system registers) and stores the guest
+ *   state, ctx.exit and v->stat back. flush_local: another vCPU of this VM
+ *   ran on this CPU since v last did, so drop the CPU's local TLB entries
+ *   of the VM. Returns enum keel_exit (> 0) or a negative errno.
+ */
+struct vcpu;
+struct keel_vcpu_ctx;
+int arch_vcpu_ctx_check(const struct keel_vcpu_ctx *ctx);
+void arch_vcpu_ctx_reset(struct keel_vcpu_ctx *ctx, uint64_t entry, uint64_t context, bool big_endian);
+int arch_vcpu_run(struct vcpu *v, bool flush_local);
+
 #endif

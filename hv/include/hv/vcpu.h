@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest vCPUs: up to KEEL_MAX_VCPUS per VM, each in one keel page charged
+ * to its VM's page limit, freed with the VM. The guest state lives in the
+ * host's context page (struct keel_vcpu_ctx); keel copies it into the vCPU's
+ * page for a run (so the host cannot change it under keel's feet) and
+ * copies it back at the exit.
+ *
+ * Power state (ON/OFF, pending PSCI CPU_ON) is keel's because guest PSCI
+ * changes it without the host; the host reads and sets it with
+ * KEEL_HC_VCPU_POWER. vm->lock protects the vm->vcpus table and the fields
+ * marked below; the CPU that set v->running owns v->ctx until it clears it.
+ */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include <hv/types.h>
+#include <keel/abi.h>
+
+struct vm;
+
+struct vcpu_stat {
+	uint64_t exits, mmio, wfi, irq, hvc, sysreg;
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	/* Under vm->lock: */
+	bool running;            /* a CPU runs it (that CPU owns ctx and stat) */
+	unsigned run_cpu;
+	uint32_t power;          /* KEEL_POWER_ON / KEEL_POWER_OFF; read lock-free by its running CPU */
+	bool on_pending;         /* PSCI CPU_ON not yet applied: reset at the next run */
+	bool on_big_endian;      /* the caller's data endianness, for the reset */
+	uint64_t on_entry, on_context;
+	/* Owned by the running CPU: */
+	struct vcpu_stat stat;
+	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
+};
+
+_Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "a vCPU is one keel page");
+
+/*
+ * Create vCPU index of the VM named by handle, powered on: -EINVAL bad
+ * handle/index, -ENOENT no such VM, -EEXIST index taken, -ENOMEM page limit
+ * or pool.
+ */
+int vcpu_create(uint64_t handle, uint64_t index);
+/*
+ * Run the vCPU on the calling CPU (keel's index cpu) with the guest state
+ * in the host page at ctx_pa; *exit = enum keel_exit. -EBUSY runs on another
+ * CPU, -ENODEV cpu not guest-enabled, -EINVAL page or state, -ENOENT no such
+ * vCPU (or VM), -EINVAL bad handle.
+ */
+int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uint64_t *exit);
+/* enum keel_power op on the vCPU; *state = the state after it. */
+int vcpu_power(uint64_t handle, uint64_t index, uint64_t op, uint64_t ctx_pa, uint64_t *state);
+
+/* Free every vCPU of vm (caller holds vm->lock; none may be running). */
+void vcpu_destroy_all_locked(struct vm *vm);
+/* Does a vCPU of vm run right now (caller holds vm->lock)? */
+bool vcpu_any_running_locked(const struct vm *vm);
+
+/*
+ * Guest power management, called by the arch while v runs (its PSCI):
+ * vcpu_cpu_on: switch on the vCPU whose MPIDR is mpidr, to start at entry
+ *   with context in its first argument register at its next run: -ENOENT no
+ *   such vCPU, -EALREADY it is on. *target = its index.
+ * vcpu_affinity_on: is any vCPU with (MPIDR & mask) == (aff & mask) on?
+ * vcpu_off: v is off (it exits KEEL_EXIT_POWER_OFF).
+ * vcpu_all_off: every vCPU of v's VM is off (system off / reset).
+ */
+int vcpu_cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t context, bool big_endian,
+		unsigned *target);
+bool vcpu_affinity_on(struct vcpu *v, uint64_t aff, uint64_t mask);
+void vcpu_off(struct vcpu *v);
+void vcpu_all_off(struct vcpu *v);
+/*
+ * Lock-free, by v's running CPU after a trap keel handled itself: must v go
+ * back to the host? KEEL_EXIT_POWER_OFF if it was switched off meanwhile
+ * (another vCPU's PSCI, the host's VCPU_POWER); KEEL_EXIT_IRQ if a CPU_ON
+ * is pending for it (applied at the next run); 0 to carry on.
+ */
+static inline unsigned vcpu_must_stop(const struct vcpu *v)
+{
+	if (__atomic_load_n(&v->power, __ATOMIC_RELAXED) != KEEL_POWER_ON)
+		return KEEL_EXIT_POWER_OFF;
+	return __atomic_load_n(&v->on_pending, __ATOMIC_RELAXED) ? KEEL_EXIT_IRQ : 0;
+}
+
+#endif

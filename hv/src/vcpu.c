@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest vCPU objects: creation, power state, and the run call around the
+ * arch's world switch. Locking and ownership: hv/vcpu.h.
+ */
+#include <hv/arch/vm.h>
+#include <hv/errno.h>
+#include <hv/owner.h>
+#include <hv/page_alloc.h>
+#include <hv/printf.h>
+#include <hv/string.h>
+#include <hv/vcpu.h>
+#include <hv/vm.h>
+
+_Static_assert(KEEL_MAX_VCPUS <= 255, "last_vcpu_ran holds index + 1 in a byte");
+
+/* MPIDR affinity fields (Aff3..Aff0), what PSCI calls name a CPU by. */
+#define MPIDR_AFF_MASK 0xff00ffffffULL
+
+int vcpu_create(uint64_t handle, uint64_t index)
+{
+	struct vm *vm;
+	struct vcpu *v;
+	int ret;
+
+	if (index >= KEEL_MAX_VCPUS)
+		return -EINVAL;
+	ret = vm_lock_by_handle(handle, &vm);
+	if (ret)
+		return ret;
+	if (vm->vcpus[index]) {
+		ret = -EEXIST;
+	} else if (vm_pages_locked(vm) + 1 > vm->page_limit) {
+		ret = -ENOMEM;
+	} else {
+		v = page_alloc(0);
+		if (!v) {
+			ret = -ENOMEM;
+		} else {
+			v->vm = vm;
+			v->index = (unsigned)index;
+			v->power = KEEL_POWER_ON;
+			vm->vcpus[index] = v;
+			vm->nr_vcpus++;
+		}
+	}
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+void vcpu_destroy_all_locked(struct vm *vm)
+{
+	for (unsigned i = 0; i < KEEL_MAX_VCPUS; i++) {
+		struct vcpu *v = vm->vcpus[i];
+
+		if (!v)
+			continue;
+		HV_ASSERT(!v->running && vm->nr_vcpus > 0);
+		vm->vcpus[i] = NULL;
+		vm->nr_vcpus--;
+		page_free(v, 0);
+	}
+	HV_ASSERT(!vm->nr_vcpus);
+}
+
+bool vcpu_any_running_locked(const struct vm *vm)
+{
+	for (unsigned i = 0; i < KEEL_MAX_VCPUS; i++)
+		if (vm->vcpus[i] && vm->vcpus[i]->running)
+			return true;
+	return false;
+}
+
+/* The context page must be a whole page of host RAM (keel reads and writes it by its PA). */
+static bool ctx_page_ok(uint64_t pa)
+{
+	struct page_info pi;
+
+	return IS_ALIGNED(pa, PAGE_SIZE) && !owner_get(pa_init(pa), &pi) && pi.owner == OWNER_HOST;
+}
+
+static void set_power_locked(struct vcpu *v, uint32_t power)
+{
+	__atomic_store_n(&v->power, power, __ATOMIC_RELAXED);
+	v->on_pending = false;
+}
+
+int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uint64_t *exit)
+{
+	struct keel_vcpu_ctx *host_ctx = pa_to_ptr(pa_init(ctx_pa));
+	bool pending, big_endian, flush;
+	uint64_t entry, context;
+	uint32_t power;
+	struct vm *vm;
+	struct vcpu *v;
+	int ret;
+
+	if (index >= KEEL_MAX_VCPUS || !ctx_page_ok(ctx_pa))
+		return -EINVAL;
+	/* Enabling is per calling CPU, so this cannot change under us. */
+	if (cpu >= HV_MAX_CPUS || !(vm_cpus_enabled() & BIT(cpu)))
+		return -ENODEV;
+	ret = vm_lock_by_handle(handle, &vm);
+	if (ret)
+		return ret;
+	v = vm->vcpus[index];
+	if (!v || v->running) {
+		spin_unlock(&vm->lock);
+		return v ? -EBUSY : -ENOENT;
+	}
+	v->running = true;
+	v->run_cpu = cpu;
+	power = v->power;
+	flush = vm->last_vcpu_ran[cpu] && vm->last_vcpu_ran[cpu] != index + 1;
+	if (power == KEEL_POWER_ON)
+		vm->last_vcpu_ran[cpu] = (uint8_t)(index + 1);
+	pending = v->on_pending;
+	entry = v->on_entry;
+	context = v->on_context;
+	big_endian = v->on_big_endian;
+	v->on_pending = false;
+	spin_unlock(&vm->lock);
+
+	/* From here on, only this CPU touches v->ctx: the host's page may change, keel's copy does not. */
+	memcpy(&v->ctx, host_ctx, sizeof(v->ctx));
+	memset(&v->ctx.exit, 0, sizeof(v->ctx.exit));
+	if (power != KEEL_POWER_ON) {
+		v->ctx.exit.reason = KEEL_EXIT_POWER_OFF;
+		ret = KEEL_EXIT_POWER_OFF;
+	} else {
+		if (pending)
+			arch_vcpu_ctx_reset(&v->ctx, entry, context, big_endian);
+		ret = arch_vcpu_ctx_check(&v->ctx);
+		if (!ret)
+			ret = arch_vcpu_run(v, flush);
+	}
+	if (ret > 0) {
+		v->stat.exits++;
+		v->ctx.exit.reason = (uint64_t)ret;
+		v->ctx.stat.exits = v->stat.exits;
+		v->ctx.stat.mmio = v->stat.mmio;
+		v->ctx.stat.wfi = v->stat.wfi;
+		v->ctx.stat.irq = v->stat.irq;
+		v->ctx.stat.hvc = v->stat.hvc;
+		v->ctx.stat.sysreg = v->stat.sysreg;
+		memset(v->ctx.stat.reserved, 0, sizeof(v->ctx.stat.reserved));
+		memcpy(host_ctx, &v->ctx, sizeof(v->ctx));
+		*exit = (uint64_t)ret;
+		ret = 0;
+	}
+
+	spin_lock(&vm->lock);
+	/* Refused before running: a CPU_ON taken at this entry is not lost (unless the host set the power since). */
+	if (ret && pending && v->power == KEEL_POWER_ON && !v->on_pending)
+		v->on_pending = true;
+	v->running = false;
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+int vcpu_power(uint64_t handle, uint64_t index, uint64_t op, uint64_t ctx_pa, uint64_t *state)
+{
+	struct vm *vm;
+	struct vcpu *v;
+	int ret = 0;
+
+	if (index >= KEEL_MAX_VCPUS || op > KEEL_POWER_TAKE_RESET)
+		return -EINVAL;
+	if (op == KEEL_POWER_TAKE_RESET ? !ctx_page_ok(ctx_pa) : ctx_pa != 0)
+		return -EINVAL;
+	ret = vm_lock_by_handle(handle, &vm);
+	if (ret)
+		return ret;
+	v = vm->vcpus[index];
+	if (!v) {
+		ret = -ENOENT;
+	} else if (op == KEEL_POWER_TAKE_RESET) {
+		/* The host's copy of the state gets the CPU_ON reset now, as KVM applies a pending reset. */
+		if (v->running) {
+			ret = -EBUSY;
+		} else if (v->on_pending) {
+			arch_vcpu_ctx_reset(pa_to_ptr(pa_init(ctx_pa)), v->on_entry, v->on_context, v->on_big_endian);
+			v->on_pending = false;
+		}
+	} else if (op != KEEL_POWER_QUERY) {
+		set_power_locked(v, (uint32_t)op);
+	}
+	if (v)
+		*state = v->power;
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+static uint64_t mpidr_of(unsigned index) { return KEEL_VCPU_MPIDR(index) & MPIDR_AFF_MASK; }
+
+int vcpu_cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t context, bool big_endian,
+		unsigned *target)
+{
+	struct vm *vm = v->vm;
+	int ret = -ENOENT;
+
+	spin_lock(&vm->lock);
+	for (unsigned i = 0; i < KEEL_MAX_VCPUS; i++) {
+		struct vcpu *t = vm->vcpus[i];
+
+		if (!t || mpidr_of(i) != mpidr)
+			continue;
+		if (t->power == KEEL_POWER_ON) {
+			ret = -EALREADY;
+		} else {
+			__atomic_store_n(&t->power, KEEL_POWER_ON, __ATOMIC_RELAXED);
+			t->on_pending = true;
+			t->on_entry = entry;
+			t->on_context = context;
+			t->on_big_endian = big_endian;
+			*target = i;
+			ret = 0;
+		}
+		break;
+	}
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+bool vcpu_affinity_on(struct vcpu *v, uint64_t aff, uint64_t mask)
+{
+	struct vm *vm = v->vm;
+	bool on = false;
+
+	spin_lock(&vm->lock);
+	for (unsigned i = 0; i < KEEL_MAX_VCPUS && !on; i++)
+		on = vm->vcpus[i] && (mpidr_of(i) & mask) == (aff & mask) &&
+		     vm->vcpus[i]->power == KEEL_POWER_ON;
+	spin_unlock(&vm->lock);
+	return on;
+}
+
+void vcpu_off(struct vcpu *v)
+{
+	spin_lock(&v->vm->lock);
+	set_power_locked(v, KEEL_POWER_OFF);
+	spin_unlock(&v->vm->lock);
+}
+
+void vcpu_all_off(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	spin_lock(&vm->lock);
+	for (unsigned i = 0; i < KEEL_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			set_power_locked(vm->vcpus[i], KEEL_POWER_OFF);
+	spin_unlock(&vm->lock);
+}

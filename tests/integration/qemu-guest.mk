@@ -1,0 +1,29 @@
+# Unmodified QEMU in the host Linux runs a guest Linux with KVM (tests/integration/qemu-guest.sh).
+# Included by the top Makefile (TOP, BUILD, Q, KERNEL).
+#   make qemu-guest-inputs        the host-side QEMU bundle, the guest initramfs, the trimmed kernel (cached)
+#   make check-qemu-guest-kvm     the reference: host kernel at EL2, Linux's own KVM provides /dev/kvm
+#   make check-qemu-guest         under keel: the shim (build/qemu-arm64/kvm/shim-$(KERNEL)/shim.ko)
+#                                 provides /dev/kvm (not in 'make check' until the shim runs guests)
+#   make bench-qemu-guest         guest boot to /init in instructions (-icount), Linux KVM vs keel
+# Logs: build/qemu-arm64/qemu-guest/{console,output}-<kernel>-<mode>.*
+
+QG_TEST := $(TOP)/tests/integration/qemu-guest.sh
+
+.PHONY: qemu-guest-inputs check-qemu-guest-kvm check-qemu-guest bench-qemu-guest
+
+qemu-guest-inputs:
+	$(Q)$(TOP)/tests/rig/guest/build-qemu >/dev/null
+	$(Q)$(TOP)/tests/rig/guest/build-guest >/dev/null
+	$(Q)$(TOP)/tests/rig/kernel/build-kernel trimmed >/dev/null
+	$(Q)$(TOP)/tests/rig/kernel/build-kernel $(KERNEL) >/dev/null
+
+check-qemu-guest-kvm: qemu-guest-inputs
+	$(Q)echo "  TEST    QEMU guest in the host, Linux's own KVM ($(KERNEL) host kernel, no keel)"
+	$(Q)$(QG_TEST) --no-keel --kernel $(KERNEL)
+
+check-qemu-guest: keel shim-$(KERNEL) qemu-guest-inputs
+	$(Q)echo "  TEST    QEMU guest in the host under keel ($(KERNEL) host kernel + shim)"
+	$(Q)$(QG_TEST) --kernel $(KERNEL) --shim $(BUILD)/kvm/shim-$(KERNEL)/shim.ko
+
+bench-qemu-guest: qemu-guest-inputs
+	$(Q)$(TOP)/tests/bench/qemu-guest-bench.sh

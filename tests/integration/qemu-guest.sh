@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Unmodified Debian QEMU inside the host Linux runs a guest Linux with KVM: the guest kernel boots, both
+# guest CPUs come up, its /init runs a command and powers off, QEMU exits 0.
+#   QEMU (in the host): qemu-system-aarch64 -accel kvm -M virt,kernel-irqchip=off,gic-version=2
+#     -cpu host -smp 2 -m 256 -nographic -nic none -no-reboot -kernel Image -initrd guest.cpio.gz
+#   guest: the trimmed kernel's Image, busybox initramfs (tests/rig/guest/init)
+#   QEMU and its libraries: tests/rig/guest/build-qemu (Debian's qemu-system-arm:arm64, unpacked)
+# Usage: qemu-guest.sh [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE]
+#   --no-keel     the host kernel straight at EL2: Linux's own KVM provides /dev/kvm (the reference)
+#   --shim KO     under keel: insmod KO in the host first (default:
+#                 build/qemu-arm64/kvm/shim-<kernel>/shim.ko); needs build/qemu-arm64/keel.bin
+#   --kernel      the host kernel (the guest kernel is always the trimmed Image)
+#   --qemu 'ARGS' extra options for the outer QEMU (hostrun --qemu), e.g. '-icount shift=0,sleep=off'
+#   --log FILE    the host's console log (default build/qemu-arm64/qemu-guest/console-KERNEL-MODE.log;
+#                 the command output with the guest's console goes next to it as output-KERNEL-MODE.txt)
+# Prints "ok/FAIL" lines, the wall time of the guest run, then "qemu guest (...): N passed, M failed".
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+rig=$top/tests/rig
+mode=keel kernel=trimmed shim='' log='' hr_qemu=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-keel) mode=nokeel ;;
+	--shim) mode=keel shim=${2:?}; shift ;;
+	--kernel) kernel=${2:?}; shift ;;
+	--qemu) hr_qemu+=(--qemu "${2?}"); shift ;;
+	--log) log=${2:?}; shift ;;
+	*) echo "usage: $0 [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE]" >&2; exit 2 ;;
+	esac
+	shift
+done
+work=$(mktemp -d /tmp/keel-qemuguest.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+[ -n "$log" ] || log=$top/build/qemu-arm64/qemu-guest/console-$kernel-$mode.log
+mkdir -p "$(dirname "$log")" && rm -f "$log"
+label="$kernel, $([ "$mode" = nokeel ] && echo "no keel, Linux KVM" || echo "keel + shim")"
+pass=0 fail=0
+ok() { echo "ok   - $label: $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL - $label: $1"; fail=$((fail + 1)); }
+expect() { if grep -qF -- "$3" "$1"; then ok "$2"; else ko "$2 (no '$3')"; fi; }
+expect_re() { if grep -qE -- "$3" "$1"; then ok "$2"; else ko "$2 (no /$3/)"; fi; }
+
+qemu_root=$("$rig/guest/build-qemu") || { echo "qemu guest: build-qemu failed"; exit 1; }
+guest_initrd=$("$rig/guest/build-guest") || { echo "qemu guest: build-guest failed"; exit 1; }
+guest_image=$("$rig/kernel/build-kernel" trimmed)/Image
+adds=(--add "$qemu_root/usr:/usr" --add "$qemu_root/lib:/lib"
+	--add "$guest_image:/root/guest/Image" --add "$guest_initrd:/root/guest/initrd.gz")
+hr_mode=(--no-keel)
+if [ "$mode" = keel ]; then
+	[ -n "$shim" ] || shim=$top/build/qemu-arm64/kvm/shim-$kernel/shim.ko
+	[ -f "$shim" ] || { echo "qemu guest: $shim missing (make shim)"; exit 1; }
+	adds+=(--add "$shim:/root/shim.ko")
+	hr_mode=()
+fi
+
+# In the host: load the shim (keel mode), run QEMU time-limited, report its status and the host time it
+# took (the host's clock is QEMU's virtual clock: wall time without -icount, instructions with it),
+# from the kernel's microsecond timestamps of two /dev/kmsg markers.
+cat >"$work/run.sh" <<'RUN'
+if [ -f /root/shim.ko ]; then insmod /root/shim.ko && echo "shim-loaded"; fi
+[ -c /dev/kvm ] && echo "dev-kvm=$(stat -c '%t:%T' /dev/kvm)"
+echo "qemu-guest: QEMU start" >/dev/kmsg
+timeout 240 qemu-system-aarch64 -accel kvm -M virt,kernel-irqchip=off,gic-version=2 -cpu host \
+	-smp 2 -m 256 -nographic -nic none -no-reboot \
+	-kernel /root/guest/Image -initrd /root/guest/initrd.gz -append 'console=ttyAMA0 panic=-1 rdinit=/init' \
+	</dev/null
+rc=$?
+echo "qemu-guest: QEMU exit" >/dev/kmsg
+echo "qemu-exit=$rc"
+dmesg | awk -F'[][]' '/qemu-guest: QEMU start/ { a = $2 } /qemu-guest: QEMU exit/ { b = $2 }
+	END { printf "qemu-host-seconds=%.6f\n", b - a }'
+exit $rc
+RUN
+
+rc=0
+t0=${EPOCHREALTIME/./}
+"$rig/hostrun" --no-build --kernel "$kernel" "${hr_mode[@]}" "${hr_qemu[@]}" --timeout 420 --log "$log" \
+	"${adds[@]}" --add "$work/run.sh:/root/run.sh" -- sh /root/run.sh >"$work/raw.txt" 2>&1 || rc=$?
+out=$(dirname "$log")/output-$kernel-$mode.txt
+tr -d '\r' <"$work/raw.txt" >"$out" # (the guest's console lines end in CR LF)
+wall=$(((${EPOCHREALTIME/./} - t0) / 10000))
+if [ "$rc" = 0 ]; then ok "host booted, ran QEMU, powered off (hostrun exit 0)"; else ko "hostrun exit $rc"; fi
+[ "$mode" = keel ] && expect "$out" "shim loaded" "shim-loaded"
+expect "$out" "/dev/kvm is 10:232" "dev-kvm=a:e8"
+expect_re "$out" "guest kernel banner" '^\[ *0\.000000\] Linux version 6\.1\.[0-9]+'
+expect "$out" "guest interrupt controller: QEMU's own GICv2 (kernel-irqchip=off)" "GICv2m: range"
+expect "$out" "both guest CPUs up" "smp: Brought up 1 node, 2 CPUs"
+expect "$out" "guest /init reached (boot-to-shell marker)" "@@GUEST:SHELL uptime="
+expect_re "$out" "guest command output: uname" '^@@GUEST:\| Linux .* 6\.1\.[0-9]+ .* aarch64'
+expect "$out" "guest command output: 2 CPUs" "@@GUEST:| cpus=2"
+expect "$out" "guest powered off" "reboot: Power down"
+expect "$out" "QEMU exited 0" "qemu-exit=0"
+secs=$(sed -n 's/^qemu-host-seconds=//p' "$out")
+echo "qemu guest ($label): whole run $((wall / 100)).$(printf '%02d' $((wall % 100))) s wall," \
+	"QEMU in the host ${secs:-?} s (host clock); guest $(sed -n 's/^@@GUEST:SHELL //p' "$out")"
+if [ "$fail" != 0 ]; then
+	echo "--- command output (last 60 lines)"; tail -n 60 "$out"
+	echo "--- host console (last 15 lines; all of it in $log)"; tail -n 15 "$log" | tr -d '\r'
+fi
+echo "qemu guest ($label): $pass passed, $fail failed"
+[ "$fail" = 0 ]

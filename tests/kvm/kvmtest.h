@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the KVM API test program's parts (kvmtest.c: system and VM
+ * fds; kvmtest_mem.c: memory slots; kvmtest_vcpu.c: vCPUs and KVM_RUN).
+ */
+#ifndef KVMTEST_H
+#define KVMTEST_H
+
+#include <stdbool.h>
+
+#define DEBUGFS "/sys/kernel/debug/kvm"
+#define TRACEFS "/sys/kernel/tracing"
+#define KEEL_MAX_VMS 16 /* keel's VM table (keel/abi.h) */
+#define KVM_MINOR_EXPECTED 232 /* KVM_MINOR, <linux/miscdevice.h> */
+#define SHIM_MODULE "shim"
+
+extern unsigned passed, failed;
+extern int kvm_fd;   /* /dev/kvm */
+extern long max_ipa; /* KVM_CAP_ARM_VM_IPA_SIZE */
+
+/* One "ok - ..." or "FAIL - ..." line. */
+void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ioctl returning -errno on failure, as the kernel does. */
+long kioctl(int fd, unsigned long req, unsigned long arg);
+const char *err_name(long r);
+int create_vm(unsigned long type);
+
+/* keel's counters in debugfs (vm_count, hyp_pages_free, ...) */
+#define NR_COUNTERS 8
+extern const char *const counter_names[NR_COUNTERS];
+struct counters {
+	long long v[NR_COUNTERS];
+};
+long long read_counter(const char *name);
+struct counters counters_now(void);
+long long counter(const struct counters *c, const char *name);
+/* Every counter back to its value in base (one check). */
+void check_counters_back(const struct counters *base, const char *after);
+
+/* The parts */
+void test_memory(void); /* kvmtest_mem.c */
+void test_vcpus(void);  /* kvmtest_vcpu.c */
+
+#endif

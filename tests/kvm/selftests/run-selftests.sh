@@ -1,0 +1,85 @@
+#!/bin/sh
+# shellcheck shell=sh
+# Runs in the host (tests/rig/hostrun, busybox sh): Linux 6.1's KVM selftests, one by one.
+#   run-selftests.sh [--insmod SHIM.KO] [--timeout SECS] [--verbose] DIR [TEST...]
+# DIR holds the tests as built (aarch64/ ones in DIR/aarch64/) and DIR/tests, their list. Without
+# TEST arguments: the required set first, in the order that builds on itself, then every other test.
+# One line per test: PASS / SKIP (exit 4, KSFT_SKIP; with the reason the test printed) / FAIL (with
+# the last lines of its output and of dmesg) / TIMEOUT; logs in /tmp/selftests/. Ends with
+# "selftests: P passed, S skipped, F failed" and the required set's result; exit 1 when a required
+# test did not pass (the other tests are reported, not required). --verbose: the whole output of
+# each test that did not pass.
+REQUIRED="set_memory_region_test kvm_create_max_vcpus aarch64/vcpu_width_config aarch64/get-reg-list"
+REQUIRED="$REQUIRED aarch64/hypercalls aarch64/psci_test"
+ko='' tmo=${SELFTEST_TIMEOUT:-120} verbose=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--insmod) ko=$2; shift 2 ;;
+	--timeout) tmo=$2; shift 2 ;;
+	--verbose) verbose=1; shift ;;
+	*) break ;;
+	esac
+done
+dir=${1:?usage: run-selftests.sh [--insmod KO] [--timeout SECS] [--verbose] DIR [TEST...]}
+shift
+if [ -n "$ko" ]; then
+	insmod "$ko" || { echo "selftests: insmod $ko failed"; dmesg | tail -n 5; exit 1; }
+	echo "selftests: $ko loaded"
+fi
+[ -c /dev/kvm ] || echo "selftests: no /dev/kvm (every test will skip)"
+if [ $# -gt 0 ]; then
+	list=$*
+else
+	list=$REQUIRED
+	while read -r t; do
+		case " $REQUIRED " in *" $t "*) ;; *) list="$list $t" ;; esac
+	done <"$dir/tests"
+fi
+
+logs=/tmp/selftests
+mkdir -p "$logs"
+pass=0 skip=0 fail=0 req_ok=0 req_n=0 req_bad=''
+for t in $list; do
+	req=''
+	case " $REQUIRED " in *" $t "*) req=' [required]'; req_n=$((req_n + 1)) ;; esac
+	log=$logs/$(echo "$t" | tr / _).log
+	start=$(date +%s) d0=$(dmesg | wc -l)
+	# KILL after the limit: a test stuck in KVM_RUN does not get to handle TERM anyway.
+	(cd "$dir" && exec timeout -s KILL "$tmo" "./$t") >"$log" 2>&1 </dev/null
+	rc=$?
+	secs=$(($(date +%s) - start))
+	if [ ! -x "$dir/$t" ]; then
+		res=FAIL why="not built"
+	elif [ $rc = 0 ]; then
+		res=PASS why=''
+	elif [ $rc = 4 ]; then
+		# ksft_exit_skip prints "1..0 # SKIP reason", print_skip "reason, skipping test".
+		res=SKIP why=$(grep -E 'SKIP|skipping test' "$log" | tail -n 1)
+		[ -n "$why" ] || why=$(grep -v '^ *$' "$log" | tail -n 1)
+	elif [ $rc = 137 ] && [ "$secs" -ge "$tmo" ]; then
+		res=TIMEOUT why="killed after ${tmo} s"
+	else
+		res=FAIL why="exit $rc"
+	fi
+	echo "$res $t$req (${secs} s)${why:+: $why}"
+	case $res in
+	PASS) pass=$((pass + 1)); [ -z "$req" ] || req_ok=$((req_ok + 1)) ;;
+	SKIP) skip=$((skip + 1)) ;;
+	*)
+		fail=$((fail + 1))
+		# (the library's backtrace wants addr2line, which the host lacks)
+		if [ $verbose = 1 ]; then n=100000; else n=6; fi
+		grep -v -e '^ *$' -e 'addr2line: not found' "$log" | tail -n $n | sed 's/^/    | /'
+		# What the kernel said meanwhile (a WARN, a bugged VM, keel's messages relayed by the shim).
+		dmesg | tail -n +$((d0 + 1)) | tail -n 4 | sed 's/^/    dmesg: /'
+		;;
+	esac
+	[ -z "$req" ] || [ $res = PASS ] || req_bad="$req_bad $t"
+done
+echo "selftests: $pass passed, $skip skipped, $fail failed"
+if [ -z "$req_bad" ]; then
+	echo "selftests: required set: $req_ok/$req_n passed"
+else
+	echo "selftests: required set: $req_ok/$req_n passed; not passed:$req_bad"
+	exit 1
+fi
