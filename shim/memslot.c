@@ -6,16 +6,14 @@
  * arch/arm64/kvm/mmu.c kvm_arch_prepare_memory_region).
  *
  * keel maps host pages by physical address, and nothing tells keel when
- * Linux moves or frees one, so a slot's pages are pinned for as long as the
- * slot exists (FOLL_LONGTERM: migrated out of movable zones first) and keel
- * maps all of them when the slot is created: KVM instead faults pages in
- * lazily and follows the VMM's mm through MMU notifiers. Hence the
+ * Linux moves or frees one, so a page is pinned (FOLL_LONGTERM: migrated out
+ * of movable zones first) when the guest first touches it and stays pinned
+ * while its slot exists. As KVM, pages are faulted in lazily
+ * (keel_vm_fault_in, from KVM_RUN on a stage-2 fault); KVM also follows
+ * the VMM's mm through MMU notifiers, which keel cannot. Hence the
  * differences userspace can see:
- *  - KVM_CAP_SYNC_MMU reads 0: a later mmap()/madvise() over the slot's
- *    range does not reach the guest, which keeps the pages it had;
- *  - the slot's whole range must be mapped (and writable unless
- *    KVM_MEM_READONLY) when the slot is created: -EFAULT otherwise, where
- *    KVM would fail the guest's access later;
+ *  - KVM_CAP_SYNC_MMU reads 0: a later mmap()/madvise() over a page the
+ *    guest already touched does not reach the guest, which keeps the page;
  *  - KVM_MEM_LOG_DIRTY_PAGES is refused with -EINVAL: there is no
  *    KVM_GET_DIRTY_LOG (keel would have to write-protect and track pages).
  * Unpinned (and marked dirty) when the slot is deleted and when the VM goes.
@@ -29,6 +27,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 
 #include "shim.h"
 
@@ -46,13 +45,13 @@ struct keel_memslot {
 	u64 base_gfn;
 	unsigned long npages;
 	u64 userspace_addr;
-	struct page **pages; /* pinned, npages of them */
+	struct xarray pinned; /* page offset in the slot -> the pinned struct page */
 };
 
 struct keel_memslots {
 	struct mutex lock;          /* KVM's slots_lock */
 	struct list_head list;
-	u64 *map_list;              /* one page: the PAs of a KEEL_HC_VM_MAP batch */
+	u64 *map_list;              /* one page: the PAs of a KEEL_HC_VM_MAP call */
 };
 
 static long keel_hvc5(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct keel_res *out)
@@ -91,8 +90,14 @@ int keel_vm_memslots_init(struct keel_vm *vm)
 
 static void keel_memslot_unpin(struct keel_memslot *slot)
 {
-	unpin_user_pages_dirty_lock(slot->pages, slot->npages, !(slot->flags & KVM_MEM_READONLY));
-	kvfree(slot->pages);
+	struct page *page;
+	unsigned long i;
+
+	xa_for_each(&slot->pinned, i, page) {
+		unpin_user_pages_dirty_lock(&page, 1, !(slot->flags & KVM_MEM_READONLY));
+		cond_resched();
+	}
+	xa_destroy(&slot->pinned);
 	kfree(slot);
 }
 
@@ -113,8 +118,7 @@ void keel_vm_memslots_free(struct keel_vm *vm, bool keel_released)
 		if (keel_released) {
 			keel_memslot_unpin(slot);
 		} else {
-			pr_err("VM 0x%llx: %lu pages of slot %u stay pinned\n", vm->handle, slot->npages,
-			       slot->id);
+			pr_err("VM 0x%llx: the pages of slot %u stay pinned\n", vm->handle, slot->id);
 			kfree(slot);
 		}
 	}
@@ -142,64 +146,6 @@ static unsigned long keel_unmap(struct keel_vm *vm, u64 gfn, unsigned long npage
 	return total;
 }
 
-/*
- * Map the slot's pinned pages at base_gfn in keel, KEEL_MAP_LIST_MAX at a
- * time through the list page; all or nothing.
- */
-static long keel_map_slot(struct keel_vm *vm, struct keel_memslot *slot, u64 base_gfn)
-{
-	u64 flags = slot->flags & KVM_MEM_READONLY ? KEEL_MAP_READONLY : 0;
-	u64 *list = vm->memslots->map_list;
-	unsigned long done, n, i;
-	long ret = 0;
-
-	for (done = 0; done < slot->npages; done += n) {
-		n = min_t(unsigned long, slot->npages - done, KEEL_MAP_LIST_MAX);
-		for (i = 0; i < n; i++)
-			list[i] = page_to_phys(slot->pages[done + i]);
-		ret = keel_hvc5(KEEL_HC_VM_MAP, vm->handle, (base_gfn + done) << PAGE_SHIFT,
-				virt_to_phys(list), n, flags, NULL);
-		if (ret)
-			break;
-		cond_resched();
-	}
-	if (!ret)
-		return 0;
-	if (done)
-		keel_unmap(vm, base_gfn, done);
-	/* The shim keeps slots apart and pins RAM only: keel's -EEXIST/-EFAULT would be a bug. */
-	WARN_ON(ret != -ENOMEM);
-	return ret == -ENOMEM ? -ENOMEM : -EFAULT;
-}
-
-static long keel_pin_slot(struct keel_memslot *slot)
-{
-	unsigned int gup = FOLL_LONGTERM | (slot->flags & KVM_MEM_READONLY ? 0 : FOLL_WRITE);
-	unsigned long done = 0;
-	long ret;
-
-	slot->pages = kvmalloc_array(slot->npages, sizeof(*slot->pages), GFP_KERNEL_ACCOUNT);
-	if (!slot->pages)
-		return -ENOMEM;
-	while (done < slot->npages) {
-		int n = min_t(unsigned long, slot->npages - done, INT_MAX / 2);
-
-		ret = pin_user_pages_fast(slot->userspace_addr + (done << PAGE_SHIFT), n, gup,
-					  slot->pages + done);
-		if (ret <= 0) {
-			/* Not mapped, not writable, or not pinnable (e.g. a PFNMAP of device memory). */
-			if (done)
-				unpin_user_pages(slot->pages, done);
-			kvfree(slot->pages);
-			slot->pages = NULL;
-			return ret ? ret : -EFAULT;
-		}
-		done += ret;
-		cond_resched();
-	}
-	return 0;
-}
-
 static struct keel_memslot *keel_slot_by_id(struct keel_memslots *ms, u16 id)
 {
 	struct keel_memslot *slot;
@@ -224,7 +170,6 @@ static bool keel_slot_overlap(struct keel_memslots *ms, u16 id, u64 start, u64 e
 static long keel_slot_create(struct keel_vm *vm, const struct kvm_userspace_memory_region *mem)
 {
 	struct keel_memslot *slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
-	long ret;
 
 	if (!slot)
 		return -ENOMEM;
@@ -233,61 +178,24 @@ static long keel_slot_create(struct keel_vm *vm, const struct kvm_userspace_memo
 	slot->base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	slot->npages = mem->memory_size >> PAGE_SHIFT;
 	slot->userspace_addr = mem->userspace_addr;
-	ret = keel_pin_slot(slot);
-	if (!ret) {
-		ret = keel_map_slot(vm, slot, slot->base_gfn);
-		if (ret) {
-			unpin_user_pages(slot->pages, slot->npages);
-			kvfree(slot->pages);
-		}
-	}
-	if (ret) {
-		kfree(slot);
-		return ret;
-	}
+	xa_init(&slot->pinned);
 	list_add_tail(&slot->node, &vm->memslots->list);
 	return 0;
 }
 
 static void keel_slot_delete(struct keel_vm *vm, struct keel_memslot *slot)
 {
-	unsigned long unmapped = keel_unmap(vm, slot->base_gfn, slot->npages);
-
-	WARN(unmapped != slot->npages, KEEL_PR_PREFIX "slot %u: keel unmapped %lu of %lu pages\n",
-	     slot->id, unmapped, slot->npages);
+	keel_unmap(vm, slot->base_gfn, slot->npages);
 	list_del(&slot->node);
 	keel_memslot_unpin(slot);
 }
 
-/* KVM_MR_MOVE: the same pages at another guest address. */
+/* KVM_MR_MOVE: the guest leaves the old range; pages are mapped again at the new one on first touch. */
 static long keel_slot_move(struct keel_vm *vm, struct keel_memslot *slot, u64 base_gfn)
 {
-	u64 old = slot->base_gfn;
-	long ret;
-
-	if (base_gfn + slot->npages <= old || old + slot->npages <= base_gfn) {
-		/* Apart: map the new range first, so a failure leaves the slot as it was. */
-		ret = keel_map_slot(vm, slot, base_gfn);
-		if (ret)
-			return ret;
-		keel_unmap(vm, old, slot->npages);
-		slot->base_gfn = base_gfn;
-		return 0;
-	}
-	/* Overlapping itself: unmap, map anew; on failure try to put it back. */
-	keel_unmap(vm, old, slot->npages);
-	ret = keel_map_slot(vm, slot, base_gfn);
-	if (!ret) {
-		slot->base_gfn = base_gfn;
-		return 0;
-	}
-	if (keel_map_slot(vm, slot, old)) {
-		/* keel's pool or the VM's limit ran out in between: the slot is lost, not leaked. */
-		pr_warn("VM 0x%llx: slot %u deleted, its move failed (%ld)\n", vm->handle, slot->id, ret);
-		list_del(&slot->node);
-		keel_memslot_unpin(slot);
-	}
-	return ret;
+	keel_unmap(vm, slot->base_gfn, slot->npages);
+	slot->base_gfn = base_gfn;
+	return 0;
 }
 
 static long keel_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_memory_region *mem)
@@ -358,5 +266,69 @@ long keel_vm_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_me
 	mutex_lock(&vm->memslots->lock);
 	ret = keel_set_memory_region(vm, mem);
 	mutex_unlock(&vm->memslots->lock);
+	return ret;
+}
+
+/* The slot holding gfn, or NULL; memslots->lock held. */
+static struct keel_memslot *keel_slot_by_gfn(struct keel_memslots *ms, u64 gfn)
+{
+	struct keel_memslot *slot;
+
+	list_for_each_entry(slot, &ms->list, node)
+		if (gfn >= slot->base_gfn && gfn - slot->base_gfn < slot->npages)
+			return slot;
+	return NULL;
+}
+
+/*
+ * A vCPU's stage-2 fault at ipa (user_mem_abort()): if a slot holds it, pin
+ * its page (once; writable unless the slot is read-only) and map it in keel.
+ * Returns 1 when mapped (run the guest again), 0 when it is not guest memory
+ * (or a write to a read-only slot: MMIO for the VMM), -EFAULT when the
+ * VMM's mapping behind the slot is gone or cannot be pinned (KVM_RUN fails
+ * with it, as KVM's), -ENOMEM when keel has no room for the mapping.
+ */
+long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
+{
+	struct keel_memslots *ms = vm->memslots;
+	struct keel_memslot *slot;
+	struct page *page;
+	u64 gfn = ipa >> PAGE_SHIFT, off;
+	long ret;
+
+	mutex_lock(&ms->lock);
+	slot = keel_slot_by_gfn(ms, gfn);
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+		ret = 0;
+		goto out;
+	}
+	off = gfn - slot->base_gfn;
+	page = xa_load(&slot->pinned, off);
+	if (!page) {
+		unsigned int gup = FOLL_LONGTERM | (slot->flags & KVM_MEM_READONLY ? 0 : FOLL_WRITE);
+
+		ret = pin_user_pages_fast(slot->userspace_addr + (off << PAGE_SHIFT), 1, gup, &page);
+		if (ret != 1) {
+			ret = -EFAULT;
+			goto out;
+		}
+		ret = xa_err(xa_store(&slot->pinned, off, page, GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			unpin_user_page(page);
+			goto out;
+		}
+	}
+	ms->map_list[0] = page_to_phys(page);
+	ret = keel_hvc5(KEEL_HC_VM_MAP, vm->handle, gfn << PAGE_SHIFT, virt_to_phys(ms->map_list), 1,
+			slot->flags & KVM_MEM_READONLY ? KEEL_MAP_READONLY : 0, NULL);
+	/* -EEXIST: another vCPU mapped it first. */
+	if (!ret || ret == -EEXIST) {
+		ret = 1;
+	} else if (ret != -ENOMEM) {
+		WARN_ON_ONCE(1); /* the shim keeps slots inside the IPA space and pins RAM only */
+		ret = -EFAULT;
+	}
+out:
+	mutex_unlock(&ms->lock);
 	return ret;
 }

@@ -147,6 +147,7 @@ void keel_vcpu_debugfs_init(struct dentry *dir);
 int keel_vm_memslots_init(struct keel_vm *vm);
 void keel_vm_memslots_free(struct keel_vm *vm, bool keel_released);
 long keel_vm_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_memory_region *mem);
+long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write);
 
 /* stats.c */
 void keel_debugfs_init(void);

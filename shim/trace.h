@@ -114,7 +114,7 @@ TRACE_EVENT(keel_vcpu_exit,
 				   { KEEL_EXIT_WFI, "wfi" }, { KEEL_EXIT_POWER_OFF, "power_off" },
 				   { KEEL_EXIT_SYSTEM_EVENT, "system_event" }, { KEEL_EXIT_WAKE, "wake" },
 				   { KEEL_EXIT_HYPERCALL, "hypercall" },
-				   { KEEL_EXIT_FAIL_ENTRY, "fail_entry" }),
+				   { KEEL_EXIT_FAIL_ENTRY, "fail_entry" }, { KEEL_EXIT_MEM_FAULT, "mem_fault" }),
 		  __entry->pc)
 );
 

@@ -996,7 +996,7 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	struct keel_res res;
 	u64 hvc_before;
-	long ret;
+	long ret, r;
 
 	if (vcpu->target == -1)
 		return -ENOEXEC;
@@ -1063,7 +1063,27 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 		case KEEL_EXIT_IRQ:
 			keel_vstat_add(vcpu, KEEL_VSTAT_IRQ, 1);
 			continue;
+		case KEEL_EXIT_MEM_FAULT:
+			r = keel_vm_fault_in(vcpu->vm, c->exit.ipa, false);
+			if (r < 0) {
+				ret = r;
+				break;
+			}
+			if (!r) {
+				/* Fetching or walking tables outside guest memory: an external abort (KVM's too). */
+				c->in_flags |= ESR_ELx_EC(c->exit.esr) == ESR_ELx_EC_IABT_LOW ? KEEL_IN_INJECT_IABT :
+												 KEEL_IN_INJECT_DABT;
+				c->in_far = c->exit.far;
+			}
+			continue;
 		case KEEL_EXIT_MMIO:
+			r = keel_vm_fault_in(vcpu->vm, c->exit.ipa, c->exit.mmio.is_write);
+			if (r) {
+				if (r > 0)
+					continue;
+				ret = r;
+				break;
+			}
 			keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_USER, 1);
 			run->exit_reason = KVM_EXIT_MMIO;
 			run->mmio.phys_addr = c->exit.mmio.addr;
@@ -1076,6 +1096,13 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 			ret = 0;
 			break;
 		case KEEL_EXIT_MMIO_NISV:
+			r = keel_vm_fault_in(vcpu->vm, c->exit.ipa, c->exit.esr & ESR_ELx_WNR);
+			if (r) {
+				if (r > 0)
+					continue;
+				ret = r;
+				break;
+			}
 			if (vcpu->vm->nisv_to_user) {
 				run->exit_reason = KVM_EXIT_ARM_NISV;
 				run->arm_nisv.esr_iss = c->exit.esr & KEEL_NISV_ISS_MASK;

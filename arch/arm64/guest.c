@@ -105,7 +105,7 @@ _Static_assert(__builtin_offsetof(struct keel_vcpu_ctx, fpcr) - __builtin_offset
 #define PSCI_V1_1 0x10001
 #define MPIDR_AFF_MASK 0xff00ffffffULL
 #define KVM_SYSTEM_EVENT_SHUTDOWN 1
-#define KVM_SYSTEM_EVENT_SUSPEND 3
+#define KVM_SYSTEM_EVENT_SUSPEND 5
 #define KVM_SYSTEM_EVENT_RESET 2
 
 #define VECTOR_CURRENT_SP0 0x000
@@ -271,7 +271,13 @@ static unsigned guest_dabt(struct vcpu *v, uint64_t esr)
 	uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfff);
 	unsigned len, rt;
 
-	/* A stage-1 walk into no memory, or anything but a missing/read-only mapping: a bus error. */
+	c->exit.esr = esr;
+	c->exit.far = far;
+	c->exit.ipa = ipa;
+	/* The guest's stage-1 walk into an unmapped page: the host maps memory there or has an abort injected. */
+	if ((esr & ESR_DABT_S1PTW) && FSC_TYPE(esr) == FSC_TRANS)
+		return KEEL_EXIT_MEM_FAULT;
+	/* Anything but a missing/read-only mapping: a bus error. */
 	if ((esr & ESR_DABT_S1PTW) || (FSC_TYPE(esr) != FSC_TRANS && FSC_TYPE(esr) != FSC_PERM)) {
 		inject_abort(c, false, far, esr);
 		return 0;
@@ -281,9 +287,6 @@ static unsigned guest_dabt(struct vcpu *v, uint64_t esr)
 		skip_insn(c, esr);
 		return 0;
 	}
-	c->exit.esr = esr;
-	c->exit.far = far;
-	c->exit.ipa = ipa;
 	v->stat.mmio++;
 	if (!(esr & ESR_DABT_ISV))
 		return KEEL_EXIT_MMIO_NISV;
@@ -600,7 +603,14 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 		exit = guest_dabt(v, esr);
 		break;
 	case EC_IABT_LOW:
-		/* Executing outside its memory (or from a device): a bus error, as real hardware. */
+		/* An unmapped page: guest memory not yet mapped, or no memory (the host decides). */
+		if (FSC_TYPE(esr) == FSC_TRANS) {
+			c->exit.esr = esr;
+			c->exit.far = read_sysreg(far_el2);
+			c->exit.ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (c->exit.far & 0xfff);
+			exit = KEEL_EXIT_MEM_FAULT;
+			break;
+		}
 		inject_abort(c, true, read_sysreg(far_el2), esr);
 		break;
 	default:
@@ -666,11 +676,11 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 		isb();
 	}
 
-	if (c->in_flags & KEEL_IN_INJECT_DABT)
-		inject_abort(c, false, c->in_far, ESR_IL);
+	if (c->in_flags & (KEEL_IN_INJECT_DABT | KEEL_IN_INJECT_IABT))
+		inject_abort(c, c->in_flags & KEEL_IN_INJECT_IABT, c->in_far, ESR_IL);
 	else if (c->in_flags & KEEL_IN_INJECT_UNDEF)
 		inject_undef(c, ESR_IL);
-	c->in_flags &= ~(KEEL_IN_INJECT_DABT | KEEL_IN_INJECT_UNDEF);
+	c->in_flags &= ~(KEEL_IN_INJECT_DABT | KEEL_IN_INJECT_IABT | KEEL_IN_INJECT_UNDEF);
 
 	do {
 		write_sysreg(c->pc, elr_el2);

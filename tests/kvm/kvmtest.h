@@ -40,5 +40,8 @@ void check_counters_back(const struct counters *base, const char *after);
 /* The parts */
 void test_memory(void); /* kvmtest_mem.c */
 void test_vcpus(void);  /* kvmtest_vcpu.c */
+/* A vCPU vcpu_id of vm runs code at code_gpa (copied to code_hva) that reads one word of each of npages pages
+ * from gpa on, then writes to MMIO: 0 when it got there, else a negative errno (KVM_RUN's, or -EIO). */
+long guest_touch(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages);
 
 #endif

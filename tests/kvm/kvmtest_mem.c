@@ -137,15 +137,16 @@ static void test_mem_errors(void)
 	EXPECT(set_region(vm, 0, 0, ipa_top, MiB, buf), -EFAULT, "a slot at 2^40 in a 40-bit VM: -EFAULT");
 	EXPECT(set_region(vm, 0, 0, ipa_top - PG, 2 * PG, buf), -EFAULT,
 	       "a slot across the top of the IPA space: -EFAULT");
-	EXPECT(set_region(vm, 0, 0, GPA, 2 * MiB, hole), -EFAULT,
-	       "a slot over unmapped memory: -EFAULT (keel pins at creation; KVM faults later)");
-	EXPECT(set_region(vm, 0, 0, GPA, MiB, ro), -EFAULT,
-	       "a writable slot over read-only memory: -EFAULT (pinned for write)");
+	/* As KVM: pages are looked up when the guest touches them, not when the slot is made. */
+	EXPECT(set_region(vm, 0, 0, GPA, 2 * MiB, hole), 0, "a slot over partly unmapped memory: accepted");
+	EXPECT(set_region(vm, 0, 0, GPA, 0, hole), 0, "and deleted");
+	EXPECT(set_region(vm, 0, 0, GPA, MiB, ro), 0, "a writable slot over read-only memory: accepted");
+	EXPECT(set_region(vm, 0, 0, GPA, 0, ro), 0, "and deleted");
 	check_memc(&base, 0, 0, "after the refusals");
 
 	/* A slot; then what may not change, overlaps, and the no-op. */
 	EXPECT(set_region(vm, 0, 0, GPA, 2 * MiB, buf), 0, "slot 0: 2 MiB at 0x40000000");
-	check_memc(&base, 512, 512, "slot 0");
+	check_memc(&base, 0, 0, "slot 0, untouched by a guest");
 	EXPECT(set_region(vm, 0, 0, GPA, 2 * MiB, buf), 0, "slot 0 again, unchanged: 0");
 	EXPECT(set_region(vm, 0, 0, GPA, 4 * MiB, buf), -EINVAL, "slot 0 resized: -EINVAL");
 	EXPECT(set_region(vm, 0, 0, GPA, 2 * MiB, buf + 2 * MiB), -EINVAL, "slot 0 at another userspace address: -EINVAL");
@@ -156,10 +157,20 @@ static void test_mem_errors(void)
 	EXPECT(set_region(vm, 1, 0, GPA + 2 * MiB, 2 * MiB, buf + 2 * MiB), 0, "slot 1 right after slot 0");
 	EXPECT(set_region(vm, 0, 0, GPA + 3 * MiB, 2 * MiB, buf), -EEXIST, "slot 0 moved onto slot 1: -EEXIST");
 	EXPECT(set_region(vm, 0, 0, ipa_top - MiB, 2 * MiB, buf), -EFAULT, "slot 0 moved past the IPA top: -EFAULT");
+	EXPECT(guest_touch(vm, 0, GPA, buf, GPA, 1024), 0, "a guest reads every page of the two slots");
 	check_memc(&base, 1024, 1024, "two slots, after the refused changes");
-	EXPECT(set_region(vm, KVM_USER_MEM_SLOTS - 1, KVM_MEM_READONLY, 0x10000000, MiB, ro), 0,
+	EXPECT(set_region(vm, KVM_USER_MEM_SLOTS - 1, KVM_MEM_READONLY, 0x20000000, MiB, ro), 0,
 	       "slot 32766, read-only over read-only memory");
+	EXPECT(guest_touch(vm, 1, GPA, buf, 0x20000000, 256), 0, "a guest reads every page of it");
 	check_memc(&base, 1024 + 256, 1024 + 256, "the read-only slot");
+	/* A writable slot whose memory went away: KVM_RUN fails with -EFAULT when the guest touches it. */
+	EXPECT(set_region(vm, 2, 0, 0x30000000, 2 * MiB, hole), 0, "slot 2 over partly unmapped memory");
+	EXPECT(guest_touch(vm, 2, GPA, buf, 0x30000000, 512), -EFAULT,
+	       "a guest touching the unmapped half: KVM_RUN -EFAULT");
+	EXPECT(set_region(vm, 3, 0, 0x38000000, MiB, ro), 0, "slot 3: writable over read-only memory");
+	EXPECT(guest_touch(vm, 3, GPA, buf, 0x38000000, 1), -EFAULT,
+	       "a guest touching it: KVM_RUN -EFAULT (not writable for the VMM)");
+	check_memc(&base, 1024 + 256 + 256, 1024 + 256 + 256, "the mapped half of slot 2 is shared");
 	close(vm);
 	check_memc(&base, 0, 0, "closing the VM");
 	munmap(buf, 4 * MiB);
@@ -180,23 +191,27 @@ static void test_mem_slots(void)
 		return;
 	}
 	EXPECT(set_region(vm, 3, 0, GPA, MiB, buf), 0, "create slot 3 (1 MiB)");
+	EXPECT(guest_touch(vm, 0, GPA, buf, GPA, 256), 0, "a guest reads every page of slot 3");
 	check_memc(&base, 256, 256, "slot 3");
 	EXPECT(set_region(vm, 3, 0, GPA, 0, buf), 0, "delete slot 3 (size 0)");
 	check_memc(&base, 0, 0, "slot 3 deleted");
 	EXPECT(set_region(vm, 3, 0, GPA, 0, buf), -EINVAL, "delete slot 3 again: -EINVAL");
 	EXPECT(set_region(vm, 3, 0, GPA + MiB, MiB, buf), 0, "re-add slot 3 elsewhere");
-	check_memc(&base, 256, 256, "slot 3 re-added");
+	check_memc(&base, 0, 0, "slot 3 re-added, untouched");
 
-	/* Move (KVM_MR_MOVE): apart, then overlapping its own old range. */
+	/* Move (KVM_MR_MOVE): apart, then overlapping its own old range; the guest then finds the pages there. */
 	EXPECT(set_region(vm, 3, 0, 0x80000000UL, MiB, buf), 0, "move slot 3 to 0x80000000");
-	check_memc(&base, 256, 256, "slot 3 moved");
 	EXPECT(set_region(vm, 3, 0, 0x80000000UL + 64 * PG, MiB, buf), 0, "move slot 3 by 256 KiB (overlapping itself)");
-	check_memc(&base, 256, 256, "slot 3 moved onto itself");
 	EXPECT(set_region(vm, 4, 0, 0x80000000UL, 64 * PG, buf + MiB), 0, "slot 4 in the range slot 3 left");
+	EXPECT(guest_touch(vm, 1, 0x80000000UL, buf + MiB, 0x80000000UL, 64 + 256), 0,
+	       "a guest reads every page of slots 4 and 3");
+	check_memc(&base, 256 + 64, 256 + 64, "slot 3 moved, slot 4 beside it");
 
 	/* Aliases: the same userspace pages behind two slots of one VM and a slot of another VM. */
 	EXPECT(set_region(vm, 5, 0, 0x100000000UL, MiB, buf), 0, "slot 5: the same pages as slot 3");
 	EXPECT(set_region(vm2, 0, 0, GPA, MiB, buf), 0, "a second VM: the same pages again");
+	EXPECT(guest_touch(vm, 2, 0x80000000UL, buf + MiB, 0x100000000UL, 256), 0, "a guest reads slot 5");
+	EXPECT(guest_touch(vm2, 0, GPA, buf, GPA, 256), 0, "the second VM's guest reads its slot");
 	check_memc(&base, 256 + 64, 3 * 256 + 64, "one host page behind three guest pages");
 	EXPECT(set_region(vm, 5, 0, 0x100000000UL, 0, NULL), 0, "delete slot 5");
 	check_memc(&base, 256 + 64, 2 * 256 + 64, "slot 5 deleted, the pages still shared");
@@ -204,10 +219,11 @@ static void test_mem_slots(void)
 	check_memc(&base, 256 + 64, 256 + 64, "the second VM closed");
 	/* Many slots. */
 	for (unsigned i = 0; i < 64; i++)
-		if (set_region(vm, 100 + i, 0, 0x200000000UL + i * 2 * PG, PG, buf + 2 * MiB + i * PG)) {
+		if (set_region(vm, 100 + i, 0, 0x200000000UL + i * PG, PG, buf + 2 * MiB + i * PG)) {
 			check(false, "64 one-page slots: slot %u refused", 100 + i);
 			break;
 		}
+	EXPECT(guest_touch(vm, 3, 0x80000000UL, buf + MiB, 0x200000000UL, 64), 0, "a guest reads the 64 slots");
 	check_memc(&base, 256 + 64 + 64, 256 + 64 + 64, "64 one-page slots more");
 	for (unsigned i = 0; i < 64; i += 2)
 		set_region(vm, 100 + i, 0, 0, 0, NULL);
@@ -242,6 +258,8 @@ static void test_mem_kill9(void)
 		for (unsigned i = 0; i < 4; i++)
 			if (set_region(vm, i, 0, GPA + i * 16 * MiB, 16 * MiB, mem + i * 16 * MiB))
 				_exit(4);
+		if (guest_touch(vm, 0, GPA, mem, GPA, 16384))
+			_exit(6);
 		c = 1;
 		if (write(pipefd[1], &c, 1) != 1)
 			_exit(5);
@@ -252,7 +270,7 @@ static void test_mem_kill9(void)
 	if (read(pipefd[0], &c, 1) != 1)
 		c = 0;
 	close(pipefd[0]);
-	check(c == 1, "a child process mapped 64 MiB in 4 slots of a VM");
+	check(c == 1, "a child process mapped 64 MiB in 4 slots of a VM, its guest touched all of it");
 	check_memc(&base, 16384, 16384, "while the child lives");
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);

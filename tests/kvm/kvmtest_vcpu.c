@@ -978,8 +978,8 @@ static void test_run_nomem(void)
 	if (fd >= 0)
 		close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	check(strstr(buf, "keel_vcpu_entry:") && strstr(buf, "keel_vcpu_exit:") && strstr(buf, "(irq)"),
-	      "entries and exits are traced (keel_vcpu_entry, keel_vcpu_exit ... (irq))");
+	check(strstr(buf, "keel_vcpu_entry:") && strstr(buf, "keel_vcpu_exit:") && strstr(buf, "(mem_fault)"),
+	      "entries and exits are traced (keel_vcpu_entry, keel_vcpu_exit ... (mem_fault))");
 	check(read_counter("exits") > 0 && read_counter("irq_exits") > 0 && read_counter("signal_exits") > 0,
 	      "debugfs: exits %lld, irq_exits %lld, signal_exits %lld", read_counter("exits"),
 	      read_counter("irq_exits"), read_counter("signal_exits"));
@@ -1019,4 +1019,52 @@ void test_vcpus(void)
 	test_guest();
 	test_cpu_on();
 	test_undef_sysreg();
+}
+
+/* ---- guest memory touched by a guest (kvmtest_mem.c) ---------------------------------------------- */
+
+/* x0 = first IPA, x1 = pages: load a word from each page (faulting it in), then an MMIO write. */
+extern const uint32_t guest_toucher[], guest_toucher_end[];
+__asm__(".pushsection .rodata\n"
+	".balign 4\n"
+	".global guest_toucher\n"
+	"guest_toucher:\n"
+	"1:	ldr x2, [x0]\n"
+	"	add x0, x0, #4096\n"
+	"	subs x1, x1, #1\n"
+	"	b.ne 1b\n"
+	"	movz x5, #0x1000, lsl #16\n"
+	"	str x1, [x5]\n"
+	"	b .\n"
+	".global guest_toucher_end\n"
+	"guest_toucher_end:\n"
+	".popsection\n");
+
+long guest_touch(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages)
+{
+	long mmap_size = kioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0), r;
+	int vcpu = (int)kioctl(vm, KVM_CREATE_VCPU, vcpu_id);
+	struct kvm_run *run;
+
+	if (vcpu < 0)
+		return vcpu;
+	memcpy(code_hva, guest_toucher, (size_t)((const char *)guest_toucher_end - (const char *)guest_toucher));
+	r = vcpu_init(vcpu, preferred_target(vm), 1U << KVM_ARM_VCPU_PSCI_0_2, 0);
+	if (!r)
+		r = set_reg(vcpu, CORE(regs.pc), &code_gpa);
+	if (!r)
+		r = set_reg(vcpu, CORE(regs.regs[0]), &gpa);
+	if (!r)
+		r = set_reg(vcpu, CORE(regs.regs[1]), &npages);
+	run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (!r && run == MAP_FAILED)
+		r = -ENOMEM;
+	if (!r)
+		r = run_timeout(vcpu, GUARD_US);
+	if (!r && (run->exit_reason != KVM_EXIT_MMIO || run->mmio.phys_addr != GUEST_MMIO))
+		r = -EIO;
+	if (run != MAP_FAILED)
+		munmap(run, (size_t)mmap_size);
+	close(vcpu);
+	return r;
 }

@@ -239,6 +239,16 @@ enum keel_exit {
 	KEEL_EXIT_HYPERCALL = 8,
 	/* An exception keel cannot give back to the guest as the hardware would: ctx.exit.esr. */
 	KEEL_EXIT_FAIL_ENTRY = 9,
+	/*
+	 * A stage-2 translation fault that is not a data access keel can
+	 * describe as MMIO: an instruction fetch, or the guest's stage-1 table
+	 * walk (ctx.exit.esr/far/ipa; PC not advanced). The host maps guest
+	 * memory there (VM_MAP) and runs again, or has keel inject an abort
+	 * (KEEL_IN_INJECT_IABT for an instruction fetch, else _DABT). Data
+	 * accesses to unmapped guest memory come as MMIO/MMIO_NISV: the host
+	 * checks its memory slots first there too.
+	 */
+	KEEL_EXIT_MEM_FAULT = 10,
 };
 
 /* ctx.in_flags: asked of keel at the next VCPU_RUN (keel clears those it carried out) */
@@ -246,6 +256,7 @@ enum keel_exit {
 #define KEEL_IN_VFIQ (1ULL << 1)      /* virtual FIQ (HCR_EL2.VF) */
 #define KEEL_IN_INJECT_DABT (1ULL << 2) /* inject a synchronous external data abort at ctx.in_far first (cleared) */
 #define KEEL_IN_INJECT_UNDEF (1ULL << 3) /* inject an undefined-instruction exception first (cleared) */
+#define KEEL_IN_INJECT_IABT (1ULL << 5) /* inject a synchronous external instruction abort at ctx.in_far (cleared) */
 #define KEEL_IN_SYSTEM_SUSPEND (1ULL << 4) /* the VMM handles PSCI SYSTEM_SUSPEND (KVM_CAP_ARM_SYSTEM_SUSPEND; kept) */
 
 struct keel_vcpu_ctx {
@@ -290,7 +301,7 @@ struct keel_vcpu_ctx {
 			uint32_t sixty_four;  /* ESR SF: Rt is Xn (else Wn, upper 32 bits zeroed) */
 			uint32_t pad;
 		} mmio;
-		uint64_t system_event; /* KVM_SYSTEM_EVENT_SHUTDOWN (1) / _RESET (2) / _SUSPEND (3: registers untouched) */
+		uint64_t system_event; /* KVM_SYSTEM_EVENT_SHUTDOWN (1) / _RESET (2) / _SUSPEND (5: registers untouched) */
 		uint64_t target;       /* KEEL_EXIT_WAKE: vCPU index */
 		uint64_t reserved[8];
 	} exit;
