@@ -22,3 +22,4 @@ bench: keel
 	$(Q)$(MAKE) --no-print-directory kvmbench
 	$(Q)shim=$(KVM_BUILD)/shim-trimmed/shim.ko; $(MAKE) --no-print-directory shim-trimmed >/dev/null 2>&1 || shim=; \
 		KVMBENCH=$(KVM_BUILD)/kvmbench SHIM_KO=$$shim $(TOP)/tests/bench/kvm-bench.sh
+	$(Q)$(MAKE) --no-print-directory bench-qemu-guest

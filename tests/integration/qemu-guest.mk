@@ -3,8 +3,9 @@
 #   make qemu-guest-inputs        the host-side QEMU bundle, the guest initramfs, the trimmed kernel (cached)
 #   make check-qemu-guest-kvm     the reference: host kernel at EL2, Linux's own KVM provides /dev/kvm
 #   make check-qemu-guest         under keel: the shim (build/qemu-arm64/kvm/shim-$(KERNEL)/shim.ko)
-#                                 provides /dev/kvm (not in 'make check' until the shim runs guests)
+#                                 provides /dev/kvm (part of 'make check')
 #   make bench-qemu-guest         guest boot to /init in instructions (-icount), Linux KVM vs keel
+#                                 (BENCH_QEMU_GUEST_MODES, default both; part of 'make bench')
 # Logs: build/qemu-arm64/qemu-guest/{console,output}-<kernel>-<mode>.*
 
 QG_TEST := $(TOP)/tests/integration/qemu-guest.sh
@@ -25,5 +26,6 @@ check-qemu-guest: keel shim-$(KERNEL) qemu-guest-inputs
 	$(Q)echo "  TEST    QEMU guest in the host under keel ($(KERNEL) host kernel + shim)"
 	$(Q)$(QG_TEST) --kernel $(KERNEL) --shim $(BUILD)/kvm/shim-$(KERNEL)/shim.ko
 
-bench-qemu-guest: qemu-guest-inputs
-	$(Q)$(TOP)/tests/bench/qemu-guest-bench.sh
+BENCH_QEMU_GUEST_MODES ?= nokeel keel
+bench-qemu-guest: keel shim-trimmed qemu-guest-inputs
+	$(Q)BENCH_QEMU_GUEST_MODES="$(BENCH_QEMU_GUEST_MODES)" $(TOP)/tests/bench/qemu-guest-bench.sh
