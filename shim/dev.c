@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/stat.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -50,6 +51,15 @@ long keel_check_extension(long cap)
 		return 1;
 	case KVM_CAP_ARM_USER_IRQ:
 		return 1; /* device_irq_level reports the EL1 virtual timer */
+	/* Guest calls the shim answers (hypercalls.c) and the vCPU attributes that configure them */
+	case KVM_CAP_PTP_KVM:
+	case KVM_CAP_VCPU_ATTRIBUTES:
+		return 1;
+	case KVM_CAP_STEAL_TIME:
+		return sched_info_on();
+	/* KVM_CREATE_DEVICE works, and says -ENODEV for every type: no in-kernel vGIC, ITS or VFIO device */
+	case KVM_CAP_DEVICE_CTRL:
+		return 1;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(unsigned int, num_online_cpus(), KEEL_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
@@ -126,6 +136,14 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		/* kvm_vcpu_preferred_target(): the target KVM_ARM_VCPU_INIT accepts, no features. */
 		init.target = keel_preferred_target();
 		return copy_to_user((void __user *)arg, &init, sizeof(init)) ? -EFAULT : 0;
+	}
+	case KVM_CREATE_DEVICE: {
+		struct kvm_create_device cd;
+
+		if (copy_from_user(&cd, (void __user *)arg, sizeof(cd)))
+			return -EFAULT;
+		/* kvm_ioctl_create_device() for a type no ops are registered for, KVM_CREATE_DEVICE_TEST or not. */
+		return -ENODEV;
 	}
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
@@ -207,6 +225,7 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 	vm->pid = task_tgid_nr(current);
 	mutex_init(&vm->lock);
 	keel_vm_vcpu_init(vm);
+	keel_vm_hypercalls_init(vm);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	ret = keel_vm_memslots_init(vm);

@@ -54,23 +54,6 @@ struct keel_memslots {
 	u64 *map_list;              /* one page: the PAs of a KEEL_HC_VM_MAP call */
 };
 
-static long keel_hvc5(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct keel_res *out)
-{
-	struct arm_smccc_res res;
-	long ret;
-
-	arm_smccc_1_1_hvc(KEEL_HC(fn), a1, a2, a3, a4, a5, 0UL, &res);
-	ret = (long)res.a0;
-	if (ret == SMCCC_RET_NOT_SUPPORTED)
-		return -ENOSYS;
-	if (out) {
-		out->r[0] = res.a1;
-		out->r[1] = res.a2;
-		out->r[2] = res.a3;
-	}
-	return ret;
-}
-
 int keel_vm_memslots_init(struct keel_vm *vm)
 {
 	struct keel_memslots *ms = kzalloc(sizeof(*ms), GFP_KERNEL_ACCOUNT);
@@ -329,6 +312,27 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 		ret = -EFAULT;
 	}
 out:
+	mutex_unlock(&ms->lock);
+	return ret;
+}
+
+/*
+ * gfn_to_hva() for the shim's own accesses to guest memory (the stolen-time
+ * record): the VMM's address of gpa, or -EFAULT when no slot holds it or the
+ * slot is read-only and write is asked (KVM_HVA_ERR_RO_BAD).
+ */
+long keel_vm_gpa_to_hva(struct keel_vm *vm, u64 gpa, bool write, unsigned long *hva)
+{
+	struct keel_memslots *ms = vm->memslots;
+	struct keel_memslot *slot;
+	long ret = -EFAULT;
+
+	mutex_lock(&ms->lock);
+	slot = keel_slot_by_gfn(ms, gpa >> PAGE_SHIFT);
+	if (slot && !(write && (slot->flags & KVM_MEM_READONLY))) {
+		*hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
+		ret = 0;
+	}
 	mutex_unlock(&ms->lock);
 	return ret;
 }

@@ -23,16 +23,16 @@ struct keel_res {
 };
 
 /*
- * Call keel function fn with arguments a1..a4 (every other argument register
+ * Call keel function fn with arguments a1..a5 (every other argument register
  * is 0, as keel requires). Returns 0 or a negative errno from keel; -ENOSYS
  * if keel does not know the function (an older keel).
  */
-static inline long keel_hvc4(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, struct keel_res *out)
+static inline long keel_hvc5(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct keel_res *out)
 {
 	struct arm_smccc_res res;
 	long ret;
 
-	arm_smccc_1_1_hvc(KEEL_HC(fn), a1, a2, a3, a4, 0UL, 0UL, &res);
+	arm_smccc_1_1_hvc(KEEL_HC(fn), a1, a2, a3, a4, a5, 0UL, &res);
 	ret = (long)res.a0;
 	if (ret == SMCCC_RET_NOT_SUPPORTED)
 		return -ENOSYS;
@@ -44,9 +44,14 @@ static inline long keel_hvc4(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, st
 	return ret;
 }
 
+static inline long keel_hvc4(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, struct keel_res *out)
+{
+	return keel_hvc5(fn, a1, a2, a3, a4, 0, out);
+}
+
 static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *out)
 {
-	return keel_hvc4(fn, a1, a2, 0, 0, out);
+	return keel_hvc5(fn, a1, a2, 0, 0, 0, out);
 }
 
 /* What module init learned about keel. */
@@ -79,7 +84,9 @@ struct keel_vm {
 	u64 cntvoff;            /* one virtual-counter offset for every vCPU (update_vtimer_cntvoff) */
 	u64 psci_version;       /* KVM_REG_ARM_PSCI_VERSION for vCPUs with PSCI 0.2 */
 	u8 csv2, csv3;          /* ID_AA64PFR0_EL1.CSV2/CSV3 the guest sees */
-	bool has_run;
+	bool has_run;           /* a vCPU entered KVM_RUN: the firmware bitmaps are fixed (under lock) */
+	/* KVM_REG_ARM_{STD,STD_HYP,VENDOR_HYP}_BMAP: guest call families offered (hypercalls.c) */
+	unsigned long std_bmap, std_hyp_bmap, vendor_hyp_bmap;
 	bool nisv_to_user;      /* KVM_CAP_ARM_NISV_TO_USER enabled */
 	bool system_suspend;    /* KVM_CAP_ARM_SYSTEM_SUSPEND enabled: PSCI SYSTEM_SUSPEND exits to the VMM */
 	struct keel_memslots *memslots; /* memslot.c */
@@ -117,6 +124,10 @@ struct keel_vcpu {
 	bool kick;
 	wait_queue_head_t wq;
 	struct hrtimer bg_timer;  /* the guest's timer while it waits in WFI */
+	struct {
+		u64 base;         /* IPA of the PV stolen-time record, ~0 if none (hypercalls.c) */
+		u64 last_steal;   /* run_delay at the last update */
+	} steal;
 	u64 stat[KEEL_VSTAT_NR];
 	struct {
 		u64 spsr_aa32[4]; /* KVM_REG_ARM_CORE spsr[1..4] (abt, und, irq, fiq) */
@@ -136,6 +147,7 @@ void keel_vtimer_exit(void);
 void keel_vtimer_cpu_up(void);
 void keel_vtimer_cpu_down(void);
 void keel_vm_vcpu_init(struct keel_vm *vm);
+u64 keel_psci_version(struct keel_vcpu *vcpu);
 u32 keel_preferred_target(void);
 long keel_vm_create_vcpu(struct keel_vm *vm, u32 id);
 long keel_vm_irq_line(struct keel_vm *vm, const struct kvm_irq_level *il);
@@ -143,11 +155,22 @@ void keel_vm_free_vcpus(struct keel_vm *vm);
 struct dentry;
 void keel_vcpu_debugfs_init(struct dentry *dir);
 
+/* hypercalls.c */
+#define KEEL_FW_IDS_NR 7
+extern const u64 keel_fw_ids[KEEL_FW_IDS_NR];
+void keel_vm_hypercalls_init(struct keel_vm *vm);
+void keel_vcpu_hypercalls_init(struct keel_vcpu *vcpu);
+int keel_fw_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set);
+void keel_vcpu_hypercall(struct keel_vcpu *vcpu);
+void keel_vcpu_update_stolen_time(struct keel_vcpu *vcpu);
+long keel_vcpu_pvtime_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr);
+
 /* memslot.c */
 int keel_vm_memslots_init(struct keel_vm *vm);
 void keel_vm_memslots_free(struct keel_vm *vm, bool keel_released);
 long keel_vm_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_memory_region *mem);
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write);
+long keel_vm_gpa_to_hva(struct keel_vm *vm, u64 gpa, bool write, unsigned long *hva);
 
 /* stats.c */
 void keel_debugfs_init(void);

@@ -450,7 +450,7 @@ static long keel_vcpu_init(struct keel_vcpu *vcpu, const struct kvm_vcpu_init *i
 }
 
 /* kvm_psci_version(): the VM's version once PSCI 0.2 is asked for, else 0.1. */
-static u64 keel_psci_version(struct keel_vcpu *vcpu)
+u64 keel_psci_version(struct keel_vcpu *vcpu)
 {
 	return (vcpu->features & BIT(KVM_ARM_VCPU_PSCI_0_2)) ? vcpu->vm->psci_version : 1;
 }
@@ -605,100 +605,7 @@ static bool keel_is_id_enc(u16 enc, unsigned int *idx)
 }
 
 #define SYSREG_ID(enc) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG | (u64)(enc))
-#define FW_IDS_NR 7
-static const u64 keel_fw_ids[FW_IDS_NR] = {
-	KVM_REG_ARM_PSCI_VERSION,	     KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1,
-	KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2, KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3,
-	KVM_REG_ARM_STD_BMAP,		     KVM_REG_ARM_STD_HYP_BMAP,
-	KVM_REG_ARM_VENDOR_HYP_BMAP,
-};
 static const u64 keel_timer_ids[] = { KVM_REG_ARM_TIMER_CTL, KVM_REG_ARM_TIMER_CNT, KVM_REG_ARM_TIMER_CVAL };
-
-/*
- * The SMCCC workaround levels: what keel answers the guest's
- * SMCCC_ARCH_FEATURES with (arch/arm64/guest.c smccc_arch_features): no
- * firmware mitigation of its own, NOT_REQUIRED where the CPU says it is
- * unaffected (CSV2 for WORKAROUND_1; CSV2 >= 3 or ECBHB for WORKAROUND_3),
- * else NOT_AVAIL; WORKAROUND_2 always NOT_AVAIL.
- */
-static u64 keel_wa_level(u64 id)
-{
-	u64 pfr0 = read_sysreg_s(SYS_ID_AA64PFR0_EL1), mmfr1 = read_sysreg_s(SYS_ID_AA64MMFR1_EL1);
-	unsigned int csv2 = (pfr0 >> 56) & 0xf;
-
-	switch (id) {
-	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1:
-		return csv2 ? KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_NOT_REQUIRED :
-			      KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_NOT_AVAIL;
-	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3:
-		return csv2 >= 3 || (mmfr1 >> 60) ? KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_REQUIRED :
-						     KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_AVAIL;
-	default:
-		return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2_NOT_AVAIL;
-	}
-}
-
-/*
- * Firmware pseudo-registers (hypercalls.c). The 6.1 bitmaps list features
- * keel gives guests: none (no TRNG, PV time, PTP), so they read 0 and only
- * 0 may be written.
- */
-static int keel_fw_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set)
-{
-	void __user *uaddr = u64_to_user_ptr(reg->addr);
-	u64 val;
-
-	switch (reg->id) {
-	case KVM_REG_ARM_PSCI_VERSION:
-		val = keel_psci_version(vcpu);
-		break;
-	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1:
-	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2:
-	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3:
-		val = keel_wa_level(reg->id);
-		break;
-	case KVM_REG_ARM_STD_BMAP:
-	case KVM_REG_ARM_STD_HYP_BMAP:
-	case KVM_REG_ARM_VENDOR_HYP_BMAP:
-		val = 0;
-		break;
-	default:
-		return -ENOENT;
-	}
-	if (!set)
-		return copy_to_user(uaddr, &val, sizeof(val)) ? -EFAULT : 0;
-	if (copy_from_user(&val, uaddr, sizeof(val)))
-		return -EFAULT;
-	switch (reg->id) {
-	case KVM_REG_ARM_PSCI_VERSION: {
-		bool wants_02 = vcpu->features & BIT(KVM_ARM_VCPU_PSCI_0_2);
-
-		if (val == 1 && !wants_02)
-			return 0; /* PSCI 0.1: the VM's version is what 0.2+ vCPUs see */
-		if ((val == 0x2 || val == 0x10000 || val == 0x10001) && wants_02) {
-			WRITE_ONCE(vcpu->vm->psci_version, val);
-			return 0;
-		}
-		return -EINVAL;
-	}
-	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1:
-	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3:
-		/* A level, nothing above what keel answers. */
-		if (val & ~0xfULL || val > keel_wa_level(reg->id)) /* hypercalls.c: the level is bits 3:0 */
-			return -EINVAL;
-		return 0;
-	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2:
-		/*
-		 * NOT_AVAIL (0) or UNKNOWN (1), which KVM maps to NOT_AVAIL; AVAIL
-		 * and NOT_REQUIRED promise more than keel's NOT_AVAIL, and ENABLED
-		 * needs AVAIL.
-		 */
-		return val <= KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2_UNKNOWN ? 0 : -EINVAL;
-	default:
-		/* STD/STD_HYP/VENDOR_HYP bitmaps: only features keel offers, none. */
-		return val ? -EINVAL : 0;
-	}
-}
 
 static int keel_timer_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set)
 {
@@ -872,7 +779,7 @@ static unsigned int keel_reg_ids(u64 *ids)
 		PUT(KVM_REG_ARM64 | KVM_REG_ARM_CORE | off |
 		    (size == 4 ? KVM_REG_SIZE_U32 : size == 8 ? KVM_REG_SIZE_U64 : KVM_REG_SIZE_U128));
 	}
-	for (i = 0; i < FW_IDS_NR; i++)
+	for (i = 0; i < KEEL_FW_IDS_NR; i++)
 		PUT(keel_fw_ids[i]);
 	for (i = 0; i < ARRAY_SIZE(keel_timer_ids); i++)
 		PUT(keel_timer_ids[i]);
@@ -1000,6 +907,12 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 
 	if (vcpu->target == -1)
 		return -ENOEXEC;
+	/* kvm_arch_vcpu_run_pid_change(): from now on the firmware bitmaps are fixed. */
+	if (!READ_ONCE(vcpu->vm->has_run)) {
+		mutex_lock(&vcpu->vm->lock);
+		WRITE_ONCE(vcpu->vm->has_run, true);
+		mutex_unlock(&vcpu->vm->lock);
+	}
 	/* The access QEMU emulated is completed first, even with immediate_exit. */
 	if (run->exit_reason == KVM_EXIT_MMIO && vcpu->mmio_pending)
 		keel_complete_mmio(vcpu);
@@ -1024,13 +937,15 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 			break;
 		}
 
+		keel_vcpu_update_stolen_time(vcpu);
+
 		preempt_disable();
 		keel_vtimer_mask(keel_timer_reported(vcpu));
 		local_irq_disable();
 		WRITE_ONCE(vcpu->in_guest, true);
 		smp_mb(); /* in_guest before reading the lines: pairs with keel_vcpu_kick() */
 		c->in_flags = (c->in_flags & ~(KEEL_IN_VIRQ | KEEL_IN_VFIQ | KEEL_IN_SYSTEM_SUSPEND)) |
-			      READ_ONCE(vcpu->irq_lines) |
+			      KEEL_IN_HOST_CALLS | READ_ONCE(vcpu->irq_lines) |
 			      (READ_ONCE(vcpu->vm->system_suspend) ? KEEL_IN_SYSTEM_SUSPEND : 0);
 		c->cntvoff = READ_ONCE(vcpu->vm->cntvoff);
 		c->psci_version = keel_psci_version(vcpu);
@@ -1051,14 +966,15 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 					    vcpu->vm->handle, ret);
 			break;
 		}
-		vcpu->vm->has_run = true;
 		keel_vstat_add(vcpu, KEEL_VSTAT_EXITS, 1);
 		keel_vstat_add(vcpu, KEEL_VSTAT_HVC, c->stat.hvc - hvc_before);
 		trace_keel_vcpu_exit(vcpu->vcpu_id, res.r[0], c->pc);
 
 		switch (res.r[0]) {
 		case KEEL_EXIT_NONE:
+			continue;
 		case KEEL_EXIT_HYPERCALL:
+			keel_vcpu_hypercall(vcpu);
 			continue;
 		case KEEL_EXIT_IRQ:
 			keel_vstat_add(vcpu, KEEL_VSTAT_IRQ, 1);
@@ -1214,6 +1130,39 @@ static long keel_vcpu_set_mp_state(struct keel_vcpu *vcpu, const struct kvm_mp_s
 	return ret < 0 ? ret : 0;
 }
 
+/* The timer PPIs KVM 6.1 gives a vCPU by default (default_{v,p}timer_irq). */
+#define KEEL_VTIMER_PPI 27
+#define KEEL_PTIMER_PPI 30
+
+/* kvm_arm_vcpu_arch_{set,get,has}_attr(): a vCPU without PMU or in-kernel irqchip, with PV time. */
+static long keel_vcpu_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr)
+{
+	int __user *uaddr = u64_to_user_ptr(attr->addr);
+
+	switch (attr->group) {
+	case KVM_ARM_VCPU_PMU_V3_CTRL:
+		/* kvm_arm_pmu_v3_*_attr() without KVM_ARM_VCPU_PMU_V3 */
+		if (ioctl == KVM_SET_DEVICE_ATTR)
+			return -ENODEV;
+		if (ioctl == KVM_GET_DEVICE_ATTR && attr->attr == KVM_ARM_VCPU_PMU_V3_IRQ)
+			return -EINVAL;
+		return -ENXIO;
+	case KVM_ARM_VCPU_TIMER_CTRL:
+		/* kvm_arm_timer_*_attr(): the PPIs only matter to an in-kernel irqchip, so they stay put. */
+		if (ioctl == KVM_SET_DEVICE_ATTR)
+			return -EINVAL;
+		if (attr->attr != KVM_ARM_VCPU_TIMER_IRQ_VTIMER && attr->attr != KVM_ARM_VCPU_TIMER_IRQ_PTIMER)
+			return -ENXIO;
+		if (ioctl == KVM_HAS_DEVICE_ATTR)
+			return 0;
+		return put_user(attr->attr == KVM_ARM_VCPU_TIMER_IRQ_VTIMER ? KEEL_VTIMER_PPI : KEEL_PTIMER_PPI,
+				uaddr);
+	case KVM_ARM_VCPU_PVTIME_CTRL:
+		return keel_vcpu_pvtime_attr(vcpu, ioctl, attr);
+	}
+	return -ENXIO;
+}
+
 static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct keel_vcpu *vcpu = filp->private_data;
@@ -1261,6 +1210,17 @@ static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 	case KVM_GET_REG_LIST:
 		r = vcpu->target == -1 ? -ENOEXEC : keel_get_reg_list(vcpu, argp);
 		break;
+	case KVM_SET_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_HAS_DEVICE_ATTR: {
+		struct kvm_device_attr attr;
+
+		r = -EFAULT;
+		if (copy_from_user(&attr, argp, sizeof(attr)))
+			break;
+		r = keel_vcpu_attr(vcpu, ioctl, &attr);
+		break;
+	}
 	case KVM_GET_MP_STATE: {
 		struct kvm_mp_state mp;
 
@@ -1342,6 +1302,7 @@ long keel_vm_create_vcpu(struct keel_vm *vm, u32 id)
 	vcpu->vcpu_id = id;
 	vcpu->vcpu_idx = vm->nr_vcpus;
 	vcpu->target = -1;
+	keel_vcpu_hypercalls_init(vcpu);
 	mutex_init(&vcpu->mutex);
 	init_waitqueue_head(&vcpu->wq);
 	hrtimer_init(&vcpu->bg_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);

@@ -90,8 +90,10 @@ _Static_assert(__builtin_offsetof(struct keel_vcpu_ctx, fpcr) - __builtin_offset
 #define PSCI_1_0_FEATURES 0x8400000aU
 #define PSCI_1_0_SYSTEM_SUSPEND 0x8400000eU
 #define PSCI_1_1_SYSTEM_RESET2 0x84000012U
-#define KVM_PSCI_FN_CPU_OFF 0x95c1ba5fU /* PSCI 0.1: KVM's ids, KVM_PSCI_FN_BASE + 1 */
-#define KVM_PSCI_FN_CPU_ON 0x95c1ba60U
+#define KVM_PSCI_FN_BASE 0x95c1ba5eU /* PSCI 0.1: KVM's ids KVM_PSCI_FN(0..3) */
+#define KVM_PSCI_FN_CPU_OFF (KVM_PSCI_FN_BASE + 1)
+#define KVM_PSCI_FN_CPU_ON (KVM_PSCI_FN_BASE + 2)
+#define KVM_PSCI_FN_LAST (KVM_PSCI_FN_BASE + 3)
 #define PSCI_FN64 0x40000000U
 #define PSCI_RET_SUCCESS 0
 #define PSCI_RET_NOT_SUPPORTED (-1)
@@ -395,6 +397,11 @@ undef:
 	inject_undef(c, esr);
 }
 
+static bool smccc_is_workaround(uint32_t feature)
+{
+	return feature == SMCCC_WORKAROUND_1 || feature == SMCCC_WORKAROUND_2 || feature == SMCCC_WORKAROUND_3;
+}
+
 static int64_t smccc_arch_features(uint32_t feature)
 {
 	uint64_t pfr0 = read_sysreg(ID_AA64PFR0_EL1), mmfr1 = read_sysreg(ID_AA64MMFR1_EL1);
@@ -542,8 +549,14 @@ static int64_t guest_psci_0_1(struct vcpu *v, uint32_t fid, unsigned *exit)
 	return PSCI_RET_SUCCESS;
 }
 
-/* A guest HVC or SMC: SMCCC arch calls and PSCI are keel's; anything else is NOT_SUPPORTED. */
-static unsigned guest_smccc(struct vcpu *v)
+/*
+ * A guest HVC. keel owns SMCCC_VERSION, the arch workaround queries and
+ * PSCI (KVM's 0.1 ids for a 0.1 vCPU): answered here, with no trip to the
+ * host. Every other call (TRNG, PV time, KVM's vendor calls, ...) is the
+ * host's to answer as Linux KVM's kvm_hvc_call_handler() would, when it
+ * asked for them (KEEL_IN_HOST_CALLS); else it is NOT_SUPPORTED.
+ */
+static unsigned guest_hvc(struct vcpu *v)
 {
 	struct keel_vcpu_ctx *c = &v->ctx;
 	uint32_t fid = (uint32_t)c->regs[0];
@@ -553,12 +566,14 @@ static unsigned guest_smccc(struct vcpu *v)
 	v->stat.hvc++;
 	if (fid == SMCCC_VERSION)
 		ret = SMCCC_VERSION_1_1;
-	else if (fid == SMCCC_ARCH_FEATURES)
+	else if (fid == SMCCC_ARCH_FEATURES && smccc_is_workaround((uint32_t)c->regs[1]))
 		ret = smccc_arch_features((uint32_t)c->regs[1]);
 	else if ((fid & 0xbfffffe0U) == 0x84000000U) /* fast, standard service (PSCI), 0x00-0x1f */
 		ret = guest_psci(v, fid, &exit);
-	else if (c->psci_version == PSCI_V0_1)
+	else if (c->psci_version == PSCI_V0_1 && fid >= KVM_PSCI_FN_BASE && fid <= KVM_PSCI_FN_LAST)
 		ret = guest_psci_0_1(v, fid, &exit);
+	else if (c->in_flags & KEEL_IN_HOST_CALLS)
+		return KEEL_EXIT_HYPERCALL; /* registers as the guest left them, for the host */
 	if (exit == KEEL_EXIT_SYSTEM_EVENT && c->exit.system_event == KVM_SYSTEM_EVENT_SUSPEND)
 		return exit; /* registers as the guest left them, for the VMM */
 	c->regs[0] = (uint64_t)ret;
@@ -590,11 +605,12 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 		}
 		break;
 	case EC_SMC64:
+		/* As Linux 6.1 KVM's handle_smc(): no SMCCC over SMC for guests (they are told "hvc"). */
 		skip_insn(c, esr); /* a trapped SMC returns to itself */
-		exit = guest_smccc(v);
+		c->regs[0] = (uint64_t)SMCCC_RET_NOT_SUPPORTED;
 		break;
 	case EC_HVC64:
-		exit = guest_smccc(v);
+		exit = guest_hvc(v);
 		break;
 	case EC_SYS64:
 		guest_sysreg(v, esr);

@@ -88,6 +88,9 @@ expect "$out" "both guest CPUs up" "smp: Brought up 1 node, 2 CPUs"
 expect "$out" "guest /init reached (boot-to-shell marker)" "@@GUEST:SHELL uptime="
 expect_re "$out" "guest command output: uname" '^@@GUEST:\| Linux .* 6\.1\.[0-9]+ .* aarch64'
 expect "$out" "guest command output: 2 CPUs" "@@GUEST:| cpus=2"
+expect "$out" "guest found KVM's hypervisor services (vendor-hyp UID, features: PTP)" \
+	"smccc: KVM: hypervisor services detected (0x00000000 0x00000000 0x00000000 0x00000003)"
+expect "$out" "guest PTP clock over the KVM_PTP hypercall" "@@GUEST:| KVM virtual PTP"
 expect "$out" "guest powered off" "reboot: Power down"
 expect "$out" "QEMU exited 0" "qemu-exit=0"
 secs=$(sed -n 's/^qemu-host-seconds=//p' "$out")

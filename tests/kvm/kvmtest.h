@@ -7,6 +7,7 @@
 #define KVMTEST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define DEBUGFS "/sys/kernel/debug/kvm"
 #define TRACEFS "/sys/kernel/tracing"
@@ -38,8 +39,23 @@ long long counter(const struct counters *c, const char *name);
 void check_counters_back(const struct counters *base, const char *after);
 
 /* The parts */
-void test_memory(void); /* kvmtest_mem.c */
-void test_vcpus(void);  /* kvmtest_vcpu.c */
+void test_memory(void);     /* kvmtest_mem.c */
+void test_vcpus(void);      /* kvmtest_vcpu.c */
+void test_hypercalls(void); /* kvmtest_hcall.c, from test_vcpus() */
+
+/* vCPU helpers (kvmtest_vcpu.c) */
+#define CORE(name) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
+#define GUEST_RAM 0x40000000UL  /* the test guests' memory and code */
+#define GUEST_MMIO 0x10000000UL /* where they report to the test by MMIO writes */
+#define GUEST_SIZE 0x10000UL
+#define GUARD_US 5000000 /* no single KVM_RUN of a test guest takes this long */
+long get_reg(int vcpu, uint64_t id, void *val);
+long set_reg(int vcpu, uint64_t id, const void *val);
+uint64_t reg64(int vcpu, uint64_t id);
+long vcpu_init(int vcpu, uint32_t target, uint32_t f0, uint32_t f1);
+uint32_t preferred_target(int vm);
+/* KVM_RUN, ended by a signal after timeout_us if it has not returned by then. */
+long run_timeout(int vcpu, unsigned timeout_us);
 /* A vCPU vcpu_id of vm runs code at code_gpa (copied to code_hva) that reads one word of each of npages pages
  * from gpa on, then writes to MMIO: 0 when it got there, else a negative errno (KVM_RUN's, or -EIO). */
 long guest_touch(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages);

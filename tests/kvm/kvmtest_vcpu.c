@@ -25,28 +25,27 @@
 
 #include "kvmtest.h"
 
-#define CORE(name) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
 #define SYSREG(...) ARM64_SYS_REG(__VA_ARGS__)
 #define MPIDR_EL1 SYSREG(3, 0, 0, 0, 5)
 #define ID_AA64PFR0 SYSREG(3, 0, 0, 4, 0)
 #define SCTLR_EL1 SYSREG(3, 0, 1, 0, 0)
 #define RESET_PSTATE 0x3c5 /* EL1h, DAIF masked */
 
-static long get_reg(int vcpu, uint64_t id, void *val)
+long get_reg(int vcpu, uint64_t id, void *val)
 {
 	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
 
 	return kioctl(vcpu, KVM_GET_ONE_REG, (unsigned long)&reg);
 }
 
-static long set_reg(int vcpu, uint64_t id, const void *val)
+long set_reg(int vcpu, uint64_t id, const void *val)
 {
 	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
 
 	return kioctl(vcpu, KVM_SET_ONE_REG, (unsigned long)&reg);
 }
 
-static uint64_t reg64(int vcpu, uint64_t id)
+uint64_t reg64(int vcpu, uint64_t id)
 {
 	uint64_t v = 0xdeadbeef;
 
@@ -54,7 +53,7 @@ static uint64_t reg64(int vcpu, uint64_t id)
 	return v;
 }
 
-static long vcpu_init(int vcpu, uint32_t target, uint32_t f0, uint32_t f1)
+long vcpu_init(int vcpu, uint32_t target, uint32_t f0, uint32_t f1)
 {
 	struct kvm_vcpu_init init = { .target = target };
 
@@ -78,7 +77,7 @@ static long set_mp_state(int vcpu, uint32_t s)
 	return kioctl(vcpu, KVM_SET_MP_STATE, (unsigned long)&mp);
 }
 
-static uint32_t preferred_target(int vm)
+uint32_t preferred_target(int vm)
 {
 	struct kvm_vcpu_init init;
 
@@ -99,6 +98,8 @@ static void test_vcpu_caps(void)
 		{ KVM_CAP_ONE_REG, "ONE_REG" },               { KVM_CAP_ARM_USER_IRQ, "ARM_USER_IRQ" },
 		{ KVM_CAP_ARM_NISV_TO_USER, "ARM_NISV_TO_USER" }, { KVM_CAP_ENABLE_CAP_VM, "ENABLE_CAP_VM" },
 		{ KVM_CAP_ARM_PSCI, "ARM_PSCI (0.1 ids)" }, { KVM_CAP_ARM_SYSTEM_SUSPEND, "ARM_SYSTEM_SUSPEND" },
+		{ KVM_CAP_STEAL_TIME, "STEAL_TIME" },         { KVM_CAP_PTP_KVM, "PTP_KVM" },
+		{ KVM_CAP_VCPU_ATTRIBUTES, "VCPU_ATTRIBUTES" }, { KVM_CAP_DEVICE_CTRL, "DEVICE_CTRL" },
 	};
 	static const struct {
 		long cap;
@@ -471,9 +472,6 @@ static void test_one_reg(void)
 	check(r == -ENOENT, "PSCI version as 32 bits: %s (want -ENOENT)", err_name(r));
 	r = get_reg(vcpu, KVM_REG_ARM_FW_REG(9), &v);
 	check(r == -ENOENT, "firmware register 9: %s (want -ENOENT)", err_name(r));
-	v = 1;
-	r = set_reg(vcpu, KVM_REG_ARM_STD_BMAP, &v);
-	check(r == -EINVAL, "STD_BMAP with TRNG: %s (want -EINVAL: keel offers no TRNG)", err_name(r));
 
 	/* Timer */
 	v = 1000;
@@ -539,9 +537,6 @@ static void test_irq_line(void)
 
 /* ---- a tiny guest -------------------------------------------------------------------------------- */
 
-#define GUEST_RAM 0x40000000UL
-#define GUEST_MMIO 0x10000000UL
-#define GUEST_SIZE 0x10000UL
 
 /* Position-independent guest code, copied to GUEST_RAM. */
 extern const uint32_t guest_code[], guest_code_end[], guest_spin[], guest_sysoff[], guest_cpu_on[];
@@ -658,7 +653,7 @@ static void *killer_thread(void *arg)
 	return NULL;
 }
 
-static long run_timeout(int vcpu, unsigned timeout_us)
+long run_timeout(int vcpu, unsigned timeout_us)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct killer k = { .target = pthread_self(), .timeout_us = timeout_us,
@@ -684,7 +679,6 @@ static long run_timeout(int vcpu, unsigned timeout_us)
 	return r;
 }
 #define run_until_signal run_timeout
-#define GUARD_US 5000000 /* no single KVM_RUN of the test guest takes this long */
 
 /* The shim found the host's virtual-timer PPI in keel's /hypervisor node (the host uses the physical timer). */
 static bool host_has_guest_timer_irq(void)
@@ -1019,6 +1013,7 @@ void test_vcpus(void)
 	test_guest();
 	test_cpu_on();
 	test_undef_sysreg();
+	test_hypercalls();
 }
 
 /* ---- guest memory touched by a guest (kvmtest_mem.c) ---------------------------------------------- */

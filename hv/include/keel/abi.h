@@ -21,7 +21,7 @@
 #endif
 
 #define KEEL_ABI_MAJOR 1
-#define KEEL_ABI_MINOR 2
+#define KEEL_ABI_MINOR 3
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
 /* Device tree node keel adds for the host: /hypervisor */
@@ -235,7 +235,13 @@ enum keel_exit {
 	KEEL_EXIT_SYSTEM_EVENT = 6,
 	/* Guest PSCI CPU_ON switched vCPU ctx.exit.target on: wake its thread, then run this vCPU again. */
 	KEEL_EXIT_WAKE = 7,
-	/* Guest HVC/SMC keel does not handle (not PSCI/SMCCC arch): x0 was set to NOT_SUPPORTED; informational. */
+	/*
+	 * Since 1.3, with KEEL_IN_HOST_CALLS: a guest HVC keel does not answer
+	 * itself (not SMCCC_VERSION, the arch workarounds or PSCI): x0..x7 as
+	 * the guest left them, PC past the HVC. The host puts the results in
+	 * x0..x3 and runs the vCPU again. Without the flag keel answers such
+	 * calls NOT_SUPPORTED and never returns this.
+	 */
 	KEEL_EXIT_HYPERCALL = 8,
 	/* An exception keel cannot give back to the guest as the hardware would: ctx.exit.esr. */
 	KEEL_EXIT_FAIL_ENTRY = 9,
@@ -258,6 +264,7 @@ enum keel_exit {
 #define KEEL_IN_INJECT_UNDEF (1ULL << 3) /* inject an undefined-instruction exception first (cleared) */
 #define KEEL_IN_INJECT_IABT (1ULL << 5) /* inject a synchronous external instruction abort at ctx.in_far (cleared) */
 #define KEEL_IN_SYSTEM_SUSPEND (1ULL << 4) /* the VMM handles PSCI SYSTEM_SUSPEND (KVM_CAP_ARM_SYSTEM_SUSPEND; kept) */
+#define KEEL_IN_HOST_CALLS (1ULL << 6) /* since 1.3: guest calls keel does not own exit as KEEL_EXIT_HYPERCALL (kept) */
 
 struct keel_vcpu_ctx {
 	/* Core registers, as struct user_pt_regs: x0..x30, sp (SP_EL0), pc, pstate */
