@@ -1,7 +1,8 @@
 # keel top-level build.
 #   make                 install missing packages, build keel + host kernel + initramfs + firmware image
 #   make run             boot the firmware image in QEMU (serial console on stdio)
-#   make check           every test: host unit tests, ports, integration tests on the booted image
+#   make check           every test: host unit tests, ports, integration tests on the booted image,
+#                        the KVM API tests, unmodified QEMU running a guest, Linux's KVM selftests
 #   make bench           benchmarks (figures printed)
 #   make keel PLAT=pc    keel alone for another platform (pc: x86_64, malta: mips64el)
 # Big derived artifacts (kernels, root filesystems) are cached in $(KEEL_CACHE), keyed by their inputs.
@@ -87,7 +88,8 @@ check:
 	  $(MAKE) --no-print-directory check-ports && \
 	  $(MAKE) --no-print-directory check-integration && \
 	  $(MAKE) --no-print-directory check-kvm && \
-	  $(MAKE) --no-print-directory check-qemu-guest; } 2>&1 | tee $(BUILD)/check.log; rc=$$?; \
+	  $(MAKE) --no-print-directory check-qemu-guest && \
+	  $(MAKE) --no-print-directory check-selftests; } 2>&1 | tee $(BUILD)/check.log; rc=$$?; \
 	awk '/^ *\[  PASSED  \] [0-9]+ test/ { p += $$4 } /^ *\[  FAILED  \] [0-9]+ test/ { f += $$4 } \
 	     match($$0, /[0-9]+ passed, [0-9]+ failed/) { split(substr($$0, RSTART, RLENGTH), a, /[ ,]+/); p += a[1]; f += a[3] } \
 	     END { printf "check: %d passed, %d failed\n", p, f + ('"$$rc"' != 0 && f == 0) }' $(BUILD)/check.log; \
