@@ -116,6 +116,7 @@ struct keel_vcpu {
 	int target;              /* -1 until KVM_ARM_VCPU_INIT */
 	unsigned long features;  /* KVM_ARM_VCPU_* of the first INIT */
 	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
+	bool config_dirty;       /* ctx id_regs/dbg may differ from keel's copy: no KEEL_IN_CONFIG_KEPT */
 	bool orphan;             /* its fd could not be installed */
 	unsigned long irq_lines; /* bit 0 IRQ, bit 1 FIQ (KEEL_IN_VIRQ/VFIQ): KVM_IRQ_LINE, no mutex */
 	/* kicks: KVM_IRQ_LINE, PSCI CPU_ON of another vCPU, system events, the WFI timer */

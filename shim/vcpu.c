@@ -371,6 +371,7 @@ static void keel_vcpu_reset(struct keel_vcpu *vcpu)
 
 	c->cntv_ctl = 0; /* CVAL keeps its value, as kvm_timer_vcpu_reset */
 	c->in_flags = 0;
+	vcpu->config_dirty = true;
 	c->in_far = 0;
 	vcpu->mmio_pending = false;
 }
@@ -944,8 +945,10 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 		local_irq_disable();
 		WRITE_ONCE(vcpu->in_guest, true);
 		smp_mb(); /* in_guest before reading the lines: pairs with keel_vcpu_kick() */
-		c->in_flags = (c->in_flags & ~(KEEL_IN_VIRQ | KEEL_IN_VFIQ | KEEL_IN_SYSTEM_SUSPEND)) |
-			      KEEL_IN_HOST_CALLS | READ_ONCE(vcpu->irq_lines) |
+		c->in_flags = (c->in_flags & ~(KEEL_IN_VIRQ | KEEL_IN_VFIQ | KEEL_IN_SYSTEM_SUSPEND |
+					       KEEL_IN_CONFIG_KEPT)) |
+			      KEEL_IN_HOST_CALLS | (vcpu->config_dirty ? 0 : KEEL_IN_CONFIG_KEPT) |
+			      READ_ONCE(vcpu->irq_lines) |
 			      (READ_ONCE(vcpu->vm->system_suspend) ? KEEL_IN_SYSTEM_SUSPEND : 0);
 		c->cntvoff = READ_ONCE(vcpu->vm->cntvoff);
 		c->psci_version = keel_psci_version(vcpu);
@@ -966,6 +969,7 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 					    vcpu->vm->handle, ret);
 			break;
 		}
+		vcpu->config_dirty = false; /* keel holds the ID and debug registers as the page has them */
 		keel_vstat_add(vcpu, KEEL_VSTAT_EXITS, 1);
 		keel_vstat_add(vcpu, KEEL_VSTAT_HVC, c->stat.hvc - hvc_before);
 		trace_keel_vcpu_exit(vcpu->vcpu_id, res.r[0], c->pc);
@@ -1205,6 +1209,8 @@ static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 		if (r < 0)
 			break;
 		r = keel_one_reg(vcpu, &reg, ioctl == KVM_SET_ONE_REG);
+		if (ioctl == KVM_SET_ONE_REG)
+			vcpu->config_dirty = true; /* whichever register: keel reads them all again */
 		break;
 	}
 	case KVM_GET_REG_LIST:

@@ -388,6 +388,8 @@ static void guest_sysreg(struct vcpu *v, uint64_t esr)
 		else
 			*slot = val;
 	}
+	if (op0 == 2 && !read)
+		v->dbg_written = true; /* ctx.dbg (or MDSCR/OSLSR in ctx.sys) goes back to the host */
 	if (read && rt != 31)
 		c->regs[rt] = val;
 	v->stat.sysreg++;

@@ -22,15 +22,21 @@ __no_libcall void *memcpy(void *dst, const void *src, size_t n)
 	const unsigned char *s = src;
 
 	if (IS_ALIGNED((uintptr_t)d | (uintptr_t)s, WORD)) {
-		/* Four words a turn: a vCPU context page is copied in and out at every guest exit. */
-		for (; n >= 4 * WORD; n -= 4 * WORD, d += 4 * WORD, s += 4 * WORD) {
-			word_t w0 = ((const word_t *)s)[0], w1 = ((const word_t *)s)[1];
-			word_t w2 = ((const word_t *)s)[2], w3 = ((const word_t *)s)[3];
+		/* Eight words a turn (four load/store pairs): parts of a vCPU context page cross at every guest exit. */
+		for (; n >= 8 * WORD; n -= 8 * WORD, d += 8 * WORD, s += 8 * WORD) {
+			const word_t *sw = (const word_t *)s;
+			word_t *dw = (word_t *)d;
+			word_t w0 = sw[0], w1 = sw[1], w2 = sw[2], w3 = sw[3], w4 = sw[4], w5 = sw[5], w6 = sw[6],
+			       w7 = sw[7];
 
-			((word_t *)d)[0] = w0;
-			((word_t *)d)[1] = w1;
-			((word_t *)d)[2] = w2;
-			((word_t *)d)[3] = w3;
+			dw[0] = w0;
+			dw[1] = w1;
+			dw[2] = w2;
+			dw[3] = w3;
+			dw[4] = w4;
+			dw[5] = w5;
+			dw[6] = w6;
+			dw[7] = w7;
 		}
 		for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
 			*(word_t *)d = *(const word_t *)s;

@@ -79,6 +79,45 @@ static bool ctx_page_ok(uint64_t pa)
 	return IS_ALIGNED(pa, PAGE_SIZE) && !owner_get(pa_init(pa), &pi) && pi.owner == OWNER_HOST;
 }
 
+#define CTX_OFF(field) __builtin_offsetof(struct keel_vcpu_ctx, field)
+
+/*
+ * The host's page into keel's copy: everything before the exit record
+ * (which starts zeroed), and the ID and debug registers unless the host says
+ * they are as at this vCPU's last run (KEEL_IN_CONFIG_KEPT). A context copy
+ * is most of an exit's cost, so only what is needed crosses.
+ */
+static void ctx_copy_in(struct vcpu *v, const struct keel_vcpu_ctx *h)
+{
+	struct keel_vcpu_ctx *k = &v->ctx;
+	bool keep = v->config_valid && (h->in_flags & KEEL_IN_CONFIG_KEPT);
+
+	if (keep) {
+		memcpy(k, h, CTX_OFF(id_regs));
+		memcpy(&k->cntv_ctl, &h->cntv_ctl, CTX_OFF(exit) - CTX_OFF(cntv_ctl));
+	} else {
+		memcpy(k, h, CTX_OFF(exit));
+		memcpy(k->dbg, h->dbg, sizeof(k->dbg));
+		v->config_valid = true;
+	}
+	memset(&k->exit, 0, sizeof(k->exit));
+	v->dbg_written = false;
+}
+
+/* What a run may change back to the host's page (never the ID registers, the counter offset, the PSCI version). */
+static void ctx_copy_out(struct keel_vcpu_ctx *h, const struct vcpu *v)
+{
+	const struct keel_vcpu_ctx *k = &v->ctx;
+
+	memcpy(h, k, CTX_OFF(id_regs));
+	h->cntv_ctl = k->cntv_ctl;
+	h->cntv_cval = k->cntv_cval;
+	h->in_flags = k->in_flags;
+	memcpy(&h->exit, &k->exit, CTX_OFF(dbg) - CTX_OFF(exit)); /* exit and stat */
+	if (v->dbg_written)
+		memcpy(h->dbg, k->dbg, sizeof(h->dbg));
+}
+
 static void set_power_locked(struct vcpu *v, uint32_t power)
 {
 	__atomic_store_n(&v->power, power, __ATOMIC_RELAXED);
@@ -122,8 +161,7 @@ int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uin
 	spin_unlock(&vm->lock);
 
 	/* From here on, only this CPU touches v->ctx: the host's page may change, keel's copy does not. */
-	memcpy(&v->ctx, host_ctx, sizeof(v->ctx));
-	memset(&v->ctx.exit, 0, sizeof(v->ctx.exit));
+	ctx_copy_in(v, host_ctx);
 	if (power != KEEL_POWER_ON) {
 		v->ctx.exit.reason = KEEL_EXIT_POWER_OFF;
 		ret = KEEL_EXIT_POWER_OFF;
@@ -144,7 +182,7 @@ int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uin
 		v->ctx.stat.hvc = v->stat.hvc;
 		v->ctx.stat.sysreg = v->stat.sysreg;
 		memset(v->ctx.stat.reserved, 0, sizeof(v->ctx.stat.reserved));
-		memcpy(host_ctx, &v->ctx, sizeof(v->ctx));
+		ctx_copy_out(host_ctx, v);
 		*exit = (uint64_t)ret;
 		ret = 0;
 	}

@@ -2,7 +2,7 @@
 /*
  * Guest vCPU objects (hv/src/vcpu.c) and their hypercalls, on the fake arch:
  * creation and page accounting, run-call validation (page, CPU, state),
- * power state, the guest PSCI helpers (CPU_ON pending and applied at the
+ * what of the context page crosses at a run, power state, the guest PSCI helpers (CPU_ON pending and applied at the
  * next run, AFFINITY_INFO, system off), teardown with the VM.
  */
 #include "test_util.h"
@@ -153,6 +153,80 @@ static void test_run_validation(void **state)
 	assert_int_equal(vm_destroy(h), 0);
 }
 
+/*
+ * A guest that reports the ID and debug registers it found (x0, x1) and
+ * changes fields a run never hands back (counter offset, PSCI version, the
+ * FAR for injections). With x2 set it writes a debug register as a trapped
+ * write does (dbg_written); with x3 set it also scribbles on an ID register,
+ * which no arch does, to show that it does not reach the host.
+ */
+static int guest_config(struct vcpu *v, bool flush)
+{
+	(void)flush;
+	v->ctx.regs[0] = v->ctx.id_regs[3];
+	v->ctx.regs[1] = v->ctx.dbg[KEEL_DBG_BVR][2];
+	v->ctx.cntvoff = 0xbad;
+	v->ctx.psci_version = 0xbad;
+	v->ctx.in_far = 0xbad;
+	if (v->ctx.regs[2]) {
+		v->ctx.dbg[KEEL_DBG_BVR][2] = 0x4242;
+		v->dbg_written = true;
+	}
+	if (v->ctx.regs[3])
+		v->ctx.id_regs[3] = 0xbad;
+	return KEEL_EXIT_MMIO;
+}
+
+static void test_ctx_copy(void **state)
+{
+	uint64_t h, exit = 0;
+
+	(void)state;
+	h = new_vm(0);
+	assert_int_equal(vcpu_create(h, 0), 0);
+	fake_vcpu_run_hook = guest_config;
+	/* CONFIG_KEPT on a first run: keel has no copy of its own yet, so it reads them. */
+	ctx->id_regs[3] = 0x11;
+	ctx->dbg[KEEL_DBG_BVR][2] = 0x21;
+	ctx->cntvoff = 7;
+	ctx->psci_version = 0x10000;
+	ctx->in_flags = KEEL_IN_CONFIG_KEPT;
+	assert_int_equal(vcpu_run(h, 0, pa(), 0, &exit), 0);
+	assert_int_equal(ctx->regs[0], 0x11);
+	assert_int_equal(ctx->regs[1], 0x21);
+	/* Only what a run may change came back. */
+	assert_int_equal(ctx->id_regs[3], 0x11);
+	assert_int_equal(ctx->cntvoff, 7);
+	assert_int_equal(ctx->psci_version, 0x10000);
+	assert_int_equal(ctx->in_far, 0);
+	assert_int_equal(ctx->dbg[KEEL_DBG_BVR][2], 0x21); /* not written by a trap */
+	assert_int_equal(ctx->exit.reason, KEEL_EXIT_MMIO);
+	/* Kept: keel uses its copy, whatever the page says now. */
+	ctx->id_regs[3] = 0x12;
+	ctx->dbg[KEEL_DBG_BVR][2] = 0x22;
+	assert_int_equal(vcpu_run(h, 0, pa(), 0, &exit), 0);
+	assert_int_equal(ctx->regs[0], 0x11);
+	assert_int_equal(ctx->regs[1], 0x21);
+	/* Not kept: read again. */
+	ctx->in_flags = 0;
+	assert_int_equal(vcpu_run(h, 0, pa(), 0, &exit), 0);
+	assert_int_equal(ctx->regs[0], 0x12);
+	assert_int_equal(ctx->regs[1], 0x22);
+	/* A debug register the guest wrote goes back to the host, and stays keel's when kept. */
+	ctx->regs[2] = 1;
+	assert_int_equal(vcpu_run(h, 0, pa(), 0, &exit), 0);
+	assert_int_equal(ctx->dbg[KEEL_DBG_BVR][2], 0x4242);
+	ctx->regs[2] = 0;
+	ctx->in_flags = KEEL_IN_CONFIG_KEPT;
+	assert_int_equal(vcpu_run(h, 0, pa(), 0, &exit), 0);
+	assert_int_equal(ctx->regs[1], 0x4242);
+	/* An ID register never goes back. */
+	ctx->regs[3] = 1;
+	assert_int_equal(vcpu_run(h, 0, pa(), 0, &exit), 0);
+	assert_int_equal(ctx->id_regs[3], 0x12);
+	assert_int_equal(vm_destroy(h), 0);
+}
+
 /* A guest that powers on vCPU 1 (at 0x8000, context 0x77) and waits. */
 static int guest_cpu_on(struct vcpu *v, bool flush)
 {
@@ -258,6 +332,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctx_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_power, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
 	};

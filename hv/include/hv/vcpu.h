@@ -4,7 +4,7 @@
  * to its VM's page limit, freed with the VM. The guest state lives in the
  * host's context page (struct keel_vcpu_ctx); keel copies it into the vCPU's
  * page for a run (so the host cannot change it under keel's feet) and
- * copies it back at the exit.
+ * copies back at the exit what the run may have changed.
  *
  * Power state (ON/OFF, pending PSCI CPU_ON) is keel's because guest PSCI
  * changes it without the host; the host reads and sets it with
@@ -35,6 +35,8 @@ struct vcpu {
 	uint64_t on_entry, on_context;
 	/* Owned by the running CPU: */
 	struct vcpu_stat stat;
+	bool config_valid;        /* ctx.id_regs and ctx.dbg hold the host's from an earlier run */
+	bool dbg_written;         /* the guest wrote a debug register during this run (ctx.dbg goes back) */
 	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
 };
 

@@ -190,9 +190,12 @@ enum keel_stats {
 /*
  * The vCPU context page (since 1.2): the guest state the host keeps for a
  * vCPU, given to KEEL_HC_VCPU_RUN. It lives in host memory; keel reads it
- * whole at entry and writes it back whole at exit, so the shim's
- * KVM_{GET,SET}_ONE_REG and KVM_GET_REG_LIST work on it without calling
- * keel. Layout fixed by the ABI (u64 fields, offsets asserted below).
+ * at entry (all of it up to exit, and dbg; id_regs and dbg may be skipped
+ * with KEEL_IN_CONFIG_KEPT) and writes back at exit what a run can change
+ * (everything but id_regs, cntvoff, psci_version and the in_* fields other
+ * than in_flags), so the shim's KVM_{GET,SET}_ONE_REG and KVM_GET_REG_LIST
+ * work on it without calling keel. Layout fixed by the ABI (u64 fields,
+ * offsets asserted below).
  */
 enum keel_sysreg { /* EL1 state switched by keel, in this order in ctx.sys[] */
 	KEEL_SCTLR_EL1, KEEL_CPACR_EL1, KEEL_TTBR0_EL1, KEEL_TTBR1_EL1, KEEL_TCR_EL1,
@@ -265,6 +268,12 @@ enum keel_exit {
 #define KEEL_IN_INJECT_IABT (1ULL << 5) /* inject a synchronous external instruction abort at ctx.in_far (cleared) */
 #define KEEL_IN_SYSTEM_SUSPEND (1ULL << 4) /* the VMM handles PSCI SYSTEM_SUSPEND (KVM_CAP_ARM_SYSTEM_SUSPEND; kept) */
 #define KEEL_IN_HOST_CALLS (1ULL << 6) /* since 1.3: guest calls keel does not own exit as KEEL_EXIT_HYPERCALL (kept) */
+/*
+ * Since 1.3: id_regs[] and dbg[] are as they were at this vCPU's last
+ * VCPU_RUN (the host wrote neither since), so keel may keep its own copy
+ * instead of reading them again (kept). Without it keel reads the whole page.
+ */
+#define KEEL_IN_CONFIG_KEPT (1ULL << 7)
 
 struct keel_vcpu_ctx {
 	/* Core registers, as struct user_pt_regs: x0..x30, sp (SP_EL0), pc, pstate */
