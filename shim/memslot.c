@@ -264,12 +264,74 @@ static struct keel_memslot *keel_slot_by_gfn(struct keel_memslots *ms, u64 gfn)
 }
 
 /*
+ * Pages pinned and mapped together when the guest first touches an aligned
+ * group of them none of which is mapped yet: one exit and one VM_MAP for
+ * 64 KiB instead of sixteen (KVM gets the same from block mappings of huge
+ * pages, which keel's page-granular stage 2 does not make).
+ */
+#define KEEL_FAULT_AROUND 16
+
+/* Unpin pages[0..n) and forget those of them stored from slot offset first on (their slot is unmapped). */
+static void keel_unpin_group(struct keel_memslot *slot, u64 first, struct page **pages, long n, long stored)
+{
+	long i;
+
+	for (i = 0; i < stored; i++)
+		xa_erase(&slot->pinned, first + i);
+	unpin_user_pages(pages, n);
+}
+
+/*
+ * Pin and map the untouched group around slot offset off: 1 when mapped, 0
+ * when the group is not wholly untouched or could not be pinned as far as
+ * off (the caller maps off alone), -errno from keel or the xarray.
+ */
+static long keel_fault_around(struct keel_vm *vm, struct keel_memslot *slot, u64 off, unsigned int gup)
+{
+	struct keel_memslots *ms = vm->memslots;
+	struct page *pages[KEEL_FAULT_AROUND];
+	u64 gfn = slot->base_gfn + off, group = ALIGN_DOWN(gfn, KEEL_FAULT_AROUND);
+	u64 first = max(group, slot->base_gfn) - slot->base_gfn;
+	u64 end = min(group + KEEL_FAULT_AROUND, slot->base_gfn + slot->npages) - slot->base_gfn;
+	unsigned long idx = first;
+	long n, i, ret;
+
+	if (end - first < 2 || xa_find(&slot->pinned, &idx, end - 1, XA_PRESENT))
+		return 0;
+	n = pin_user_pages_fast(slot->userspace_addr + (first << PAGE_SHIFT), end - first, gup, pages);
+	if (n <= 0)
+		return 0;
+	if (n <= off - first) {
+		unpin_user_pages(pages, n);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		ret = xa_err(xa_store(&slot->pinned, first + i, pages[i], GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			keel_unpin_group(slot, first, pages, n, i);
+			return ret;
+		}
+		ms->map_list[i] = page_to_phys(pages[i]);
+	}
+	ret = keel_hvc5(KEEL_HC_VM_MAP, vm->handle, (slot->base_gfn + first) << PAGE_SHIFT, virt_to_phys(ms->map_list),
+			n, slot->flags & KVM_MEM_READONLY ? KEEL_MAP_READONLY : 0, NULL);
+	if (ret) {
+		/* Nothing of the group was pinned before, so nothing of it was mapped: only keel's room (-ENOMEM). */
+		WARN_ON_ONCE(ret != -ENOMEM);
+		keel_unpin_group(slot, first, pages, n, n);
+		return ret == -ENOMEM ? ret : -EFAULT;
+	}
+	return 1;
+}
+
+/*
  * A vCPU's stage-2 fault at ipa (user_mem_abort()): if a slot holds it, pin
- * its page (once; writable unless the slot is read-only) and map it in keel.
- * Returns 1 when mapped (run the guest again), 0 when it is not guest memory
- * (or a write to a read-only slot: MMIO for the VMM), -EFAULT when the
- * VMM's mapping behind the slot is gone or cannot be pinned (KVM_RUN fails
- * with it, as KVM's), -ENOMEM when keel has no room for the mapping.
+ * its page (once; writable unless the slot is read-only) and map it in keel,
+ * with its untouched neighbours (keel_fault_around). Returns 1 when mapped
+ * (run the guest again), 0 when it is not guest memory (or a write to a
+ * read-only slot: MMIO for the VMM), -EFAULT when the VMM's mapping behind
+ * the slot is gone or cannot be pinned (KVM_RUN fails with it, as KVM's),
+ * -ENOMEM when keel has no room for the mapping.
  */
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 {
@@ -277,6 +339,7 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 	struct keel_memslot *slot;
 	struct page *page;
 	u64 gfn = ipa >> PAGE_SHIFT, off;
+	unsigned int gup;
 	long ret;
 
 	mutex_lock(&ms->lock);
@@ -286,10 +349,12 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 		goto out;
 	}
 	off = gfn - slot->base_gfn;
+	gup = FOLL_LONGTERM | (slot->flags & KVM_MEM_READONLY ? 0 : FOLL_WRITE);
 	page = xa_load(&slot->pinned, off);
 	if (!page) {
-		unsigned int gup = FOLL_LONGTERM | (slot->flags & KVM_MEM_READONLY ? 0 : FOLL_WRITE);
-
+		ret = keel_fault_around(vm, slot, off, gup);
+		if (ret)
+			goto out;
 		ret = pin_user_pages_fast(slot->userspace_addr + (off << PAGE_SHIFT), 1, gup, &page);
 		if (ret != 1) {
 			ret = -EFAULT;

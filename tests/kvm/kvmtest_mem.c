@@ -234,6 +234,46 @@ static void test_mem_slots(void)
 	check_counters_back(&cbase, "the memory slot tests");
 }
 
+/*
+ * Fault-around: a guest's first touch of an untouched, aligned 64 KiB group
+ * of a slot pins and maps the whole group (clamped to the slot); a group
+ * that already has pinned pages is mapped page by page.
+ */
+static void test_mem_fault_around(void)
+{
+	struct counters cbase = counters_now();
+	const uint64_t code = 0x60000000UL, a = 0x80000000UL, b = 0x90000000UL + 14 * PG;
+	int vm = create_vm(0);
+	char *buf = map_anon(2 * MiB, PROT_READ | PROT_WRITE);
+	struct memc base;
+
+	if (vm < 0 || !buf) {
+		check(false, "fault-around tests: a VM and memory (%s)", strerror(errno));
+		return;
+	}
+	EXPECT(set_region(vm, 0, 0, code, PG, buf), 0, "a one-page slot for the guest's code");
+	EXPECT(set_region(vm, 1, 0, a, MiB, buf + MiB), 0, "slot 1: 1 MiB, 64 KiB aligned");
+	EXPECT(set_region(vm, 2, 0, b, 3 * PG, buf + 3 * PG), 0, "slot 2: 3 pages across a 64 KiB boundary");
+	base = memc_now();
+	EXPECT(guest_touch(vm, 0, code, buf, a + 5 * PG, 1), 0, "a guest reads one page of slot 1");
+	check_memc(&base, 1 + 16, 1 + 16, "its 64 KiB group and the code page mapped");
+	EXPECT(guest_touch(vm, 1, code, buf, a + 6 * PG, 10), 0, "a guest reads 10 more pages of the group");
+	check_memc(&base, 17, 17, "nothing more mapped");
+	EXPECT(guest_touch(vm, 2, code, buf, b, 1), 0, "a guest reads the first page of slot 2");
+	check_memc(&base, 17 + 2, 17 + 2, "the group clamped to the slot: 2 pages");
+	EXPECT(guest_touch(vm, 3, code, buf, b + 2 * PG, 1), 0, "a guest reads the last page of slot 2");
+	check_memc(&base, 20, 20, "alone in its group: 1 page");
+	EXPECT(set_region(vm, 1, 0, a + MiB, MiB, buf + MiB), 0, "move slot 1 (its pages stay pinned, unmapped)");
+	check_memc(&base, 4, 4, "slot 1 moved");
+	EXPECT(guest_touch(vm, 4, code, buf, a + MiB + 7 * PG, 1), 0, "a guest reads a pinned page of slot 1");
+	check_memc(&base, 5, 5, "a group with pinned pages: that page alone");
+	EXPECT(guest_touch(vm, 5, code, buf, a + MiB + 16 * PG, 1), 0, "a guest reads an untouched group of slot 1");
+	check_memc(&base, 21, 21, "its 16 pages");
+	close(vm);
+	munmap(buf, 2 * MiB);
+	check_counters_back(&cbase, "the fault-around tests");
+}
+
 /* A child holding a VM with 64 MiB of slots is killed: every page and pin goes back. */
 static void test_mem_kill9(void)
 {
@@ -284,5 +324,6 @@ void test_memory(void)
 	test_mem_caps();
 	test_mem_errors();
 	test_mem_slots();
+	test_mem_fault_around();
 	test_mem_kill9();
 }
