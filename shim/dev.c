@@ -113,6 +113,13 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 			return -EFAULT;
 		return keel_vm_set_memory_region(vm, &mem);
 	}
+	case KVM_GET_DIRTY_LOG: {
+		struct kvm_dirty_log log;
+
+		if (copy_from_user(&log, (void __user *)arg, sizeof(log)))
+			return -EFAULT;
+		return keel_vm_get_dirty_log(vm, &log);
+	}
 	case KVM_CREATE_VCPU:
 		/* kvm_vm_ioctl_create_vcpu() takes the id as a u32 */
 		return keel_vm_create_vcpu(vm, (u32)arg);

@@ -203,7 +203,8 @@ void keel_vcpu_update_stolen_time(struct keel_vcpu *vcpu)
 		return;
 	steal = le64_to_cpu((__force __le64)steal) + (delay - vcpu->steal.last_steal);
 	vcpu->steal.last_steal = delay;
-	put_user((__force u64)cpu_to_le64(steal), p);
+	if (!put_user((__force u64)cpu_to_le64(steal), p))
+		keel_vm_mark_dirty(vcpu->vm, vcpu->steal.base + KEEL_STEAL_OFF);
 }
 
 /* kvm_init_stolen_time(): PV_TIME_ST starts the count from now, in a zeroed record. */
@@ -216,8 +217,8 @@ static u64 keel_init_stolen_time(struct keel_vcpu *vcpu)
 		return KEEL_STEAL_NONE;
 	vcpu->steal.last_steal = READ_ONCE(current->sched_info.run_delay);
 	if (!keel_vm_gpa_to_hva(vcpu->vm, vcpu->steal.base, true, &hva) &&
-	    copy_to_user((void __user *)hva, &zero, sizeof(zero)))
-		pr_debug("VM 0x%llx vCPU %u: stolen-time record not writable\n", vcpu->vm->handle, vcpu->vcpu_id);
+	    !copy_to_user((void __user *)hva, &zero, sizeof(zero)))
+		keel_vm_mark_dirty(vcpu->vm, vcpu->steal.base);
 	return vcpu->steal.base;
 }
 

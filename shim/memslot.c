@@ -11,12 +11,18 @@
  * while its slot exists. As KVM, pages are faulted in lazily
  * (keel_vm_fault_in, from KVM_RUN on a stage-2 fault); KVM also follows
  * the VMM's mm through MMU notifiers, which keel cannot. Hence the
- * differences userspace can see:
- *  - KVM_CAP_SYNC_MMU reads 0: a later mmap()/madvise() over a page the
- *    guest already touched does not reach the guest, which keeps the page;
- *  - KVM_MEM_LOG_DIRTY_PAGES is refused with -EINVAL: there is no
- *    KVM_GET_DIRTY_LOG (keel would have to write-protect and track pages).
- * Unpinned (and marked dirty) when the slot is deleted and when the VM goes.
+ * difference userspace can see: KVM_CAP_SYNC_MMU reads 0, a later
+ * mmap()/madvise() over a page the guest already touched does not reach the
+ * guest, which keeps the page. Unpinned (and marked dirty) when the slot is
+ * deleted and when the VM goes.
+ *
+ * Dirty logging (KVM_MEM_LOG_DIRTY_PAGES, KVM_GET_DIRTY_LOG) needs nothing
+ * new from keel: in a logging slot a read fault maps the page read-only and
+ * a write fault (the permission fault on it) maps it writable and sets its
+ * bit; KVM_GET_DIRTY_LOG hands the bits out and unmaps those pages again,
+ * so their next write is seen. A write fault on a page already pinned
+ * always remaps it writable, which also upgrades read-only mappings left
+ * from logging that was switched off.
  */
 #define pr_fmt(fmt) "keel-kvm: " fmt
 
@@ -46,7 +52,20 @@ struct keel_memslot {
 	unsigned long npages;
 	u64 userspace_addr;
 	struct xarray pinned; /* page offset in the slot -> the pinned struct page */
+	unsigned long *dirty_bitmap; /* KVM_MEM_LOG_DIRTY_PAGES: one bit a page written since the last GET */
 };
+
+/* kvm_dirty_bitmap_bytes() */
+static unsigned long keel_dirty_bytes(const struct keel_memslot *slot)
+{
+	return ALIGN(slot->npages, BITS_PER_LONG) / 8;
+}
+
+/* Logging applies to slots the guest can write. */
+static bool keel_slot_logs(const struct keel_memslot *slot)
+{
+	return slot->dirty_bitmap && !(slot->flags & KVM_MEM_READONLY);
+}
 
 struct keel_memslots {
 	struct mutex lock;          /* KVM's slots_lock */
@@ -81,6 +100,7 @@ static void keel_memslot_unpin(struct keel_memslot *slot)
 		cond_resched();
 	}
 	xa_destroy(&slot->pinned);
+	kvfree(slot->dirty_bitmap);
 	kfree(slot);
 }
 
@@ -102,6 +122,7 @@ void keel_vm_memslots_free(struct keel_vm *vm, bool keel_released)
 			keel_memslot_unpin(slot);
 		} else {
 			pr_err("VM 0x%llx: the pages of slot %u stay pinned\n", vm->handle, slot->id);
+			kvfree(slot->dirty_bitmap);
 			kfree(slot);
 		}
 	}
@@ -161,8 +182,35 @@ static long keel_slot_create(struct keel_vm *vm, const struct kvm_userspace_memo
 	slot->base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	slot->npages = mem->memory_size >> PAGE_SHIFT;
 	slot->userspace_addr = mem->userspace_addr;
+	if (mem->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+		slot->dirty_bitmap = kvzalloc(keel_dirty_bytes(slot), GFP_KERNEL_ACCOUNT);
+		if (!slot->dirty_bitmap) {
+			kfree(slot);
+			return -ENOMEM;
+		}
+	}
 	xa_init(&slot->pinned);
 	list_add_tail(&slot->node, &vm->memslots->list);
+	return 0;
+}
+
+/*
+ * KVM_MR_FLAGS_ONLY (KVM_MEM_LOG_DIRTY_PAGES switched): a new log starts
+ * empty with every page of the slot unmapped, so each first write faults;
+ * a log switched off leaves read-only mappings, upgraded on write faults.
+ */
+static long keel_slot_set_flags(struct keel_vm *vm, struct keel_memslot *slot, u32 flags)
+{
+	if ((flags & KVM_MEM_LOG_DIRTY_PAGES) && !slot->dirty_bitmap) {
+		slot->dirty_bitmap = kvzalloc(keel_dirty_bytes(slot), GFP_KERNEL_ACCOUNT);
+		if (!slot->dirty_bitmap)
+			return -ENOMEM;
+		keel_unmap(vm, slot->base_gfn, slot->npages);
+	} else if (!(flags & KVM_MEM_LOG_DIRTY_PAGES)) {
+		kvfree(slot->dirty_bitmap);
+		slot->dirty_bitmap = NULL;
+	}
+	slot->flags = flags;
 	return 0;
 }
 
@@ -188,12 +236,10 @@ static long keel_set_memory_region(struct keel_vm *vm, const struct kvm_userspac
 	unsigned long npages;
 	u64 base_gfn;
 	int as_id, id;
+	long ret;
 
 	/* check_memory_region_flags(): arm64 has KVM_MEM_READONLY (__KVM_HAVE_READONLY_MEM). */
 	if (mem->flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
-		return -EINVAL;
-	/* Valid in KVM, refused here: no dirty logging over keel (see the top of this file). */
-	if (mem->flags & KVM_MEM_LOG_DIRTY_PAGES)
 		return -EINVAL;
 
 	as_id = mem->slot >> 16;
@@ -224,19 +270,25 @@ static long keel_set_memory_region(struct keel_vm *vm, const struct kvm_userspac
 	base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	npages = mem->memory_size >> PAGE_SHIFT;
 	if (old) {
-		/* Modify: only the guest address may change (flags could, in dirty logging only). */
+		/* Modify: the guest address (KVM_MR_MOVE) or dirty logging (KVM_MR_FLAGS_ONLY) may change. */
 		if (mem->userspace_addr != old->userspace_addr || npages != old->npages ||
 		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
 			return -EINVAL;
-		if (base_gfn == old->base_gfn)
-			return 0; /* nothing to change (a flags-only change needs LOG_DIRTY_PAGES) */
+		if (base_gfn == old->base_gfn && mem->flags == old->flags)
+			return 0;
 	}
 	if (keel_slot_overlap(ms, id, base_gfn, base_gfn + npages))
 		return -EEXIST;
 	/* kvm_arch_prepare_memory_region(): beyond the VM's IPA space is -EFAULT. */
 	if (base_gfn + npages > (1ULL << (vm->ipa_bits - PAGE_SHIFT)))
 		return -EFAULT;
-	return old ? keel_slot_move(vm, old, base_gfn) : keel_slot_create(vm, mem);
+	if (!old)
+		return keel_slot_create(vm, mem);
+	/* The flags first: a new log's allocation is all that can fail. */
+	ret = keel_slot_set_flags(vm, old, mem->flags);
+	if (!ret && base_gfn != old->base_gfn)
+		ret = keel_slot_move(vm, old, base_gfn);
+	return ret;
 }
 
 /* KVM_SET_USER_MEMORY_REGION: kvm_vm_ioctl_set_memory_region() under kvm->slots_lock. */
@@ -351,10 +403,16 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 	off = gfn - slot->base_gfn;
 	gup = FOLL_LONGTERM | (slot->flags & KVM_MEM_READONLY ? 0 : FOLL_WRITE);
 	page = xa_load(&slot->pinned, off);
-	if (!page) {
+	if (page && write) {
+		/* Mapped read-only (dirty logging, now or before) or not at all: it becomes writable. */
+		keel_unmap(vm, gfn, 1);
+	} else if (!page && !keel_slot_logs(slot)) {
+		/* Fault-around maps writable: not in a logging slot, where each write must be seen. */
 		ret = keel_fault_around(vm, slot, off, gup);
 		if (ret)
 			goto out;
+	}
+	if (!page) {
 		ret = pin_user_pages_fast(slot->userspace_addr + (off << PAGE_SHIFT), 1, gup, &page);
 		if (ret != 1) {
 			ret = -EFAULT;
@@ -368,10 +426,13 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 	}
 	ms->map_list[0] = page_to_phys(page);
 	ret = keel_hvc5(KEEL_HC_VM_MAP, vm->handle, gfn << PAGE_SHIFT, virt_to_phys(ms->map_list), 1,
-			slot->flags & KVM_MEM_READONLY ? KEEL_MAP_READONLY : 0, NULL);
+			(slot->flags & KVM_MEM_READONLY) || (keel_slot_logs(slot) && !write) ? KEEL_MAP_READONLY : 0,
+			NULL);
 	/* -EEXIST: another vCPU mapped it first. */
 	if (!ret || ret == -EEXIST) {
 		ret = 1;
+		if (write && keel_slot_logs(slot))
+			set_bit(off, slot->dirty_bitmap);
 	} else if (ret != -ENOMEM) {
 		WARN_ON_ONCE(1); /* the shim keeps slots inside the IPA space and pins RAM only */
 		ret = -EFAULT;
@@ -399,5 +460,67 @@ long keel_vm_gpa_to_hva(struct keel_vm *vm, u64 gpa, bool write, unsigned long *
 		ret = 0;
 	}
 	mutex_unlock(&ms->lock);
+	return ret;
+}
+
+/* mark_page_dirty(): the shim itself wrote guest memory at gpa (the stolen-time record). */
+void keel_vm_mark_dirty(struct keel_vm *vm, u64 gpa)
+{
+	struct keel_memslots *ms = vm->memslots;
+	struct keel_memslot *slot;
+
+	mutex_lock(&ms->lock);
+	slot = keel_slot_by_gfn(ms, gpa >> PAGE_SHIFT);
+	if (slot && keel_slot_logs(slot))
+		set_bit((gpa >> PAGE_SHIFT) - slot->base_gfn, slot->dirty_bitmap);
+	mutex_unlock(&ms->lock);
+}
+
+/*
+ * KVM_GET_DIRTY_LOG (kvm_get_dirty_log_protect() without manual protect):
+ * the slot's bits since the last call, cleared, and those pages unmapped
+ * again so that the guest's next write to them is logged.
+ */
+long keel_vm_get_dirty_log(struct keel_vm *vm, const struct kvm_dirty_log *log)
+{
+	struct keel_memslots *ms = vm->memslots;
+	struct keel_memslot *slot;
+	unsigned long *buf = NULL, n = 0, i, bit, end;
+	u16 id = (u16)log->slot;
+	long ret = 0;
+
+	if ((log->slot >> 16) >= KEEL_ADDRESS_SPACE_NUM || id >= KEEL_USER_MEM_SLOTS)
+		return -EINVAL;
+	mutex_lock(&ms->lock);
+	slot = keel_slot_by_id(ms, id);
+	if (!slot || !slot->dirty_bitmap) {
+		ret = -ENOENT;
+		goto out;
+	}
+	n = keel_dirty_bytes(slot);
+	buf = kvzalloc(n, GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n / sizeof(long); i++) {
+		unsigned long mask = slot->dirty_bitmap[i];
+
+		if (!mask)
+			continue;
+		slot->dirty_bitmap[i] = 0;
+		buf[i] = mask;
+		/* Write-protect again, a run of dirty pages per VM_UNMAP. */
+		for (bit = find_first_bit(&mask, BITS_PER_LONG); bit < BITS_PER_LONG;
+		     bit = find_next_bit(&mask, BITS_PER_LONG, end)) {
+			end = find_next_zero_bit(&mask, BITS_PER_LONG, bit);
+			keel_unmap(vm, slot->base_gfn + i * BITS_PER_LONG + bit, end - bit);
+		}
+	}
+out:
+	mutex_unlock(&ms->lock);
+	if (!ret && copy_to_user(log->dirty_bitmap, buf, n))
+		ret = -EFAULT;
+	kvfree(buf);
 	return ret;
 }

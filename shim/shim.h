@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/signal.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -117,6 +118,8 @@ struct keel_vcpu {
 	unsigned long features;  /* KVM_ARM_VCPU_* of the first INIT */
 	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
 	bool config_dirty;       /* ctx id_regs/dbg may differ from keel's copy: no KEEL_IN_CONFIG_KEPT */
+	bool sigset_active;      /* KVM_SET_SIGNAL_MASK: sigset is the thread's mask during KVM_RUN */
+	sigset_t sigset;
 	bool orphan;             /* its fd could not be installed */
 	unsigned long irq_lines; /* bit 0 IRQ, bit 1 FIQ (KEEL_IN_VIRQ/VFIQ): KVM_IRQ_LINE, no mutex */
 	/* kicks: KVM_IRQ_LINE, PSCI CPU_ON of another vCPU, system events, the WFI timer */
@@ -172,6 +175,8 @@ void keel_vm_memslots_free(struct keel_vm *vm, bool keel_released);
 long keel_vm_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_memory_region *mem);
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write);
 long keel_vm_gpa_to_hva(struct keel_vm *vm, u64 gpa, bool write, unsigned long *hva);
+void keel_vm_mark_dirty(struct keel_vm *vm, u64 gpa);
+long keel_vm_get_dirty_log(struct keel_vm *vm, const struct kvm_dirty_log *log);
 
 /* stats.c */
 void keel_debugfs_init(void);

@@ -897,6 +897,21 @@ static struct keel_vcpu *keel_vcpu_by_id(struct keel_vm *vm, unsigned int id)
 	return NULL;
 }
 
+/* kvm_sigset_activate() / kvm_sigset_deactivate(): the VMM's mask for KVM_RUN (KVM_SET_SIGNAL_MASK). */
+static void keel_sigset_activate(struct keel_vcpu *vcpu)
+{
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+}
+
+static void keel_sigset_deactivate(struct keel_vcpu *vcpu)
+{
+	if (!vcpu->sigset_active)
+		return;
+	sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+	sigemptyset(&current->real_blocked);
+}
+
 /* kvm_arch_vcpu_ioctl_run(); vcpu->mutex held. */
 static long keel_vcpu_run(struct keel_vcpu *vcpu)
 {
@@ -920,6 +935,7 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 	if (READ_ONCE(run->immediate_exit))
 		return -EINTR;
 
+	keel_sigset_activate(vcpu);
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	run->flags = 0;
 	WRITE_ONCE(vcpu->task, current);
@@ -984,7 +1000,10 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 			keel_vstat_add(vcpu, KEEL_VSTAT_IRQ, 1);
 			continue;
 		case KEEL_EXIT_MEM_FAULT:
-			r = keel_vm_fault_in(vcpu->vm, c->exit.ipa, false);
+			/* kvm_is_write_fault(): a permission fault of a table walk is a write (HW AF/DBM). */
+			r = keel_vm_fault_in(vcpu->vm, c->exit.ipa,
+					     ESR_ELx_EC(c->exit.esr) == ESR_ELx_EC_DABT_LOW &&
+						     (c->exit.esr & ESR_ELx_FSC_TYPE) == ESR_ELx_FSC_PERM);
 			if (r < 0) {
 				ret = r;
 				break;
@@ -1080,6 +1099,7 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 		break;
 	}
 	WRITE_ONCE(vcpu->task, NULL);
+	keel_sigset_deactivate(vcpu);
 	return ret;
 }
 
@@ -1216,6 +1236,32 @@ static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 	case KVM_GET_REG_LIST:
 		r = vcpu->target == -1 ? -ENOEXEC : keel_get_reg_list(vcpu, argp);
 		break;
+	case KVM_SET_SIGNAL_MASK: {
+		struct kvm_signal_mask __user *um = argp;
+		struct kvm_signal_mask km;
+		sigset_t set;
+
+		/* kvm_vcpu_ioctl_set_sigmask(): NULL switches it off; SIGKILL and SIGSTOP stay deliverable. */
+		r = 0;
+		if (!argp) {
+			vcpu->sigset_active = false;
+			break;
+		}
+		r = -EFAULT;
+		if (copy_from_user(&km, um, sizeof(km)))
+			break;
+		r = -EINVAL;
+		if (km.len != sizeof(set))
+			break;
+		r = -EFAULT;
+		if (copy_from_user(&set, um->sigset, sizeof(set)))
+			break;
+		sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+		vcpu->sigset = set;
+		vcpu->sigset_active = true;
+		r = 0;
+		break;
+	}
 	case KVM_SET_DEVICE_ATTR:
 	case KVM_GET_DEVICE_ATTR:
 	case KVM_HAS_DEVICE_ATTR: {

@@ -276,8 +276,12 @@ static unsigned guest_dabt(struct vcpu *v, uint64_t esr)
 	c->exit.esr = esr;
 	c->exit.far = far;
 	c->exit.ipa = ipa;
-	/* The guest's stage-1 walk into an unmapped page: the host maps memory there or has an abort injected. */
-	if ((esr & ESR_DABT_S1PTW) && FSC_TYPE(esr) == FSC_TRANS)
+	/*
+	 * The guest's stage-1 walk into an unmapped page, or a hardware
+	 * access-flag/dirty update into a read-only one (a write, as KVM takes
+	 * it): the host maps memory there or has an abort injected.
+	 */
+	if ((esr & ESR_DABT_S1PTW) && (FSC_TYPE(esr) == FSC_TRANS || FSC_TYPE(esr) == FSC_PERM))
 		return KEEL_EXIT_MEM_FAULT;
 	/* Anything but a missing/read-only mapping: a bus error. */
 	if ((esr & ESR_DABT_S1PTW) || (FSC_TYPE(esr) != FSC_TRANS && FSC_TYPE(esr) != FSC_PERM)) {

@@ -59,5 +59,8 @@ long run_timeout(int vcpu, unsigned timeout_us);
 /* A vCPU vcpu_id of vm runs code at code_gpa (copied to code_hva) that reads one word of each of npages pages
  * from gpa on, then writes to MMIO: 0 when it got there, else a negative errno (KVM_RUN's, or -EIO). */
 long guest_touch(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages);
+/* The same, storing value (not 0) into the first word of each page after reading it. */
+long guest_write(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
+		 uint64_t value);
 
 #endif

@@ -118,8 +118,6 @@ static void test_mem_errors(void)
 
 	EXPECT(kioctl(vm, KVM_SET_USER_MEMORY_REGION, 0), -EFAULT, "SET_USER_MEMORY_REGION(NULL): -EFAULT");
 	EXPECT(set_region(vm, 0, 1u << 2, GPA, MiB, buf), -EINVAL, "an unknown flag: -EINVAL");
-	EXPECT(set_region(vm, 0, KVM_MEM_LOG_DIRTY_PAGES, GPA, MiB, buf), -EINVAL,
-	       "KVM_MEM_LOG_DIRTY_PAGES: -EINVAL (keel: no dirty logging; KVM accepts it)");
 	EXPECT(set_region(vm, KVM_USER_MEM_SLOTS, 0, GPA, MiB, buf), -EINVAL, "slot id 32767: -EINVAL");
 	EXPECT(set_region(vm, 0xffff, 0, GPA, MiB, buf), -EINVAL, "slot id 65535: -EINVAL");
 	EXPECT(set_region(vm, 1u << 16, 0, GPA, MiB, buf), -EINVAL, "address space 1 (arm64 has one): -EINVAL");
@@ -274,6 +272,82 @@ static void test_mem_fault_around(void)
 	check_counters_back(&cbase, "the fault-around tests");
 }
 
+static long get_log(int vm, uint32_t slot, void *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+	return kioctl(vm, KVM_GET_DIRTY_LOG, (unsigned long)&log);
+}
+
+/* The log of a 64-page slot: its bits as one word, or ~0 when KVM_GET_DIRTY_LOG failed. */
+static uint64_t log_word(int vm, uint32_t slot)
+{
+	uint64_t w = 0;
+
+	return get_log(vm, slot, &w) ? ~0ULL : w;
+}
+
+#define BITS(first, n) ((((n) == 64 ? 0ULL : 1ULL << (n)) - 1) << (first))
+
+/*
+ * Dirty logging: the pages a guest writes, and only those, in
+ * KVM_GET_DIRTY_LOG; each call starts a new round; switched on and off with
+ * KVM_MR_FLAGS_ONLY; KVM's errnos.
+ */
+static void test_mem_dirty_log(void)
+{
+	struct counters cbase = counters_now();
+	const uint64_t code = 0x60000000UL, a = 0x80000000UL;
+	int vm = create_vm(0);
+	char *buf = map_anon(MiB, PROT_READ | PROT_WRITE), *ram = buf + 64 * PG;
+	uint64_t w = 0;
+
+	if (vm < 0 || !buf) {
+		check(false, "dirty-log tests: a VM and memory (%s)", strerror(errno));
+		return;
+	}
+	EXPECT(set_region(vm, 0, 0, code, PG, buf), 0, "a one-page slot for the guest's code");
+	EXPECT(set_region(vm, 1, KVM_MEM_LOG_DIRTY_PAGES, a, 64 * PG, ram), 0,
+	       "slot 1: 64 pages with KVM_MEM_LOG_DIRTY_PAGES");
+	EXPECT(get_log(vm, 0, &w), -ENOENT, "KVM_GET_DIRTY_LOG of a slot that does not log: -ENOENT");
+	EXPECT(get_log(vm, 7, &w), -ENOENT, "KVM_GET_DIRTY_LOG of no slot: -ENOENT");
+	EXPECT(get_log(vm, 1 << 16 | 1, &w), -EINVAL, "KVM_GET_DIRTY_LOG of address space 1: -EINVAL");
+	EXPECT(get_log(vm, 32767, &w), -EINVAL, "KVM_GET_DIRTY_LOG of slot 32767: -EINVAL");
+	EXPECT(get_log(vm, 1, NULL), -EFAULT, "KVM_GET_DIRTY_LOG into NULL: -EFAULT");
+	EXPECT(kioctl(vm, KVM_GET_DIRTY_LOG, 0), -EFAULT, "KVM_GET_DIRTY_LOG(NULL): -EFAULT");
+	check(log_word(vm, 1) == 0, "a new log is empty");
+
+	EXPECT(guest_write(vm, 0, code, buf, a + 3 * PG, 10, 0x1111), 0, "a guest writes pages 3..12");
+	check(log_word(vm, 1) == BITS(3, 10), "the log holds pages 3..12");
+	check(*(uint64_t *)(ram + 12 * PG) == 0x1111, "the guest's write reached the VMM's memory");
+	check(log_word(vm, 1) == 0, "the next round starts empty");
+	EXPECT(guest_touch(vm, 1, code, buf, a, 64), 0, "a guest reads every page");
+	check(log_word(vm, 1) == 0, "reads are not logged");
+	EXPECT(guest_write(vm, 2, code, buf, a + 5 * PG, 1, 0x2222), 0, "a guest writes page 5 again");
+	EXPECT(guest_write(vm, 3, code, buf, a + 40 * PG, 2, 0x3333), 0, "a guest writes pages 40, 41 (mapped read-only)");
+	w = log_word(vm, 1);
+	check(w == (BITS(5, 1) | BITS(40, 2)), "the log holds pages 5, 40, 41 (0x%llx)", (unsigned long long)w);
+
+	EXPECT(set_region(vm, 1, 0, a, 64 * PG, ram), 0, "logging switched off (KVM_MR_FLAGS_ONLY)");
+	EXPECT(get_log(vm, 1, &w), -ENOENT, "KVM_GET_DIRTY_LOG with logging off: -ENOENT");
+	EXPECT(guest_write(vm, 4, code, buf, a, 64, 0x4444), 0, "a guest writes every page (read-only ones upgraded)");
+	check(*(uint64_t *)(ram + 41 * PG) == 0x4444 && *(uint64_t *)(ram + 63 * PG) == 0x4444,
+	      "every write reached the VMM's memory");
+	EXPECT(set_region(vm, 1, KVM_MEM_LOG_DIRTY_PAGES, a, 64 * PG, ram), 0, "logging switched on again");
+	check(log_word(vm, 1) == 0, "the new log is empty");
+	EXPECT(guest_write(vm, 5, code, buf, a + 63 * PG, 1, 0x5555), 0, "a guest writes page 63 (mapped writable before)");
+	check(log_word(vm, 1) == BITS(63, 1), "the log holds page 63: switching logging on write-protected it");
+
+	EXPECT(set_region(vm, 2, KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY, 0x90000000UL, 64 * PG, buf), 0,
+	       "a read-only slot that logs");
+	EXPECT(guest_write(vm, 6, code, buf, 0x90000000UL, 1, 0x6666), -EIO,
+	       "a guest write to it exits to the VMM as MMIO");
+	check(log_word(vm, 2) == 0, "and is not logged");
+	close(vm);
+	munmap(buf, MiB);
+	check_counters_back(&cbase, "the dirty-log tests");
+}
+
 /* A child holding a VM with 64 MiB of slots is killed: every page and pin goes back. */
 static void test_mem_kill9(void)
 {
@@ -325,5 +399,6 @@ void test_memory(void)
 	test_mem_errors();
 	test_mem_slots();
 	test_mem_fault_around();
+	test_mem_dirty_log();
 	test_mem_kill9();
 }

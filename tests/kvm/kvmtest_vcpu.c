@@ -796,6 +796,32 @@ sysoff:
 	      "a signal stops a spinning guest: %s, exit %u (want -EINTR, KVM_EXIT_INTR)", err_name(r),
 	      run->exit_reason);
 	check(reg64(vcpu, CORE(regs.pc)) == v, "the guest spun at its pc");
+
+	/* KVM_SET_SIGNAL_MASK: the mask the thread has inside KVM_RUN (QEMU without IMMEDIATE_EXIT, selftests). */
+	{
+		struct kvm_signal_mask *km = calloc(1, sizeof(*km) + 8);
+		sigset_t blocked, pending;
+
+		km->len = 4;
+		r = kioctl(vcpu, KVM_SET_SIGNAL_MASK, (unsigned long)km);
+		check(r == -EINVAL, "KVM_SET_SIGNAL_MASK of 4 bytes: %s (want -EINVAL: the kernel's sigset is 8)",
+		      err_name(r));
+		check(kioctl(vcpu, KVM_SET_SIGNAL_MASK, 0) == 0, "KVM_SET_SIGNAL_MASK(NULL): none");
+		km->len = 8; /* an empty set: every signal deliverable during KVM_RUN */
+		check(kioctl(vcpu, KVM_SET_SIGNAL_MASK, (unsigned long)km) == 0, "KVM_SET_SIGNAL_MASK(empty set)");
+		sigemptyset(&blocked);
+		sigaddset(&blocked, SIGALRM);
+		pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+		r = run_until_signal(vcpu, 50000);
+		sigpending(&pending);
+		check(r == -EINTR && run->exit_reason == KVM_EXIT_INTR && sigismember(&pending, SIGALRM) && !got_alarm,
+		      "a signal the thread blocks ends KVM_RUN under the vCPU's mask, and stays pending after it: %s",
+		      err_name(r));
+		pthread_sigmask(SIG_UNBLOCK, &blocked, NULL);
+		check(got_alarm, "delivered once the thread unblocks it");
+		kioctl(vcpu, KVM_SET_SIGNAL_MASK, 0);
+		free(km);
+	}
 	check(read_counter("exits") > 0 && read_counter("mmio_exit_user") >= 4 && read_counter("signal_exits") >= 1,
 	      "debugfs: exits %lld, mmio_exit_user %lld, wfi_exit_stat %lld, hvc_exit_stat %lld, signal_exits %lld",
 	      read_counter("exits"), read_counter("mmio_exit_user"), read_counter("wfi_exit_stat"),
@@ -1018,14 +1044,19 @@ void test_vcpus(void)
 
 /* ---- guest memory touched by a guest (kvmtest_mem.c) ---------------------------------------------- */
 
-/* x0 = first IPA, x1 = pages: load a word from each page (faulting it in), then an MMIO write. */
+/*
+ * x0 = first IPA, x1 = pages, x2 = a value: load a word from each page
+ * (faulting it in) and, if x2 is not 0, store x2 there; then an MMIO write.
+ */
 extern const uint32_t guest_toucher[], guest_toucher_end[];
 __asm__(".pushsection .rodata\n"
 	".balign 4\n"
 	".global guest_toucher\n"
 	"guest_toucher:\n"
-	"1:	ldr x2, [x0]\n"
-	"	add x0, x0, #4096\n"
+	"1:	ldr x3, [x0]\n"
+	"	cbz x2, 2f\n"
+	"	str x2, [x0]\n"
+	"2:	add x0, x0, #4096\n"
 	"	subs x1, x1, #1\n"
 	"	b.ne 1b\n"
 	"	movz x5, #0x1000, lsl #16\n"
@@ -1036,6 +1067,12 @@ __asm__(".pushsection .rodata\n"
 	".popsection\n");
 
 long guest_touch(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages)
+{
+	return guest_write(vm, vcpu_id, code_gpa, code_hva, gpa, npages, 0);
+}
+
+long guest_write(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
+		 uint64_t value)
 {
 	long mmap_size = kioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0), r;
 	int vcpu = (int)kioctl(vm, KVM_CREATE_VCPU, vcpu_id);
@@ -1051,6 +1088,8 @@ long guest_touch(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, ui
 		r = set_reg(vcpu, CORE(regs.regs[0]), &gpa);
 	if (!r)
 		r = set_reg(vcpu, CORE(regs.regs[1]), &npages);
+	if (!r)
+		r = set_reg(vcpu, CORE(regs.regs[2]), &value);
 	run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (!r && run == MAP_FAILED)
 		r = -ENOMEM;
