@@ -12,16 +12,31 @@
  */
 #define __no_libcall __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
-/* Word accesses for the bulk of aligned buffers (page zeroing, table copies). */
+/*
+ * Word accesses for the bulk of buffers whose offsets agree modulo the word
+ * (page zeroing, table and context copies), 32-bit ones where they agree
+ * only modulo 4: libfdt moves 4-byte aligned blobs by 4-byte multiples at
+ * every property or node it inserts.
+ */
 typedef unsigned long __attribute__((may_alias)) word_t;
+typedef uint32_t __attribute__((may_alias)) u32_t;
 #define WORD sizeof(word_t)
+
+/* The widest unit both d and s can be aligned to at once: 8, 4 or 1. */
+static size_t copy_unit(uintptr_t d, uintptr_t s)
+{
+	return !((d - s) % WORD) ? WORD : !((d - s) % 4) ? 4 : 1;
+}
 
 __no_libcall void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
+	size_t unit = copy_unit((uintptr_t)d, (uintptr_t)s);
 
-	if (IS_ALIGNED((uintptr_t)d | (uintptr_t)s, WORD)) {
+	for (; n && !IS_ALIGNED((uintptr_t)d, unit); n--)
+		*d++ = *s++;
+	if (unit == WORD) {
 		/* Eight words a turn (four load/store pairs): parts of a vCPU context page cross at every guest exit. */
 		for (; n >= 8 * WORD; n -= 8 * WORD, d += 8 * WORD, s += 8 * WORD) {
 			const word_t *sw = (const word_t *)s;
@@ -40,6 +55,9 @@ __no_libcall void *memcpy(void *dst, const void *src, size_t n)
 		}
 		for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
 			*(word_t *)d = *(const word_t *)s;
+	} else if (unit == 4) {
+		for (; n >= 4; n -= 4, d += 4, s += 4)
+			*(u32_t *)d = *(const u32_t *)s;
 	}
 	while (n--)
 		*d++ = *s++;
@@ -50,6 +68,7 @@ __no_libcall void *memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
+	size_t unit;
 
 	if (d == s || !n)
 		return dst;
@@ -58,11 +77,30 @@ __no_libcall void *memmove(void *dst, const void *src, size_t n)
 		return memcpy(dst, src, n);
 	d += n;
 	s += n;
-	if (IS_ALIGNED((uintptr_t)d | (uintptr_t)s, WORD)) {
+	unit = copy_unit((uintptr_t)d, (uintptr_t)s);
+	for (; n && !IS_ALIGNED((uintptr_t)d, unit); n--)
+		*--d = *--s;
+	if (unit == WORD) {
+		for (; n >= 2 * WORD; n -= 2 * WORD) {
+			word_t w0, w1;
+
+			d -= 2 * WORD;
+			s -= 2 * WORD;
+			w0 = ((const word_t *)s)[0];
+			w1 = ((const word_t *)s)[1];
+			((word_t *)d)[1] = w1;
+			((word_t *)d)[0] = w0;
+		}
 		for (; n >= WORD; n -= WORD) {
 			d -= WORD;
 			s -= WORD;
 			*(word_t *)d = *(const word_t *)s;
+		}
+	} else if (unit == 4) {
+		for (; n >= 4; n -= 4) {
+			d -= 4;
+			s -= 4;
+			*(u32_t *)d = *(const u32_t *)s;
 		}
 	}
 	while (n--)

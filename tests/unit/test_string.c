@@ -14,7 +14,8 @@ int hv_strncmp(const char *a, const char *b, size_t n);
 char *hv_strchr(const char *s, int c);
 char *hv_strrchr(const char *s, int c);
 
-#define BUF 96
+#define BUF 256
+#define MAXN 150 /* past the 64-byte unrolled loop, from every relative alignment */
 
 static int sign(int v) { return (v > 0) - (v < 0); }
 
@@ -24,16 +25,16 @@ static void fill(unsigned char *p, size_t n, unsigned seed)
 		p[i] = (unsigned char)(seed + i * 7);
 }
 
-/* Every alignment of source and destination, every length up to 40 bytes. */
+/* Every alignment of source and destination (8, 4 or 1 apart), every length up to MAXN bytes. */
 static void test_memcpy(void **state)
 {
-	unsigned char src[BUF], a[BUF], b[BUF];
+	_Alignas(16) unsigned char src[BUF], a[BUF], b[BUF];
 
 	(void)state;
 	fill(src, BUF, 1);
 	for (size_t so = 0; so < 9; so++)
 		for (size_t dof = 0; dof < 9; dof++)
-			for (size_t n = 0; n <= 40; n++) {
+			for (size_t n = 0; n <= MAXN; n++) {
 				memset(a, 0xee, BUF);
 				memset(b, 0xee, BUF);
 				assert_ptr_equal(hv_memcpy(a + dof, src + so, n), a + dof);
@@ -44,12 +45,12 @@ static void test_memcpy(void **state)
 
 static void test_memmove_overlap(void **state)
 {
-	unsigned char a[BUF], b[BUF];
+	_Alignas(16) unsigned char a[BUF], b[BUF];
 
 	(void)state;
 	for (size_t from = 0; from < 20; from++)
 		for (size_t to = 0; to < 20; to++)
-			for (size_t n = 0; n <= 40; n++) {
+			for (size_t n = 0; n <= MAXN; n++) {
 				fill(a, BUF, 3);
 				fill(b, BUF, 3);
 				assert_ptr_equal(hv_memmove(a + to, a + from, n), a + to);
