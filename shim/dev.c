@@ -55,6 +55,8 @@ long keel_check_extension(long cap)
 	case KVM_CAP_PTP_KVM:
 	case KVM_CAP_VCPU_ATTRIBUTES:
 		return 1;
+	case KVM_CAP_BINARY_STATS_FD: /* binstats.c */
+		return 1;
 	case KVM_CAP_STEAL_TIME:
 		return sched_info_on();
 	/* KVM_CREATE_DEVICE works, and says -ENODEV for every type: no in-kernel vGIC, ITS or VFIO device */
@@ -113,6 +115,8 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 			return -EFAULT;
 		return keel_vm_set_memory_region(vm, &mem);
 	}
+	case KVM_GET_STATS_FD:
+		return keel_get_stats_fd(vm, NULL);
 	case KVM_GET_DIRTY_LOG: {
 		struct kvm_dirty_log log;
 

@@ -70,6 +70,8 @@ static bool keel_slot_logs(const struct keel_memslot *slot)
 struct keel_memslots {
 	struct mutex lock;          /* KVM's slots_lock */
 	struct list_head list;
+	unsigned long pinned;       /* pages pinned for the VM's slots (binary stats: pages_pinned) */
+	u64 unmaps;                 /* VM_UNMAP calls: each drops the VM's TLB entries on every CPU */
 	u64 *map_list;              /* one page: the PAs of a KEEL_HC_VM_MAP call */
 };
 
@@ -90,18 +92,21 @@ int keel_vm_memslots_init(struct keel_vm *vm)
 	return 0;
 }
 
-static void keel_memslot_unpin(struct keel_memslot *slot)
+/* Unpin every page of the slot and free it; returns how many were pinned. */
+static unsigned long keel_memslot_unpin(struct keel_memslot *slot)
 {
 	struct page *page;
-	unsigned long i;
+	unsigned long i, n = 0;
 
 	xa_for_each(&slot->pinned, i, page) {
 		unpin_user_pages_dirty_lock(&page, 1, !(slot->flags & KVM_MEM_READONLY));
+		n++;
 		cond_resched();
 	}
 	xa_destroy(&slot->pinned);
 	kvfree(slot->dirty_bitmap);
 	kfree(slot);
+	return n;
 }
 
 /*
@@ -141,6 +146,7 @@ static unsigned long keel_unmap(struct keel_vm *vm, u64 gfn, unsigned long npage
 	for (; done < npages; done += n) {
 		n = min(npages - done, KEEL_UNMAP_CHUNK);
 		ret = keel_hvc5(KEEL_HC_VM_UNMAP, vm->handle, (gfn + done) << PAGE_SHIFT, n, 0, 0, &res);
+		WRITE_ONCE(vm->memslots->unmaps, vm->memslots->unmaps + 1);
 		/* Only a shim bug (bad range, stale handle) makes keel refuse. */
 		if (WARN_ON(ret))
 			return total;
@@ -218,7 +224,7 @@ static void keel_slot_delete(struct keel_vm *vm, struct keel_memslot *slot)
 {
 	keel_unmap(vm, slot->base_gfn, slot->npages);
 	list_del(&slot->node);
-	keel_memslot_unpin(slot);
+	WRITE_ONCE(vm->memslots->pinned, vm->memslots->pinned - keel_memslot_unpin(slot));
 }
 
 /* KVM_MR_MOVE: the guest leaves the old range; pages are mapped again at the new one on first touch. */
@@ -333,6 +339,11 @@ static void keel_unpin_group(struct keel_memslot *slot, u64 first, struct page *
 	unpin_user_pages(pages, n);
 }
 
+static void keel_pinned_add(struct keel_memslots *ms, long n)
+{
+	WRITE_ONCE(ms->pinned, ms->pinned + n);
+}
+
 /*
  * Pin and map the untouched group around slot offset off: 1 when mapped, 0
  * when the group is not wholly untouched or could not be pinned as far as
@@ -365,12 +376,14 @@ static long keel_fault_around(struct keel_vm *vm, struct keel_memslot *slot, u64
 		}
 		ms->map_list[i] = page_to_phys(pages[i]);
 	}
+	keel_pinned_add(ms, n);
 	ret = keel_hvc5(KEEL_HC_VM_MAP, vm->handle, (slot->base_gfn + first) << PAGE_SHIFT, virt_to_phys(ms->map_list),
 			n, slot->flags & KVM_MEM_READONLY ? KEEL_MAP_READONLY : 0, NULL);
 	if (ret) {
 		/* Nothing of the group was pinned before, so nothing of it was mapped: only keel's room (-ENOMEM). */
 		WARN_ON_ONCE(ret != -ENOMEM);
 		keel_unpin_group(slot, first, pages, n, n);
+		keel_pinned_add(ms, -n);
 		return ret == -ENOMEM ? ret : -EFAULT;
 	}
 	return 1;
@@ -423,6 +436,7 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 			unpin_user_page(page);
 			goto out;
 		}
+		keel_pinned_add(ms, 1);
 	}
 	ms->map_list[0] = page_to_phys(page);
 	ret = keel_hvc5(KEEL_HC_VM_MAP, vm->handle, gfn << PAGE_SHIFT, virt_to_phys(ms->map_list), 1,
@@ -523,4 +537,11 @@ out:
 		ret = -EFAULT;
 	kvfree(buf);
 	return ret;
+}
+
+/* The VM's binary statistics (binstats.c): pages pinned for it, VM_UNMAP calls (remote TLB flushes). */
+void keel_vm_mem_stats(struct keel_vm *vm, u64 *pinned, u64 *unmaps)
+{
+	*pinned = READ_ONCE(vm->memslots->pinned);
+	*unmaps = READ_ONCE(vm->memslots->unmaps);
 }

@@ -158,6 +158,7 @@ long keel_vm_irq_line(struct keel_vm *vm, const struct kvm_irq_level *il);
 void keel_vm_free_vcpus(struct keel_vm *vm);
 struct dentry;
 void keel_vcpu_debugfs_init(struct dentry *dir);
+const char *keel_vstat_name(unsigned int i);
 
 /* hypercalls.c */
 #define KEEL_FW_IDS_NR 7
@@ -176,6 +177,10 @@ long keel_vm_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_me
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write);
 long keel_vm_gpa_to_hva(struct keel_vm *vm, u64 gpa, bool write, unsigned long *hva);
 void keel_vm_mark_dirty(struct keel_vm *vm, u64 gpa);
+void keel_vm_mem_stats(struct keel_vm *vm, u64 *pinned, u64 *unmaps);
+
+/* binstats.c */
+long keel_get_stats_fd(struct keel_vm *vm, struct keel_vcpu *vcpu);
 long keel_vm_get_dirty_log(struct keel_vm *vm, const struct kvm_dirty_log *log);
 
 /* stats.c */

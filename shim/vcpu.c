@@ -72,6 +72,11 @@ static const char *const keel_stat_names[KEEL_VSTAT_NR] = {
 	[KEEL_VSTAT_SYSEVENT] = "system_event_exits",
 };
 
+const char *keel_vstat_name(unsigned int i)
+{
+	return keel_stat_names[i];
+}
+
 static void keel_vstat_add(struct keel_vcpu *vcpu, enum keel_vstat s, u64 n)
 {
 	vcpu->stat[s] += n;
@@ -1235,6 +1240,9 @@ static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 	}
 	case KVM_GET_REG_LIST:
 		r = vcpu->target == -1 ? -ENOEXEC : keel_get_reg_list(vcpu, argp);
+		break;
+	case KVM_GET_STATS_FD:
+		r = keel_get_stats_fd(vcpu->vm, vcpu);
 		break;
 	case KVM_SET_SIGNAL_MASK: {
 		struct kvm_signal_mask __user *um = argp;

@@ -348,6 +348,76 @@ static void test_mem_dirty_log(void)
 	check_counters_back(&cbase, "the dirty-log tests");
 }
 
+/* A binary statistic by name from a KVM_GET_STATS_FD fd; ~0 if there is none. */
+static uint64_t stat_value(int fd, const char *name, struct kvm_stats_header *h, char *id)
+{
+	char buf[8192];
+	uint64_t v = ~0ULL;
+	size_t dsize;
+
+	if (pread(fd, h, sizeof(*h), 0) != (ssize_t)sizeof(*h) || h->name_size > 64 ||
+	    pread(fd, id, h->name_size, h->id_offset) != (ssize_t)h->name_size)
+		return v;
+	dsize = sizeof(struct kvm_stats_desc) + h->name_size;
+	if (h->num_desc * dsize > sizeof(buf) ||
+	    pread(fd, buf, h->num_desc * dsize, h->desc_offset) != (ssize_t)(h->num_desc * dsize))
+		return v;
+	for (unsigned i = 0; i < h->num_desc; i++) {
+		const struct kvm_stats_desc *d = (const void *)(buf + i * dsize);
+
+		if (!strcmp(d->name, name) && pread(fd, &v, 8, h->data_offset + d->offset) != 8)
+			v = ~0ULL;
+	}
+	return v;
+}
+
+/*
+ * KVM_GET_STATS_FD: KVM's binary layout; the VM's pinned pages and remote
+ * TLB flushes, the vCPU's exit counters; an open statistics fd keeps its VM.
+ */
+static void test_mem_stats(void)
+{
+	struct counters cbase = counters_now();
+	int vm = create_vm(0), vcpu, vfd, cfd;
+	char *buf = map_anon(MiB, PROT_READ | PROT_WRITE), id[64] = "", want[64];
+	struct kvm_stats_header h;
+
+	if (vm < 0 || !buf) {
+		check(false, "statistics tests: a VM and memory (%s)", strerror(errno));
+		return;
+	}
+	check(kioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) == 1, "KVM_CAP_BINARY_STATS_FD = 1");
+	vfd = (int)kioctl(vm, KVM_GET_STATS_FD, 0);
+	check(vfd >= 0 && (fcntl(vfd, F_GETFD) & FD_CLOEXEC), "KVM_GET_STATS_FD on the VM: a close-on-exec fd");
+	check(stat_value(vfd, "pages_pinned", &h, id) == 0, "pages_pinned of a VM without memory: 0");
+	snprintf(want, sizeof(want), "kvm-%d", getpid());
+	check(!h.flags && h.name_size == 48 && h.num_desc == 3 && h.id_offset == sizeof(h) && !strcmp(id, want),
+	      "VM statistics header: flags %u, name size %u, %u statistics, id \"%s\" (want %s)", h.flags,
+	      h.name_size, h.num_desc, id, want);
+	EXPECT(set_region(vm, 0, 0, GPA, MiB, buf), 0, "a 1 MiB slot");
+	EXPECT(guest_touch(vm, 0, GPA, buf, GPA + 64 * PG, 32), 0, "a guest reads 32 pages of it");
+	check(stat_value(vfd, "pages_pinned", &h, id) == 48,
+	      "pages_pinned: %llu (want 48: the code's 64 KiB group and two groups read)",
+	      (unsigned long long)stat_value(vfd, "pages_pinned", &h, id));
+	EXPECT(set_region(vm, 0, 0, GPA, 0, buf), 0, "the slot deleted");
+	check(stat_value(vfd, "pages_pinned", &h, id) == 0 && stat_value(vfd, "remote_tlb_flush", &h, id) >= 1,
+	      "pages_pinned back to 0, remote_tlb_flush counted the unmap");
+
+	vcpu = (int)kioctl(vm, KVM_CREATE_VCPU, 5);
+	cfd = (int)kioctl(vcpu, KVM_GET_STATS_FD, 0);
+	check(stat_value(cfd, "mmio_exit_user", &h, id) == 0 && stat_value(cfd, "exits", &h, id) == 0,
+	      "a new vCPU's statistics: no exits");
+	snprintf(want, sizeof(want), "kvm-%d/vcpu-5", getpid());
+	check(h.num_desc >= 7 && !strcmp(id, want), "vCPU statistics: %u of them, id \"%s\"", h.num_desc, id);
+	close(vcpu);
+	close(vm);
+	check(read_counter("vm_count") == counter(&cbase, "vm_count") + 1, "an open statistics fd keeps its VM");
+	close(cfd);
+	close(vfd);
+	munmap(buf, MiB);
+	check_counters_back(&cbase, "the statistics fds closed");
+}
+
 /* A child holding a VM with 64 MiB of slots is killed: every page and pin goes back. */
 static void test_mem_kill9(void)
 {
@@ -400,5 +470,6 @@ void test_memory(void)
 	test_mem_slots();
 	test_mem_fault_around();
 	test_mem_dirty_log();
+	test_mem_stats();
 	test_mem_kill9();
 }
