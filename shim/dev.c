@@ -57,6 +57,8 @@ long keel_check_extension(long cap)
 		return 1;
 	case KVM_CAP_BINARY_STATS_FD: /* binstats.c */
 		return 1;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: /* KVM_CLEAR_DIRTY_LOG, memslot.c */
+		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_STEAL_TIME:
 		return sched_info_on();
 	/* KVM_CREATE_DEVICE works, and says -ENODEV for every type: no in-kernel vGIC, ITS or VFIO device */
@@ -117,6 +119,13 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 	}
 	case KVM_GET_STATS_FD:
 		return keel_get_stats_fd(vm, NULL);
+	case KVM_CLEAR_DIRTY_LOG: {
+		struct kvm_clear_dirty_log log;
+
+		if (copy_from_user(&log, (void __user *)arg, sizeof(log)))
+			return -EFAULT;
+		return keel_vm_clear_dirty_log(vm, &log);
+	}
 	case KVM_GET_DIRTY_LOG: {
 		struct kvm_dirty_log log;
 
@@ -161,9 +170,20 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 
 		if (copy_from_user(&cap, (void __user *)arg, sizeof(cap)))
 			return -EFAULT;
-		/* kvm_vm_ioctl_enable_cap(): of arm64's list, keel gives ARM_NISV_TO_USER and ARM_SYSTEM_SUSPEND. */
+		/* kvm_vm_ioctl_enable_cap(): ARM_NISV_TO_USER, ARM_SYSTEM_SUSPEND, and the generic MANUAL_DIRTY_LOG_PROTECT2. */
 		if (cap.flags)
 			return -EINVAL;
+		if (cap.cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) {
+			/* kvm_vm_ioctl_enable_cap_generic(): INITIALLY_SET only with ENABLE */
+			u64 allowed = cap.args[0] & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE ?
+					      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET :
+					      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+
+			if (cap.args[0] & ~allowed)
+				return -EINVAL;
+			WRITE_ONCE(vm->manual_dirty_log_protect, cap.args[0]);
+			return 0;
+		}
 		if (cap.cap == KVM_CAP_ARM_NISV_TO_USER)
 			WRITE_ONCE(vm->nisv_to_user, true);
 		else if (cap.cap == KVM_CAP_ARM_SYSTEM_SUSPEND)

@@ -61,6 +61,26 @@ static unsigned long keel_dirty_bytes(const struct keel_memslot *slot)
 	return ALIGN(slot->npages, BITS_PER_LONG) / 8;
 }
 
+/*
+ * A new log: empty with every page write-protected (unmapped) so that each
+ * first write is seen, or, with KVM_DIRTY_LOG_INITIALLY_SET, all set with
+ * the mappings left as they are until userspace clears bits (KVM's
+ * kvm_dirty_log_manual_protect_and_init_set()).
+ */
+static unsigned long *keel_new_dirty_bitmap(struct keel_vm *vm, unsigned long npages)
+{
+	unsigned long *b = kvzalloc(ALIGN(npages, BITS_PER_LONG) / 8, GFP_KERNEL_ACCOUNT);
+
+	if (b && (READ_ONCE(vm->manual_dirty_log_protect) & KVM_DIRTY_LOG_INITIALLY_SET))
+		bitmap_set(b, 0, npages);
+	return b;
+}
+
+static bool keel_log_initially_set(struct keel_vm *vm)
+{
+	return READ_ONCE(vm->manual_dirty_log_protect) & KVM_DIRTY_LOG_INITIALLY_SET;
+}
+
 /* Logging applies to slots the guest can write. */
 static bool keel_slot_logs(const struct keel_memslot *slot)
 {
@@ -189,7 +209,7 @@ static long keel_slot_create(struct keel_vm *vm, const struct kvm_userspace_memo
 	slot->npages = mem->memory_size >> PAGE_SHIFT;
 	slot->userspace_addr = mem->userspace_addr;
 	if (mem->flags & KVM_MEM_LOG_DIRTY_PAGES) {
-		slot->dirty_bitmap = kvzalloc(keel_dirty_bytes(slot), GFP_KERNEL_ACCOUNT);
+		slot->dirty_bitmap = keel_new_dirty_bitmap(vm, slot->npages);
 		if (!slot->dirty_bitmap) {
 			kfree(slot);
 			return -ENOMEM;
@@ -201,17 +221,18 @@ static long keel_slot_create(struct keel_vm *vm, const struct kvm_userspace_memo
 }
 
 /*
- * KVM_MR_FLAGS_ONLY (KVM_MEM_LOG_DIRTY_PAGES switched): a new log starts
- * empty with every page of the slot unmapped, so each first write faults;
- * a log switched off leaves read-only mappings, upgraded on write faults.
+ * KVM_MR_FLAGS_ONLY (KVM_MEM_LOG_DIRTY_PAGES switched): a new log as
+ * keel_new_dirty_bitmap() says; a log switched off leaves read-only
+ * mappings, upgraded on write faults.
  */
 static long keel_slot_set_flags(struct keel_vm *vm, struct keel_memslot *slot, u32 flags)
 {
 	if ((flags & KVM_MEM_LOG_DIRTY_PAGES) && !slot->dirty_bitmap) {
-		slot->dirty_bitmap = kvzalloc(keel_dirty_bytes(slot), GFP_KERNEL_ACCOUNT);
+		slot->dirty_bitmap = keel_new_dirty_bitmap(vm, slot->npages);
 		if (!slot->dirty_bitmap)
 			return -ENOMEM;
-		keel_unmap(vm, slot->base_gfn, slot->npages);
+		if (!keel_log_initially_set(vm))
+			keel_unmap(vm, slot->base_gfn, slot->npages);
 	} else if (!(flags & KVM_MEM_LOG_DIRTY_PAGES)) {
 		kvfree(slot->dirty_bitmap);
 		slot->dirty_bitmap = NULL;
@@ -490,27 +511,46 @@ void keel_vm_mark_dirty(struct keel_vm *vm, u64 gpa)
 	mutex_unlock(&ms->lock);
 }
 
+/* Write-protect again the pages of mask (word i of slot's bitmap): a run of them per VM_UNMAP. */
+static void keel_protect_word(struct keel_vm *vm, struct keel_memslot *slot, unsigned long i, unsigned long mask)
+{
+	unsigned long bit, end;
+
+	for (bit = find_first_bit(&mask, BITS_PER_LONG); bit < BITS_PER_LONG;
+	     bit = find_next_bit(&mask, BITS_PER_LONG, end)) {
+		end = find_next_zero_bit(&mask, BITS_PER_LONG, bit);
+		keel_unmap(vm, slot->base_gfn + i * BITS_PER_LONG + bit, end - bit);
+	}
+}
+
+/* The logging slot of a KVM_GET/CLEAR_DIRTY_LOG slot number; memslots->lock held. */
+static long keel_log_slot(struct keel_memslots *ms, u32 slotnr, struct keel_memslot **slot)
+{
+	u16 id = (u16)slotnr;
+
+	if ((slotnr >> 16) >= KEEL_ADDRESS_SPACE_NUM || id >= KEEL_USER_MEM_SLOTS)
+		return -EINVAL;
+	*slot = keel_slot_by_id(ms, id);
+	return *slot && (*slot)->dirty_bitmap ? 0 : -ENOENT;
+}
+
 /*
- * KVM_GET_DIRTY_LOG (kvm_get_dirty_log_protect() without manual protect):
- * the slot's bits since the last call, cleared, and those pages unmapped
- * again so that the guest's next write to them is logged.
+ * KVM_GET_DIRTY_LOG (kvm_get_dirty_log_protect()): the slot's bits. Without
+ * manual protection they are cleared and those pages unmapped again, so the
+ * guest's next write to them is logged; with it (KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)
+ * they stay until KVM_CLEAR_DIRTY_LOG.
  */
 long keel_vm_get_dirty_log(struct keel_vm *vm, const struct kvm_dirty_log *log)
 {
 	struct keel_memslots *ms = vm->memslots;
 	struct keel_memslot *slot;
-	unsigned long *buf = NULL, n = 0, i, bit, end;
-	u16 id = (u16)log->slot;
-	long ret = 0;
+	unsigned long *buf = NULL, n = 0, i;
+	long ret;
 
-	if ((log->slot >> 16) >= KEEL_ADDRESS_SPACE_NUM || id >= KEEL_USER_MEM_SLOTS)
-		return -EINVAL;
 	mutex_lock(&ms->lock);
-	slot = keel_slot_by_id(ms, id);
-	if (!slot || !slot->dirty_bitmap) {
-		ret = -ENOENT;
+	ret = keel_log_slot(ms, log->slot, &slot);
+	if (ret)
 		goto out;
-	}
 	n = keel_dirty_bytes(slot);
 	buf = kvzalloc(n, GFP_KERNEL_ACCOUNT);
 	if (!buf) {
@@ -518,23 +558,64 @@ long keel_vm_get_dirty_log(struct keel_vm *vm, const struct kvm_dirty_log *log)
 		goto out;
 	}
 	for (i = 0; i < n / sizeof(long); i++) {
-		unsigned long mask = slot->dirty_bitmap[i];
-
-		if (!mask)
+		buf[i] = slot->dirty_bitmap[i];
+		if (!buf[i] || READ_ONCE(vm->manual_dirty_log_protect))
 			continue;
 		slot->dirty_bitmap[i] = 0;
-		buf[i] = mask;
-		/* Write-protect again, a run of dirty pages per VM_UNMAP. */
-		for (bit = find_first_bit(&mask, BITS_PER_LONG); bit < BITS_PER_LONG;
-		     bit = find_next_bit(&mask, BITS_PER_LONG, end)) {
-			end = find_next_zero_bit(&mask, BITS_PER_LONG, bit);
-			keel_unmap(vm, slot->base_gfn + i * BITS_PER_LONG + bit, end - bit);
-		}
+		keel_protect_word(vm, slot, i, buf[i]);
 	}
 out:
 	mutex_unlock(&ms->lock);
 	if (!ret && copy_to_user(log->dirty_bitmap, buf, n))
 		ret = -EFAULT;
+	kvfree(buf);
+	return ret;
+}
+
+/*
+ * KVM_CLEAR_DIRTY_LOG (kvm_clear_dirty_log_protect()): clear the bits of
+ * [first_page, first_page + num_pages) that userspace passes set, and
+ * write-protect those pages again. first_page a multiple of 64, and
+ * num_pages too unless the range ends with the slot.
+ */
+long keel_vm_clear_dirty_log(struct keel_vm *vm, const struct kvm_clear_dirty_log *log)
+{
+	struct keel_memslots *ms = vm->memslots;
+	struct keel_memslot *slot;
+	unsigned long *buf = NULL, n, i, w;
+	long ret;
+
+	if ((log->slot >> 16) >= KEEL_ADDRESS_SPACE_NUM || (u16)log->slot >= KEEL_USER_MEM_SLOTS ||
+	    (log->first_page & 63))
+		return -EINVAL;
+	mutex_lock(&ms->lock);
+	ret = keel_log_slot(ms, log->slot, &slot);
+	if (ret)
+		goto out;
+	ret = -EINVAL;
+	if (log->first_page > slot->npages || log->num_pages > slot->npages - log->first_page ||
+	    (log->num_pages < slot->npages - log->first_page && (log->num_pages & 63)))
+		goto out;
+	n = ALIGN(log->num_pages, BITS_PER_LONG) / 8;
+	ret = -ENOMEM;
+	buf = kvzalloc(max(n, sizeof(long)), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		goto out;
+	ret = -EFAULT;
+	if (copy_from_user(buf, log->dirty_bitmap, n))
+		goto out;
+	ret = 0;
+	for (w = 0, i = log->first_page / BITS_PER_LONG; w < DIV_ROUND_UP(log->num_pages, BITS_PER_LONG); w++, i++) {
+		/* Only bits that were set are cleared, none beyond the slot's end. */
+		unsigned long mask = buf[w] & slot->dirty_bitmap[i];
+
+		if (!mask)
+			continue;
+		slot->dirty_bitmap[i] &= ~mask;
+		keel_protect_word(vm, slot, i, mask);
+	}
+out:
+	mutex_unlock(&ms->lock);
 	kvfree(buf);
 	return ret;
 }

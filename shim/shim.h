@@ -90,6 +90,7 @@ struct keel_vm {
 	unsigned long std_bmap, std_hyp_bmap, vendor_hyp_bmap;
 	bool nisv_to_user;      /* KVM_CAP_ARM_NISV_TO_USER enabled */
 	bool system_suspend;    /* KVM_CAP_ARM_SYSTEM_SUSPEND enabled: PSCI SYSTEM_SUSPEND exits to the VMM */
+	u64 manual_dirty_log_protect; /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's KVM_DIRTY_LOG_* (memslot.c) */
 	struct keel_memslots *memslots; /* memslot.c */
 };
 
@@ -182,6 +183,7 @@ void keel_vm_mem_stats(struct keel_vm *vm, u64 *pinned, u64 *unmaps);
 /* binstats.c */
 long keel_get_stats_fd(struct keel_vm *vm, struct keel_vcpu *vcpu);
 long keel_vm_get_dirty_log(struct keel_vm *vm, const struct kvm_dirty_log *log);
+long keel_vm_clear_dirty_log(struct keel_vm *vm, const struct kvm_clear_dirty_log *log);
 
 /* stats.c */
 void keel_debugfs_init(void);

@@ -214,8 +214,7 @@ static void test_caps(int fd, const char *which)
 		{ KVM_CAP_IRQCHIP, "IRQCHIP" },
 		{ KVM_CAP_SYNC_MMU, "SYNC_MMU" },
 		{ KVM_CAP_READONLY_MEM, "READONLY_MEM" },
-		/* dirty logging is KVM_GET_DIRTY_LOG only (kvmtest_mem.c) */
-		{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, "MANUAL_DIRTY_LOG_PROTECT2" },
+		/* dirty logging is the bitmap (kvmtest_mem.c), not the ring */
 		{ KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING" },
 	};
 	static const long unknown[] = { -1, 999, 100000, 0x7fffffff, (long)0x8000000000000000UL };

@@ -371,6 +371,63 @@ static uint64_t stat_value(int fd, const char *name, struct kvm_stats_header *h,
 	return v;
 }
 
+static long clear_log(int vm, uint32_t slot, uint64_t first, uint32_t num, void *bitmap)
+{
+	struct kvm_clear_dirty_log c = { .slot = slot, .num_pages = num, .first_page = first, .dirty_bitmap = bitmap };
+
+	return kioctl(vm, KVM_CLEAR_DIRTY_LOG, (unsigned long)&c);
+}
+
+static long enable_cap(int vm, uint32_t cap, uint32_t flags, uint64_t arg0)
+{
+	struct kvm_enable_cap c = { .cap = cap, .flags = flags, .args = { arg0 } };
+
+	return kioctl(vm, KVM_ENABLE_CAP, (unsigned long)&c);
+}
+
+/*
+ * Manual protection (KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2): KVM_GET_DIRTY_LOG
+ * leaves the bits, KVM_CLEAR_DIRTY_LOG clears them and write-protects those
+ * pages; with INITIALLY_SET a new log starts full.
+ */
+static void test_mem_dirty_log_manual(void)
+{
+	struct counters cbase = counters_now();
+	const uint64_t code = 0x60000000UL, a = 0x80000000UL;
+	int vm = create_vm(0);
+	char *buf = map_anon(MiB, PROT_READ | PROT_WRITE);
+	uint64_t w = ~0ULL, one = 1ULL << 7;
+
+	if (vm < 0 || !buf) {
+		check(false, "manual dirty-log tests: a VM and memory (%s)", strerror(errno));
+		return;
+	}
+	check(kioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) == 3,
+	      "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 = 3 (MANUAL_PROTECT_ENABLE | INITIALLY_SET)");
+	EXPECT(enable_cap(vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 0, 2), -EINVAL, "INITIALLY_SET without ENABLE: -EINVAL");
+	EXPECT(enable_cap(vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 0, 5), -EINVAL, "an unknown option: -EINVAL");
+	EXPECT(enable_cap(vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 1, 3), -EINVAL, "flags: -EINVAL");
+	EXPECT(enable_cap(vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 0, 3), 0, "enabled with INITIALLY_SET");
+	EXPECT(set_region(vm, 0, 0, code, PG, buf), 0, "a one-page slot for the guest's code");
+	EXPECT(set_region(vm, 1, KVM_MEM_LOG_DIRTY_PAGES, a, 64 * PG, buf + 64 * PG), 0, "slot 1: 64 pages that log");
+	check(log_word(vm, 1) == ~0ULL && log_word(vm, 1) == ~0ULL, "a new log is full, and KVM_GET_DIRTY_LOG keeps it");
+	EXPECT(clear_log(vm, 1, 1, 64, &w), -EINVAL, "KVM_CLEAR_DIRTY_LOG from page 1: -EINVAL");
+	EXPECT(clear_log(vm, 1, 0, 65, &w), -EINVAL, "KVM_CLEAR_DIRTY_LOG past the slot: -EINVAL");
+	EXPECT(clear_log(vm, 1, 0, 10, &w), -EINVAL, "KVM_CLEAR_DIRTY_LOG of 10 pages not ending the slot: -EINVAL");
+	EXPECT(clear_log(vm, 9, 0, 64, &w), -ENOENT, "KVM_CLEAR_DIRTY_LOG of no slot: -ENOENT");
+	EXPECT(clear_log(vm, 1, 0, 64, NULL), -EFAULT, "KVM_CLEAR_DIRTY_LOG from NULL: -EFAULT");
+	EXPECT(clear_log(vm, 1, 0, 64, &w), 0, "KVM_CLEAR_DIRTY_LOG of every page");
+	check(log_word(vm, 1) == 0, "the log is empty");
+	EXPECT(guest_write(vm, 0, code, buf, a + 7 * PG, 1, 0x7777), 0, "a guest writes page 7");
+	check(log_word(vm, 1) == one && log_word(vm, 1) == one, "the log holds page 7, and keeps it");
+	EXPECT(clear_log(vm, 1, 0, 64, &one), 0, "KVM_CLEAR_DIRTY_LOG of page 7");
+	EXPECT(guest_write(vm, 1, code, buf, a + 7 * PG, 1, 0x7778), 0, "the guest writes page 7 again");
+	check(log_word(vm, 1) == one, "logged again: clearing write-protected it");
+	close(vm);
+	munmap(buf, MiB);
+	check_counters_back(&cbase, "the manual dirty-log tests");
+}
+
 /*
  * KVM_GET_STATS_FD: KVM's binary layout; the VM's pinned pages and remote
  * TLB flushes, the vCPU's exit counters; an open statistics fd keeps its VM.
@@ -470,6 +527,7 @@ void test_memory(void)
 	test_mem_slots();
 	test_mem_fault_around();
 	test_mem_dirty_log();
+	test_mem_dirty_log_manual();
 	test_mem_stats();
 	test_mem_kill9();
 }
