@@ -43,7 +43,7 @@ fi
 # something; the others run with their defaults.
 args_for() {
 	case "$1" in
-	dirty_log_test) echo "-m 2 -i 2" ;; # one guest mode (PA 48, 4K pages) of the 1 GiB test
+	dirty_log_test) echo "-m 2 -i 3" ;; # one guest mode (PA 48, 4K pages) of the 1 GiB test
 	dirty_log_perf_test) echo "-b 64M -i 2" ;;
 	kvm_page_table_test) echo "-b 128M" ;;
 	demand_paging_test) echo "-b 128M" ;;
