@@ -585,8 +585,8 @@ long keel_vm_clear_dirty_log(struct keel_vm *vm, const struct kvm_clear_dirty_lo
 	unsigned long *buf = NULL, n, i, w;
 	long ret;
 
-	if ((log->slot >> 16) >= KEEL_ADDRESS_SPACE_NUM || (u16)log->slot >= KEEL_USER_MEM_SLOTS ||
-	    (log->first_page & 63))
+	/* (the slot number's -EINVAL comes from keel_log_slot(): both are -EINVAL in either order) */
+	if (log->first_page & 63)
 		return -EINVAL;
 	mutex_lock(&ms->lock);
 	ret = keel_log_slot(ms, log->slot, &slot);

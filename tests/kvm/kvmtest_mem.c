@@ -415,6 +415,7 @@ static void test_mem_dirty_log_manual(void)
 	EXPECT(clear_log(vm, 1, 0, 65, &w), -EINVAL, "KVM_CLEAR_DIRTY_LOG past the slot: -EINVAL");
 	EXPECT(clear_log(vm, 1, 0, 10, &w), -EINVAL, "KVM_CLEAR_DIRTY_LOG of 10 pages not ending the slot: -EINVAL");
 	EXPECT(clear_log(vm, 9, 0, 64, &w), -ENOENT, "KVM_CLEAR_DIRTY_LOG of no slot: -ENOENT");
+	EXPECT(clear_log(vm, 1 << 16 | 1, 0, 64, &w), -EINVAL, "KVM_CLEAR_DIRTY_LOG of address space 1: -EINVAL");
 	EXPECT(clear_log(vm, 1, 0, 64, NULL), -EFAULT, "KVM_CLEAR_DIRTY_LOG from NULL: -EFAULT");
 	EXPECT(clear_log(vm, 1, 0, 64, &w), 0, "KVM_CLEAR_DIRTY_LOG of every page");
 	check(log_word(vm, 1) == 0, "the log is empty");
