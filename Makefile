@@ -11,13 +11,15 @@ PLAT ?= qemu-arm64
 KEEL_CACHE ?= $(HOME)/.cache/keel
 export KEEL_CACHE
 
-PLAT_ARCH_qemu-arm64 := arm64
-PLAT_ARCH_pc := x86
-PLAT_ARCH_malta := mips
-ARCH := $(PLAT_ARCH_$(PLAT))
-ifeq ($(ARCH),)
-$(error unknown PLAT=$(PLAT); known: qemu-arm64 pc malta)
+# A board (PLAT) is one file of data: arch/<arch>/boards/<plat>.mk (BOARD_ARCH, keel's link address,
+# early UART, load addresses, how QEMU emulates it). The only place that maps a platform to an arch.
+BOARD_FILE := $(wildcard arch/*/boards/$(PLAT).mk)
+ifeq ($(words $(BOARD_FILE)),1)
+include $(BOARD_FILE)
+else
+$(error unknown PLAT=$(PLAT); known: $(sort $(basename $(notdir $(wildcard arch/*/boards/*.mk)))))
 endif
+ARCH := $(BOARD_ARCH)
 
 TOP := $(CURDIR)
 BUILD := $(TOP)/build/$(PLAT)
@@ -33,7 +35,7 @@ CC := $(CROSS_COMPILE)gcc
 LD := $(CROSS_COMPILE)ld
 OBJCOPY := $(CROSS_COMPILE)objcopy
 
-KEEL_CFLAGS := -std=c11 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib -fno-pie \
+KEEL_CFLAGS = -std=c11 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib -fno-pie \
 	-fno-stack-protector -fno-common -O2 -g -MMD -MP \
 	-Ihv/include -Iarch/$(ARCH)/include $(ARCH_CFLAGS)
 HV_SRCS := $(wildcard hv/src/*.c)
@@ -53,7 +55,7 @@ $(BUILD)/obj/%.S.o: %.S
 $(BUILD)/obj/libfdt/%.o: $(LIBFDT_SRC_DIR)/%.c $(LIBFDT_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)echo "  CC      libfdt/$*.c"; $(CC) $(KEEL_CFLAGS) $(LIBFDT_CFLAGS) $(LIBFDT_EXTRA_CFLAGS) -c $< -o $@
-$(KEEL_OBJS) $(LIBFDT_OBJS): $(LIBFDT_STAMP) Makefile arch/$(ARCH)/arch.mk
+$(KEEL_OBJS) $(LIBFDT_OBJS): $(LIBFDT_STAMP) Makefile arch/$(ARCH)/arch.mk $(BOARD_FILE)
 
 $(BUILD)/keel.elf: $(KEEL_OBJS) $(LIBFDT_OBJS) linker/$(ARCH).ld
 	$(Q)echo "  LD      $@"; $(LD) -nostdlib -static -T linker/$(ARCH).ld $(ARCH_LDFLAGS) \

@@ -73,7 +73,7 @@ void __noreturn arm64_boot_primary(uint64_t fdt_pa);
 void __noreturn arm64_boot_primary(uint64_t fdt_pa)
 {
 	struct boot_info *bi = &boot_info;
-	struct boot_uart early = { .kind = UART_PL011, .base = ARM64_EARLY_PL011 };
+	struct boot_uart early = ARM64_EARLY_UART;
 	const char *why = "";
 	uint32_t fdt_size;
 	int ret;
@@ -81,7 +81,8 @@ void __noreturn arm64_boot_primary(uint64_t fdt_pa)
 	if (arm64_hyp_mm_init())
 		hv_panic("cannot build keel's EL2 page tables\n");
 	/* Until the DT names the console, complaints go to the platform's default UART. */
-	arm64_hyp_map(early.base, PAGE_SIZE, PT_PROT_R | PT_PROT_W | PT_PROT_DEV);
+	if (early.kind != UART_NONE)
+		arm64_hyp_map(early.base, PAGE_SIZE, PT_PROT_R | PT_PROT_W | PT_PROT_DEV);
 	arm64_mmu_enable();
 	arch_console_init(&early);
 
@@ -98,7 +99,7 @@ void __noreturn arm64_boot_primary(uint64_t fdt_pa)
 	ret = dt_parse((const void *)(uintptr_t)fdt_pa, bi, &why);
 	if (ret)
 		boot_fail("device tree: %s\n", why);
-	if (bi->uart.base != early.base)
+	if (early.kind == UART_NONE || bi->uart.base != early.base)
 		arm64_hyp_map(bi->uart.base, PAGE_SIZE, PT_PROT_R | PT_PROT_W | PT_PROT_DEV);
 	if (arch_console_init(&bi->uart))
 		boot_fail("device tree: console UART at 0x%llx is not usable\n",
@@ -163,6 +164,9 @@ int arch_host_launch(struct boot_info *bi)
 		hv_printf("keel: cannot write the host device tree (%d)\n", ret);
 		return ret;
 	}
+	ret = arm64_gic_init(bi);
+	if (ret)
+		return ret;
 	ret = host_stage2_init(&arm64_host_s2, bi, arch_host_ia_bits());
 	if (ret) {
 		hv_printf("keel: cannot build the host stage-2 (%d)\n", ret);

@@ -14,14 +14,12 @@
 
 struct pgtable arm64_host_s2;
 
-static unsigned field(uint64_t reg, unsigned shift) { return (reg >> shift) & 0xf; }
-
 static bool has_pauth(void)
 {
 	uint64_t isar1 = read_sysreg(ID_AA64ISAR1_EL1), isar2 = read_sysreg_s(ID_AA64ISAR2_S);
 
-	return field(isar1, 4) || field(isar1, 8) || field(isar1, 24) || field(isar1, 28) ||
-	       field(isar2, 12);
+	return arm64_id_field(isar1, 4) || arm64_id_field(isar1, 8) || arm64_id_field(isar1, 24) ||
+	       arm64_id_field(isar1, 28) || arm64_id_field(isar2, 12);
 }
 
 /* VTCR_EL2 for a stage 2 of ia_bits starting at start_level (4 KiB granule; VS = 0: 8-bit VMIDs). */
@@ -45,11 +43,11 @@ void arm64_host_cpu_init(void)
 	uint64_t pfr0 = read_sysreg(ID_AA64PFR0_EL1), pfr1 = read_sysreg_s(ID_AA64PFR1_S);
 	uint64_t dfr0 = read_sysreg(ID_AA64DFR0_EL1);
 	uint64_t hcr = HCR_RW | HCR_VM | HCR_TSC;
-	unsigned pmuver = field(dfr0, 8);
+	unsigned pmuver = arm64_id_field(dfr0, 8);
 
 	if (has_pauth())
 		hcr |= HCR_API | HCR_APK;
-	if (field(pfr1, 8) >= 2) /* MTE2: tags usable by the host */
+	if (arm64_id_field(pfr1, 8) >= 2) /* MTE2: tags usable by the host */
 		hcr |= HCR_ATA;
 
 	write_sysreg(read_sysreg(midr_el1), vpidr_el2);
@@ -61,14 +59,11 @@ void arm64_host_cpu_init(void)
 	write_sysreg(CPTR_EL2_NVHE_DEFAULT, cptr_el2);
 	write_sysreg(0, hstr_el2);
 	isb();
-	if (field(pfr0, 32)) /* SVE: the host may use the largest vector length */
+	if (arm64_id_field(pfr0, 32)) /* SVE: the host may use the largest vector length */
 		write_sysreg_s(0x1ff, ZCR_EL2_S);
-	if (field(pfr1, 24)) /* SME, with FA64 when implemented */
+	if (arm64_id_field(pfr1, 24)) /* SME, with FA64 when implemented */
 		write_sysreg_s(0x1ffUL | ((read_sysreg_s(ID_AA64SMFR0_S) >> 63) << 31), SMCR_EL2_S);
-	if (field(pfr0, 24)) { /* GICv3 system registers: the host drives the GIC directly */
-		write_sysreg_s(ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE, ICC_SRE_EL2_S);
-		isb();
-	}
+	arm64_gic_cpu_init();
 
 	write_sysreg(arm64_vtcr_for(arm64_host_s2.ia_bits, arm64_host_s2.start_level), vtcr_el2);
 	write_sysreg(pa_addr(ptr_to_pa(arm64_host_s2.root)) | ((uint64_t)arm64_host_s2.vmid << 48), vttbr_el2);
@@ -83,14 +78,14 @@ int arch_virt_probe(void)
 {
 	uint64_t pfr0 = read_sysreg(ID_AA64PFR0_EL1), mmfr0 = read_sysreg(ID_AA64MMFR0_EL1);
 	uint64_t mmfr1 = read_sysreg(ID_AA64MMFR1_EL1);
-	unsigned el2 = field(pfr0, 8);
+	unsigned el2 = arm64_id_field(pfr0, 8);
 
 	hv_printf("keel: virtualization: EL2 %s, VHE %s, VMID %u bits, PA %u bits, stage-2 IPA up to %u bits\n",
-		  el2 ? "yes" : "no", field(mmfr1, 8) ? "yes (unused: keel runs nVHE)" : "no",
-		  field(mmfr1, 4) == 2 ? 16 : 8, arm64_parange_bits(), MIN(arm64_parange_bits(), 48u));
+		  el2 ? "yes" : "no", arm64_id_field(mmfr1, 8) ? "yes (unused: keel runs nVHE)" : "no",
+		  arm64_id_field(mmfr1, 4) == 2 ? 16 : 8, arm64_parange_bits(), arm64_s2_max_bits());
 	hv_printf("keel: virtualization: GIC sysregs %s, SVE %s, pointer auth %s, 4K stage-2 %s\n",
-		  field(pfr0, 24) ? "yes" : "no", field(pfr0, 32) ? "yes" : "no",
-		  has_pauth() ? "yes" : "no", field(mmfr0, 40) != 1 ? "yes" : "no");
+		  arm64_id_field(pfr0, 24) ? "yes" : "no", arm64_id_field(pfr0, 32) ? "yes" : "no",
+		  has_pauth() ? "yes" : "no", arm64_id_field(mmfr0, 40) != 1 ? "yes" : "no");
 	if (!el2 || current_el() != 2) {
 		hv_printf("keel: not running at EL2: cannot own the virtualization hardware\n");
 		return -ENODEV;

@@ -182,8 +182,6 @@ static void sysregs_load(const uint64_t *s)
 
 #define OSLSR_OSLK (1UL << 1)
 
-static unsigned idfield(uint64_t reg, unsigned shift) { return (reg >> shift) & 0xf; }
-
 int arch_vcpu_ctx_check(const struct keel_vcpu_ctx *ctx)
 {
 	uint64_t mode = ctx->pstate & PSR_MODE_MASK;
@@ -239,7 +237,7 @@ static void inject_sync(struct keel_vcpu_ctx *c, uint64_t esr, bool set_far, uin
 	if (set_far)
 		write_sysreg(far, far_el1);
 	new = (old & (PSR_NZCV | PSR_DIT | PSR_PAN)) | PSR_DAIF | PSR_MODE_EL1h;
-	if (idfield(read_sysreg(ID_AA64MMFR1_EL1), 20) && !(sctlr & SCTLR_SPAN))
+	if (arm64_id_field(read_sysreg(ID_AA64MMFR1_EL1), 20) && !(sctlr & SCTLR_SPAN))
 		new |= PSR_PAN;
 	if (sctlr & SCTLR_DSSBS)
 		new |= PSR_SSBS;
@@ -411,14 +409,14 @@ static bool smccc_is_workaround(uint32_t feature)
 static int64_t smccc_arch_features(uint32_t feature)
 {
 	uint64_t pfr0 = read_sysreg(ID_AA64PFR0_EL1), mmfr1 = read_sysreg(ID_AA64MMFR1_EL1);
-	unsigned csv2 = idfield(pfr0, 56);
+	unsigned csv2 = arm64_id_field(pfr0, 56);
 
 	switch (feature) {
 	case SMCCC_WORKAROUND_1:
 		/* Unaffected CPUs say so; keel offers no firmware mitigation of its own. */
 		return csv2 ? SMCCC_RET_NOT_REQUIRED : SMCCC_RET_NOT_SUPPORTED;
 	case SMCCC_WORKAROUND_3:
-		return csv2 >= 3 || idfield(mmfr1, 60) ? SMCCC_RET_NOT_REQUIRED : SMCCC_RET_NOT_SUPPORTED;
+		return csv2 >= 3 || arm64_id_field(mmfr1, 60) ? SMCCC_RET_NOT_REQUIRED : SMCCC_RET_NOT_SUPPORTED;
 	}
 	return SMCCC_RET_NOT_SUPPORTED; /* WORKAROUND_2 included: KVM says so when SSBS exists */
 }
@@ -677,7 +675,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	write_sysreg(KEEL_VCPU_MPIDR(v->index), vmpidr_el2);
 
 	cptr = CPTR_EL2_NVHE_DEFAULT | CPTR_TZ | CPTR_TSM | CPTR_TTA;
-	if (idfield(pfr0, 44))
+	if (arm64_id_field(pfr0, 44))
 		cptr |= CPTR_TAM;
 	write_sysreg(cptr, cptr_el2);
 	write_sysreg((h.mdcr & 0x1f) | MDCR_GUEST, mdcr_el2);

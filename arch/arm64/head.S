@@ -7,6 +7,21 @@
  */
 #define STACK_SIZE 16384
 #define HV_MAX_CPUS 8
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The board's early UART (arch/arm64/boards/<plat>.mk): TX register, status register, busy bit. */
+#if defined(KEEL_EARLY_UART_pl011)
+#define EARLY_UART KEEL_EARLY_UART_pl011
+#define EARLY_TX 0x00
+#define EARLY_STATUS 0x18	/* UARTFR */
+#define EARLY_BUSY_BIT 5	/* TXFF */
+#elif defined(KEEL_EARLY_UART_cdns)
+#define EARLY_UART KEEL_EARLY_UART_cdns
+#define EARLY_TX 0x30		/* TX_RX_FIFO */
+#define EARLY_STATUS 0x2c	/* Channel_sts */
+#define EARLY_BUSY_BIT 4	/* TFUL */
+#endif
 
 	.section .text.head, "ax"
 	.globl	_start
@@ -97,13 +112,17 @@ wrong_el:
 wrong_addr:
 	adr	x0, msg_addr
 early_puts:
-	ldr	x1, =0x09000000	/* ARM64_EARLY_PL011 */
+#ifdef EARLY_UART
+	ldr	x1, =EARLY_UART
 1:	ldrb	w2, [x0], #1
 	cbz	w2, halt
-2:	ldr	w3, [x1, #0x18]		/* PL011 UARTFR: wait while TX FIFO full */
-	tbnz	w3, #5, 2b
-	str	w2, [x1]
+2:	ldr	w3, [x1, #EARLY_STATUS]	/* wait while the TX FIFO is full */
+	tbnz	w3, #EARLY_BUSY_BIT, 2b
+	str	w2, [x1, #EARLY_TX]
 	b	1b
+#else
+	b	halt			/* the board has no early UART: nowhere to say it */
+#endif
 
 	.globl	halt
 halt:
@@ -115,7 +134,7 @@ halt:
 msg_el:
 	.asciz	"\r\nkeel: boot failed: not entered at EL2 (firmware must hand over at EL2 for keel to own virtualization)\r\n"
 msg_addr:
-	.asciz	"\r\nkeel: boot failed: not loaded at its link address 0x40200000 (check the FIT load/entry addresses)\r\n"
+	.asciz	"\r\nkeel: boot failed: not loaded at its link address " STR(KEEL_BASE) " (check the FIT load/entry addresses)\r\n"
 
 	.section .bss
 	.balign	16

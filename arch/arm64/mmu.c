@@ -61,10 +61,23 @@ unsigned arm64_vtcr_ps(unsigned bits)
 	return 5;
 }
 
+/*
+ * The widest stage 2 keel builds: 48 bits (4 KiB granule, no LPA2), and never more than the PA size.
+ * A 4 KiB stage 2 may start at level 0 only when the PA size is 44 bits or more (VTCR_EL2.SL0); below
+ * that, 40 bits would need two concatenated level-1 tables, which keel's builder does not make: such
+ * CPUs (Cortex-A53: 40-bit PA) get 39 bits, a level-1 start.
+ */
+unsigned arm64_s2_max_bits(void)
+{
+	unsigned pa = arm64_parange_bits();
+
+	return pa >= 44 ? MIN(pa, 48u) : MIN(pa, 39u);
+}
+
 unsigned arch_host_ia_bits(void)
 {
 	/* QEMU virt's highest device window ends at 1 TiB; 40 bits also keeps the map small. */
-	return MIN(arm64_parange_bits(), 40u);
+	return MIN(arm64_s2_max_bits(), 40u);
 }
 
 int arch_pt_start_level(enum pt_stage stage, unsigned ia_bits)

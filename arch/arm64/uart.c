@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Polled console on the UART the DT names: PL011 (QEMU virt) or 16550 (many boards). */
+/*
+ * Polled console on the UART the DT names (hv/src/dt.c picks the kind by compatible): PL011 (QEMU
+ * virt), 16550 (many boards), Cadence (Xilinx Zynq/ZynqMP).
+ */
 #include <hv/arch/console.h>
 #include <hv/boot.h>
 #include <hv/errno.h>
@@ -8,6 +11,12 @@
 #define PL011_DR 0x00
 #define PL011_FR 0x18
 #define PL011_FR_TXFF (1U << 5)
+#define CDNS_CR 0x00   /* Control */
+#define CDNS_CR_TX_EN (1U << 4)
+#define CDNS_CR_TX_DIS (1U << 5)
+#define CDNS_SR 0x2c   /* Channel_sts */
+#define CDNS_SR_TFUL (1U << 4)
+#define CDNS_FIFO 0x30 /* TX_RX_FIFO */
 
 static struct boot_uart uart;
 
@@ -42,6 +51,10 @@ static void putc_raw(char c)
 		while ((mmio_read32(uart.base + PL011_FR) & PL011_FR_TXFF) && --spins)
 			;
 		mmio_write32(uart.base + PL011_DR, (uint8_t)c);
+	} else if (uart.kind == UART_CDNS) {
+		while ((mmio_read32(uart.base + CDNS_SR) & CDNS_SR_TFUL) && --spins)
+			;
+		mmio_write32(uart.base + CDNS_FIFO, (uint8_t)c);
 	} else if (uart.kind == UART_NS16550) {
 		while (!(ns_read(UART_LSR) & LSR_THRE) && --spins)
 			;
@@ -51,11 +64,18 @@ static void putc_raw(char c)
 
 int arch_console_init(const struct boot_uart *u)
 {
-	if (u->kind != UART_PL011 && u->kind != UART_NS16550)
+	if (u->kind != UART_PL011 && u->kind != UART_NS16550 && u->kind != UART_CDNS)
 		return -ENODEV;
 	uart = *u;
 	if (uart.kind == UART_NS16550 && !uart.reg_width)
 		uart.reg_width = 1;
+	if (uart.kind == UART_CDNS) {
+		/* Firmware normally leaves the transmitter on; entered straight from reset it is off. */
+		uint32_t cr = mmio_read32(uart.base + CDNS_CR);
+
+		if (!(cr & CDNS_CR_TX_EN) || (cr & CDNS_CR_TX_DIS))
+			mmio_write32(uart.base + CDNS_CR, (cr & ~CDNS_CR_TX_DIS) | CDNS_CR_TX_EN);
+	}
 	return 0;
 }
 

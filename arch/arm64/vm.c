@@ -11,8 +11,7 @@
 
 unsigned arch_vm_max_ipa_bits(void)
 {
-	/* 4 KiB granule, no LPA2: stage 2 translates at most 48 bits, and never more than the PA size. */
-	return MIN(arm64_parange_bits(), 48u);
+	return arm64_s2_max_bits();
 }
 
 /*

@@ -475,37 +475,49 @@ static uint32_t prop_u32(const void *fdt, int node, const char *name, uint32_t d
 	return p && len == 4 ? fdt32_ld(p) : dflt;
 }
 
+/*
+ * The UART drivers keel has, chosen by the node's compatible string. The arch implements each
+ * kind it supports in arch_console_init() (arm64: arch/arm64/uart.c); the table is the only place
+ * that names compatibles, so a board with a supported UART needs no code.
+ */
+static const struct {
+	const char *compatible;
+	enum uart_kind kind;
+} uart_drivers[] = {
+	{ "arm,pl011", UART_PL011 },
+	{ "ns16550a", UART_NS16550 },
+	{ "ns16550", UART_NS16550 },
+	{ "snps,dw-apb-uart", UART_NS16550 },
+	{ "cdns,uart-r1p12", UART_CDNS },	/* Cadence UART: Xilinx Zynq/ZynqMP */
+	{ "cdns,uart-r1p8", UART_CDNS },
+	{ "xlnx,xuartps", UART_CDNS },
+};
+
 /* Fill uart from a UART node keel can drive; -ENODEV if it cannot. */
 static int uart_from_node(const void *fdt, int node, struct boot_uart *uart)
 {
-	static const char *const ns16550[] = { "ns16550a", "ns16550", "snps,dw-apb-uart" };
 	uint64_t base, size;
 	unsigned i;
 
 	if (!node_enabled(fdt, node) || dev_reg(fdt, node, 0, &base, &size))
 		return -ENODEV;
-	if (!fdt_node_check_compatible(fdt, node, "arm,pl011")) {
-		*uart = (struct boot_uart){ .kind = UART_PL011, .base = base };
-		return 0;
-	}
-	for (i = 0; i < ARRAY_SIZE(ns16550); i++) {
-		if (!fdt_node_check_compatible(fdt, node, ns16550[i])) {
-			uint32_t shift = prop_u32(fdt, node, "reg-shift", 0);
-			uint32_t width = prop_u32(fdt, node, "reg-io-width", 1);
-
-			if (shift > 4 || (width != 1 && width != 4))
+	for (i = 0; i < ARRAY_SIZE(uart_drivers); i++) {
+		if (fdt_node_check_compatible(fdt, node, uart_drivers[i].compatible))
+			continue;
+		*uart = (struct boot_uart){ .kind = uart_drivers[i].kind, .base = base };
+		if (uart->kind == UART_NS16550) {
+			uart->reg_shift = prop_u32(fdt, node, "reg-shift", 0);
+			uart->reg_width = prop_u32(fdt, node, "reg-io-width", 1);
+			if (uart->reg_shift > 4 || (uart->reg_width != 1 && uart->reg_width != 4))
 				return -ENODEV;
-			*uart = (struct boot_uart){ .kind = UART_NS16550, .base = base,
-						    .reg_shift = shift, .reg_width = width };
-			return 0;
 		}
+		return 0;
 	}
 	return -ENODEV;
 }
 
 static int parse_console(const void *fdt, struct boot_info *bi, const char **why)
 {
-	static const char *const compat[] = { "arm,pl011", "ns16550a", "ns16550", "snps,dw-apb-uart" };
 	int chosen = dt_path(fdt, "/chosen"), node, len;
 	unsigned i;
 
@@ -524,36 +536,45 @@ static int parse_console(const void *fdt, struct boot_info *bi, const char **why
 				return 0;
 		}
 	}
-	for (i = 0; i < ARRAY_SIZE(compat); i++) {
-		for (node = dt_next_compatible(fdt, -1, compat[i]); node >= 0;
-		     node = dt_next_compatible(fdt, node, compat[i]))
+	for (i = 0; i < ARRAY_SIZE(uart_drivers); i++) {
+		for (node = dt_next_compatible(fdt, -1, uart_drivers[i].compatible); node >= 0;
+		     node = dt_next_compatible(fdt, node, uart_drivers[i].compatible))
 			if (!uart_from_node(fdt, node, &bi->uart))
 				return 0;
 	}
-	*why = "no usable console UART (stdout-path, arm,pl011 or ns16550a) in the DT";
+	*why = "no usable console UART (stdout-path, or a PL011, 16550 or Cadence UART) in the DT";
 	return -ENODEV;
 }
 
+/* The interrupt controllers keel knows; the arch drives them by compatible (arm64: arch/arm64/gic.c). */
+static const char *const irqc_compatible[] = { "arm,gic-v3", "arm,cortex-a15-gic", "arm,gic-400" };
+
 static int parse_irqc(const void *fdt, struct boot_info *bi, const char **why)
 {
-	static const char *const compat[] = { "arm,gic-v3", "arm,cortex-a15-gic", "arm,gic-400" };
 	unsigned i, j;
 
-	for (i = 0; i < ARRAY_SIZE(compat); i++) {
+	for (i = 0; i < ARRAY_SIZE(irqc_compatible); i++) {
+		const char *compat = irqc_compatible[i];
 		int node;
 
-		for (node = dt_next_compatible(fdt, -1, compat[i]); node >= 0;
-		     node = dt_next_compatible(fdt, node, compat[i])) {
+		for (node = dt_next_compatible(fdt, -1, compat); node >= 0;
+		     node = dt_next_compatible(fdt, node, compat)) {
 			if (!node_enabled(fdt, node) ||
 			    !fdt_getprop(fdt, node, "interrupt-controller", NULL))
 				continue;
-			for (j = 0; j < 2; j++) {
-				if (dev_reg(fdt, node, j, &bi->irqc.regs[j].base, &bi->irqc.regs[j].size)) {
+			/* GICv3: distributor, redistributors (then the GICv2-compatible interfaces, if any);
+			 * GICv2: distributor, CPU, hypervisor control and virtual CPU interfaces. */
+			for (j = 0; j < ARRAY_SIZE(bi->irqc.regs); j++) {
+				int ret = dev_reg(fdt, node, j, &bi->irqc.regs[j].base, &bi->irqc.regs[j].size);
+
+				if (ret == -ENOENT && j >= 2)
+					break;
+				if (ret) {
 					*why = "interrupt controller without two valid reg entries";
 					return -EINVAL;
 				}
 			}
-			memcpy(bi->irqc.compatible, compat[i], strlen(compat[i]) + 1);
+			memcpy(bi->irqc.compatible, compat, strlen(compat) + 1);
 			return 0;
 		}
 	}

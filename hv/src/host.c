@@ -21,6 +21,8 @@ int host_stage2_init(struct pgtable *pt, const struct boot_info *bi, unsigned ia
 	}
 	if (!ret)
 		ret = pgtable_unmap(pt, bi->keel.base, bi->keel.size);
+	for (unsigned i = 0; !ret && i < bi->nr_hyp_dev; i++)
+		ret = pgtable_unmap(pt, bi->hyp_dev[i].base, bi->hyp_dev[i].size);
 	if (ret)
 		pgtable_destroy(pt);
 	return ret;

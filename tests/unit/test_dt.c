@@ -132,6 +132,27 @@ static void test_qemu_virt_gicv2(void **state)
 	free(fdt);
 }
 
+/* A ZynqMP board: Cadence UART chosen by stdout-path's alias, GIC-400 with its hypervisor interfaces. */
+static void test_zynqmp(void **state)
+{
+	void *fdt = load("zynqmp", NULL);
+	struct boot_info bi = parse_ok(fdt);
+
+	(void)state;
+	assert_int_equal(bi.nr_mem, 1);
+	expect_range(&bi.mem[0], 0, 2 * GB);
+	assert_int_equal(bi.nr_cpus, 2);
+	assert_int_equal(bi.uart.kind, UART_CDNS);
+	assert_int_equal(bi.uart.base, 0xff000000);
+	assert_string_equal(bi.irqc.compatible, "arm,gic-400");
+	expect_range(&bi.irqc.regs[0], 0xf9010000, 0x10000);
+	expect_range(&bi.irqc.regs[1], 0xf9020000, 0x20000);
+	expect_range(&bi.irqc.regs[2], 0xf9040000, 0x20000);
+	expect_range(&bi.irqc.regs[3], 0xf9060000, 0x20000);
+	assert_int_equal(bi.psci, PSCI_SMC);
+	free(fdt);
+}
+
 static void test_qemu_virt_secure(void **state)
 {
 	void *fdt = load("qemu-virt-secure", NULL);
@@ -437,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_qemu_virt_gicv3),
 		cmocka_unit_test(test_qemu_virt_gicv2),
 		cmocka_unit_test(test_qemu_virt_secure),
+		cmocka_unit_test(test_zynqmp),
 		cmocka_unit_test(test_multibank),
 		cmocka_unit_test(test_onecell),
 		cmocka_unit_test(test_errors),

@@ -12,7 +12,7 @@
 #define BOOT_MAX_MEM 8
 #define BOOT_MAX_RESV 16
 
-enum uart_kind { UART_NONE, UART_PL011, UART_NS16550 };
+enum uart_kind { UART_NONE, UART_PL011, UART_NS16550, UART_CDNS };
 
 struct boot_uart {
 	enum uart_kind kind;
@@ -25,7 +25,9 @@ enum psci_conduit { PSCI_NONE, PSCI_SMC, PSCI_HVC };
 
 struct boot_irqc {
 	char compatible[32]; /* e.g. "arm,gic-v3" */
-	struct mem_range regs[2]; /* GICv3: distributor, redistributors; GICv2: distributor, CPU interface */
+	/* GICv3: distributor, redistributors; GICv2: distributor, CPU, hypervisor control and virtual
+	 * CPU interfaces (the last two when the DT has them: the virtualization extensions). */
+	struct mem_range regs[4];
 };
 
 struct boot_info {
@@ -52,6 +54,10 @@ struct boot_info {
 	struct mem_range payload; /* the host kernel image */
 	uint64_t payload_entry;
 	struct mem_range host_fdt; /* where keel put the device tree it hands the host */
+	/* Device ranges keel keeps from the host (the hypervisor side of the interrupt controller):
+	 * left out of the host's stage 2. */
+	struct mem_range hyp_dev[2];
+	unsigned nr_hyp_dev;
 };
 
 /* Sum of RAM described by bi->mem. */

@@ -47,6 +47,7 @@ void __noreturn arm64_enter_host(uint64_t entry, uint64_t x0);
 
 /* el2.c: VTCR_EL2 for a stage 2 of ia_bits starting at start_level (4 KiB granule, 8-bit VMIDs) */
 uint64_t arm64_vtcr_for(unsigned ia_bits, int start_level);
+unsigned arm64_s2_max_bits(void); /* mmu.c */
 
 /* guest_entry.S: see there. fp points at V0..V31 (32 x 16 bytes), FPSR, FPCR. */
 unsigned arm64_guest_enter(uint64_t *regs);
@@ -63,12 +64,26 @@ void arm64_smccc_probe_firmware(void);
 int64_t arm64_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
 unsigned arm64_cpu_by_mpidr(uint64_t mpidr); /* HV_MAX_CPUS if none */
 
+/* gic.c: the interrupt controller driver the DT's compatible picks */
+int arm64_gic_init(struct boot_info *bi);
+void arm64_gic_cpu_init(void);
+
 /* head.S */
 extern char _start[], arm64_secondary_entry[], arm64_vectors[];
 extern char __keel_start[], __keel_image_end[], __keel_mem_end[], __text_end[];
 void __noreturn arm64_el1_eret(uint64_t x0, uint64_t stack_top);
 
-/* Platform default console, used only until the DT names one (messages about a broken DT). */
-#define ARM64_EARLY_PL011 0x09000000UL
+/* A 4-bit ID register field (ID_AA64*_EL1). */
+static inline unsigned arm64_id_field(uint64_t reg, unsigned shift) { return (reg >> shift) & 0xf; }
+
+/* The board's early console (its data: KEEL_EARLY_UART in arch/arm64/boards/<plat>.mk), used only
+ * until the DT names one, so that a broken DT can still be reported. */
+#if defined(KEEL_EARLY_UART_pl011)
+#define ARM64_EARLY_UART { .kind = UART_PL011, .base = KEEL_EARLY_UART_pl011 }
+#elif defined(KEEL_EARLY_UART_cdns)
+#define ARM64_EARLY_UART { .kind = UART_CDNS, .base = KEEL_EARLY_UART_cdns }
+#else
+#define ARM64_EARLY_UART { .kind = UART_NONE }
+#endif
 
 #endif
