@@ -99,3 +99,10 @@ check:
 
 clean:
 	rm -rf build
+
+# The board's data as shell assignments, for the rig's scripts (tests/rig/hostrun --plat).
+.PHONY: board-env
+board-env:
+	@$(foreach v,BOARD_ARCH BOARD_DESC BOARD_RAM_BASE KEEL_BASE KEEL_EARLY_UART BOARD_INITRD_ADDR \
+		BOARD_FIT_ADDR BOARD_CONSOLE BOARD_UBOOT BOARD_DTB BOARD_QEMU_DTB_FIXUP BOARD_QEMU_MACHINE \
+		BOARD_SMP BOARD_MAX_SMP BOARD_MEM BOARD_MAX_MEM BOARD_QEMU_DISK,printf "%s='%s'\n" $(v) "$($(v))";)

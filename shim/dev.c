@@ -79,8 +79,10 @@ long keel_check_extension(long cap)
 
 static void keel_vm_free(struct keel_vm *vm)
 {
-	long ret = keel_hvc(KEEL_HC_VM_DESTROY, vm->handle, 0, NULL);
+	long ret;
 
+	keel_vm_debugfs_remove(vm);
+	ret = keel_hvc(KEEL_HC_VM_DESTROY, vm->handle, 0, NULL);
 	trace_keel_vm_destroy(vm->handle, ret);
 	/* keel freed the VM's vCPUs with it; the context and kvm_run pages are ours. */
 	keel_vm_free_vcpus(vm);
@@ -273,6 +275,7 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 		return PTR_ERR(file);
 	}
 	vm->filp = file;
+	keel_vm_debugfs_create(vm, fd);
 	fd_install(fd, file);
 	return fd;
 }

@@ -71,6 +71,13 @@ extern bool keel_rebooting;
  * A VM: the keel VM behind one "kvm-vm" file. Destroyed (in keel too) when
  * the last reference to the file goes: close, exit, kill.
  */
+/* Per-vCPU counters, summed in debugfs under KVM's names (vcpu.c) */
+enum keel_vstat {
+	KEEL_VSTAT_EXITS, KEEL_VSTAT_MMIO_USER, KEEL_VSTAT_MMIO_KERNEL, KEEL_VSTAT_WFI,
+	KEEL_VSTAT_WFE, KEEL_VSTAT_HVC, KEEL_VSTAT_SIGNAL, KEEL_VSTAT_HALT_WAKEUP, KEEL_VSTAT_IRQ,
+	KEEL_VSTAT_SYSEVENT, KEEL_VSTAT_NR,
+};
+
 struct keel_vm {
 	u64 handle;             /* keel's VM handle */
 	unsigned int ipa_bits;
@@ -92,14 +99,14 @@ struct keel_vm {
 	bool system_suspend;    /* KVM_CAP_ARM_SYSTEM_SUSPEND enabled: PSCI SYSTEM_SUSPEND exits to the VMM */
 	u64 manual_dirty_log_protect; /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's KVM_DIRTY_LOG_* (memslot.c) */
 	struct keel_memslots *memslots; /* memslot.c */
+	/* debugfs kvm/<pid>-<fd>/: this VM's counters, where kvm_stat reads them (stats.c) */
+	struct dentry *debugfs;
+	struct keel_vm_stat_file {
+		struct keel_vm *vm;
+		unsigned int stat;
+	} stat_files[KEEL_VSTAT_NR];
 };
 
-/* Per-vCPU counters, summed in debugfs under KVM's names (vcpu.c) */
-enum keel_vstat {
-	KEEL_VSTAT_EXITS, KEEL_VSTAT_MMIO_USER, KEEL_VSTAT_MMIO_KERNEL, KEEL_VSTAT_WFI,
-	KEEL_VSTAT_WFE, KEEL_VSTAT_HVC, KEEL_VSTAT_SIGNAL, KEEL_VSTAT_HALT_WAKEUP, KEEL_VSTAT_IRQ,
-	KEEL_VSTAT_SYSEVENT, KEEL_VSTAT_NR,
-};
 
 /*
  * A vCPU, allocated from the "kvm_vcpu" kmem cache as kvm_init() creates
@@ -160,6 +167,7 @@ void keel_vm_free_vcpus(struct keel_vm *vm);
 struct dentry;
 void keel_vcpu_debugfs_init(struct dentry *dir);
 const char *keel_vstat_name(unsigned int i);
+u64 keel_vm_vstat_sum(struct keel_vm *vm, unsigned int i);
 
 /* hypercalls.c */
 #define KEEL_FW_IDS_NR 7
@@ -188,5 +196,7 @@ long keel_vm_clear_dirty_log(struct keel_vm *vm, const struct kvm_clear_dirty_lo
 /* stats.c */
 void keel_debugfs_init(void);
 void keel_debugfs_exit(void);
+void keel_vm_debugfs_create(struct keel_vm *vm, int fd);
+void keel_vm_debugfs_remove(struct keel_vm *vm);
 
 #endif

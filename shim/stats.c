@@ -2,7 +2,8 @@
 /*
  * Statistics in debugfs where kvm_stat looks for them: /sys/kernel/debug/kvm/,
  * one read-only file per counter, each read asking keel afresh
- * (KEEL_HC_STATS). keel's own accounting is what "nothing is lost" is checked
+ * (KEEL_HC_STATS), and as KVM a directory per VM, kvm/<pid>-<fd>/, with the
+ * VM's own vCPU counters (what kvm_stat -d adds up, and -p PID selects). keel's own accounting is what "nothing is lost" is checked
  * against: after every VM is gone, the page pool and the per-owner page
  * counts are back to where they were.
  */
@@ -66,6 +67,43 @@ void keel_debugfs_init(void)
 		debugfs_create_file_unsafe(keel_stat_files[i].name, 0444, keel_debugfs_dir,
 					   (void *)&keel_stat_files[i], &keel_stat_fops);
 	keel_vcpu_debugfs_init(keel_debugfs_dir);
+}
+
+static int keel_vm_stat_get(void *data, u64 *val)
+{
+	const struct keel_vm_stat_file *f = data;
+
+	*val = keel_vm_vstat_sum(f->vm, f->stat);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(keel_vm_stat_fops, keel_vm_stat_get, NULL, "%llu\n");
+
+/* kvm_create_vm_debugfs(): before the fd is installed, named as KVM names it. */
+void keel_vm_debugfs_create(struct keel_vm *vm, int fd)
+{
+	char name[32];
+	unsigned int i;
+
+	if (!keel_debugfs_dir)
+		return;
+	snprintf(name, sizeof(name), "%d-%d", task_pid_nr(current), fd);
+	vm->debugfs = debugfs_create_dir(name, keel_debugfs_dir);
+	if (IS_ERR(vm->debugfs)) {
+		vm->debugfs = NULL;
+		return;
+	}
+	for (i = 0; i < KEEL_VSTAT_NR; i++) {
+		vm->stat_files[i] = (struct keel_vm_stat_file){ vm, i };
+		debugfs_create_file_unsafe(keel_vstat_name(i), 0444, vm->debugfs, &vm->stat_files[i],
+					   &keel_vm_stat_fops);
+	}
+}
+
+/* Waits for readers in progress (debugfs_file_get), so the VM may go right after. */
+void keel_vm_debugfs_remove(struct keel_vm *vm)
+{
+	debugfs_remove_recursive(vm->debugfs);
+	vm->debugfs = NULL;
 }
 
 void keel_debugfs_exit(void)

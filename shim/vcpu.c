@@ -77,6 +77,18 @@ const char *keel_vstat_name(unsigned int i)
 	return keel_stat_names[i];
 }
 
+/* One counter over the VM's vCPUs (read without their mutexes, as KVM's debugfs does). */
+u64 keel_vm_vstat_sum(struct keel_vm *vm, unsigned int i)
+{
+	unsigned int n = READ_ONCE(vm->nr_vcpus), j;
+	u64 sum = 0;
+
+	smp_rmb(); /* vcpus[] entries below nr_vcpus are published */
+	for (j = 0; j < n; j++)
+		sum += READ_ONCE(vm->vcpus[j]->stat[i]);
+	return sum;
+}
+
 static void keel_vstat_add(struct keel_vcpu *vcpu, enum keel_vstat s, u64 n)
 {
 	vcpu->stat[s] += n;

@@ -18,7 +18,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 boot() {
 	local kernel=$1 mode=$2 i=$3 log="$work/$1-$2-$3.log" out="$work/$1-$2-$3.out" args=()
 	[ "$mode" = keel ] || args+=(--no-keel)
-	"$top/tests/rig/hostrun" --no-build --kernel "$kernel" "${args[@]}" --log "$log" \
+	"$top/tests/rig/hostrun" --no-build --no-shim --no-disk --kernel "$kernel" "${args[@]}" --log "$log" \
 		--qemu '-icount shift=0,sleep=off' -- sh -c 'dmesg | grep -m1 "Run /init as init process"' >"$out" 2>&1 ||
 		{ echo "bench: $kernel/$mode boot failed" >&2; tail -n 20 "$out" >&2; exit 1; }
 	local t k=0

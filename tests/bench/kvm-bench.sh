@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 
 # run MODE: output of kvmbench in the host in $work/MODE.out; status of hostrun.
 run() {
-	local mode=$1 args=(--no-build --kernel "$kernel" --qemu "$icount" --log "$work/$1.log"
+	local mode=$1 args=(--no-build --no-shim --no-disk --kernel "$kernel" --qemu "$icount" --log "$work/$1.log"
 		--add "$bench:/kvmbench")
 	if [ "$mode" = keel ]; then
 		args+=(--add "$shim:/shim.ko")

@@ -50,7 +50,7 @@ if [ "$mode" = keel ]; then
 	[ -n "$shim" ] || shim=$top/build/qemu-arm64/kvm/shim-$kernel/shim.ko
 	[ -f "$shim" ] || { echo "qemu guest: $shim missing (make shim)"; exit 1; }
 	adds+=(--add "$shim:/root/shim.ko")
-	hr_mode=()
+	hr_mode=(--no-shim)
 fi
 
 # In the host: load the shim (keel mode), run QEMU time-limited, report its status and the host time it
@@ -74,7 +74,7 @@ RUN
 
 rc=0
 t0=${EPOCHREALTIME/./}
-"$rig/hostrun" --no-build --kernel "$kernel" "${hr_mode[@]}" "${hr_qemu[@]}" --timeout 420 --log "$log" \
+"$rig/hostrun" --no-build --no-disk --kernel "$kernel" "${hr_mode[@]}" "${hr_qemu[@]}" --timeout 420 --log "$log" \
 	"${adds[@]}" --add "$work/run.sh:/root/run.sh" -- sh /root/run.sh >"$work/raw.txt" 2>&1 || rc=$?
 out=$(dirname "$log")/output-$kernel-$mode.txt
 tr -d '\r' <"$work/raw.txt" >"$out" # (the guest's console lines end in CR LF)

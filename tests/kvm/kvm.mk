@@ -44,7 +44,7 @@ $(KVM_BUILD)/kvmtest: $(KVMTEST_SRCS) $(TOP)/tests/kvm/kvmtest.h $(TOP)/hv/inclu
 # $(1): kernel, $(2): log name, $(3): hostrun options, $(4): --add options, $(5): the command
 define KVM_RUN
 	$(Q)echo "  HOSTRUN $(2): $(5)"; \
-	if $(KVM_HOSTRUN) --kernel $(1) $(3) $(4) -- $(5) >$(KVM_BUILD)/check-$(2).log 2>&1; then \
+	if $(KVM_HOSTRUN) --no-shim --no-disk --kernel $(1) $(3) $(4) -- $(5) >$(KVM_BUILD)/check-$(2).log 2>&1; then \
 		grep -E '^FAIL|passed, [0-9]+ failed$$' $(KVM_BUILD)/check-$(2).log | tail -n 1 | sed 's/^/          /'; \
 	else \
 		cat $(KVM_BUILD)/check-$(2).log; echo "check-kvm: $(2) FAILED (log: $(KVM_BUILD)/check-$(2).log)"; \

@@ -17,6 +17,7 @@ BOARD_FIT_ADDR := 0x70000000
 BOARD_CONSOLE := ttyAMA0
 BOARD_UBOOT := /usr/lib/u-boot/qemu_arm64/u-boot.bin
 BOARD_DTB :=
+BOARD_QEMU_DTB_FIXUP :=
 # Emulation under QEMU: machine and CPU, default CPUs and memory (MiB), the most memory the board
 # takes, the memory needed below U-Boot's relocation (keel mode: FIT end + 64 MiB).
 BOARD_QEMU_MACHINE := -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on

@@ -13,6 +13,10 @@ BOARD_CONSOLE := ttyPS0
 BOARD_UBOOT :=
 # The board's DT in Debian's kernel package (path inside linux-image-<ver>'s /usr/lib/linux-image-<ver>/).
 BOARD_DTB := xilinx/zynqmp-zcu102-rev1.0.dtb
+# What QEMU's model lacks that the DT assumes: the platform management firmware, which provides the
+# UART's clocks (QEMU disables the firmware node). The rig gives the console UART a fixed clock
+# instead (tests/rig/kernel/board-dtb: "fixed-clock NODE HZ"). Not needed on a real board.
+BOARD_QEMU_DTB_FIXUP := fixed-clock /axi/serial@ff000000 100000000
 BOARD_QEMU_MACHINE := -M xlnx-zcu102,virtualization=on
 BOARD_SMP := 4
 BOARD_MAX_SMP := 4

@@ -23,7 +23,7 @@ define SELFTESTS_RUN
 	$(Q)set -o pipefail; entry=$$($(SELFTESTS_DIR)/build-selftests) && mkdir -p $(KVM_BUILD) && \
 	log=$(KVM_BUILD)/check-selftests-$(1).log && \
 	echo "  HOSTRUN selftests ($(1), $(SELFTESTS_KERNEL) kernel): log $$log" && \
-	$(KVM_HOSTRUN) --kernel $(SELFTESTS_KERNEL) --timeout 3600 $(2) \
+	$(KVM_HOSTRUN) --no-disk --kernel $(SELFTESTS_KERNEL) --timeout 3600 $(2) \
 		--add $$entry/bin:/selftests --add $(SELFTESTS_DIR)/run-selftests.sh:/run-selftests.sh \
 		-- sh /run-selftests.sh --timeout $(SELFTEST_TIMEOUT) $(if $(SELFTEST_VERBOSE),--verbose) $(3) /selftests $(SELFTESTS) \
 		2>&1 | tee $$log || { echo "check-selftests: $(1) FAILED (log: $$log)"; exit 1; }
@@ -34,7 +34,7 @@ check-selftests-kvm:
 	$(call SELFTESTS_RUN,nokeel,--no-keel,)
 
 check-selftests: shim-$(SELFTESTS_KERNEL)
-	$(call SELFTESTS_RUN,keel,--add $(KVM_BUILD)/shim-$(SELFTESTS_KERNEL)/shim.ko:/shim.ko,--insmod /shim.ko)
+	$(call SELFTESTS_RUN,keel,--no-shim --add $(KVM_BUILD)/shim-$(SELFTESTS_KERNEL)/shim.ko:/shim.ko,--insmod /shim.ko)
 
 # kvmbench (tests/bench/kvmbench.c): HVC and MMIO round-trip cost on any arm64 /dev/kvm; run by
 # tests/bench/kvm-bench.sh from `make bench`. Static arm64, against the 6.1 uapi headers of
