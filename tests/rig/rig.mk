@@ -21,18 +21,22 @@ RIG := $(TOP)/tests/rig
 RIG_FW := $(BUILD)/firmware$(if $(filter trimmed,$(KERNEL)),,-$(KERNEL))
 RIG_KDIR := $(BUILD)/kernel-$(KERNEL)
 RIG_INITRAMFS := $(BUILD)/rig/initramfs.cpio.gz
-RIG_UBOOT := /usr/lib/u-boot/qemu_arm64/u-boot.bin
-RIG_FIT_ADDR := 0x70000000
-RIG_BOOTARGS ?= console=ttyAMA0 earlycon rdinit=/init
-RIG_QEMU := qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
-	-smp 2 -m 2048 -nographic -nic none
+RIG_SHIM := $(TOP)/build/qemu-arm64/kvm/shim-$(KERNEL)/shim.ko
+RIG_BOOTARGS ?= console=$(BOARD_CONSOLE) earlycon rdinit=/init
 RIG_QEMU_EXTRA ?=
+# make run knobs: SMP, MEM (MiB), ADD (HOST[:GUEST] files for the host, blank-separated), NO_KEEL=1
+SMP ?=
+MEM ?=
+ADD ?=
+# The board's own kernel source for 'make shim-external' (a Kbuild tree: headers + Makefile)
+KDIR ?=
+export KEEL_BASE BOARD_INITRD_ADDR
 
 ifeq ($(filter trimmed debian,$(KERNEL)),)
 $(error KERNEL=$(KERNEL): trimmed or debian)
 endif
 
-.PHONY: host-kernel initramfs fit firmware run run-nokeel rig-selftest rig-shellcheck
+.PHONY: host-kernel initramfs fit firmware run run-nokeel rig-selftest rig-shellcheck shim-external
 
 # The scripts keep their own input-keyed caches: always ask them (a no-op takes milliseconds).
 host-kernel:
@@ -44,27 +48,70 @@ initramfs:
 	$(Q)f=$$($(RIG)/initramfs/build-initramfs) && mkdir -p $(dir $(RIG_INITRAMFS)) && \
 		ln -sfn "$$f" $(RIG_INITRAMFS) && echo "  INITRD  $(RIG_INITRAMFS) -> $$f"
 
+ifeq ($(BOARD_ARCH),arm64)
+# The host's initramfs in the firmware image: busybox + /init, and keel's shim for this kernel
+# (loaded at boot). The tool disk (QEMU, a guest, run-guest, kvm_stat) is beside it, not in it.
+$(RIG_FW)/shim.cpio: shim-$(KERNEL)
+	@mkdir -p $(dir $@)
+	$(Q)echo "file /lib/modules/keel/shim.ko $(RIG_SHIM)" | python3 $(RIG)/initramfs/mkcpio.py -o $@ -
+
 # Proper prerequisites (not order-only) so that a new keel.bin is picked up.
-fit: $(if $(filter $(BUILD)/keel.bin,$(KEEL_BIN)),$(KEEL_BIN)) host-kernel initramfs
-	$(Q)echo "  MKFIT   $(RIG_FW)/keel.itb (keel: $(KEEL_BIN), Linux: $(KERNEL))"
-	$(Q)$(RIG)/mkfit $(KEEL_BIN) $(RIG_KDIR)/Image $(RIG_INITRAMFS) $(RIG_FW)/keel.itb
+fit: $(if $(filter $(BUILD)/keel.bin,$(KEEL_BIN)),$(KEEL_BIN)) host-kernel initramfs $(RIG_FW)/shim.cpio
+	$(Q)echo "  MKFIT   $(RIG_FW)/keel.itb (keel: $(KEEL_BIN), Linux: $(KERNEL), $(BOARD_DESC))"
+	$(Q)$(RIG)/mkfit $(KEEL_BIN) $(RIG_KDIR)/Image $(RIG_INITRAMFS):$(RIG_FW)/shim.cpio $(RIG_FW)/keel.itb
 
+# The firmware image: keel.itb for U-Boot (bootm), the tool disk, and for QEMU the U-Boot binary
+# and its environment (pflash), or the pieces QEMU enters directly on boards without U-Boot; a
+# boot.scr for U-Boot's distro boot, and an SD/virtio disk image holding both (docs/boot.md).
 firmware: fit
-	$(Q)cp $(RIG_UBOOT) $(RIG_FW)/u-boot.bin
-	$(Q)$(RIG)/mkenv $(RIG_FW)/flash1.img "$(RIG_BOOTARGS)" \
-		'bootm $(RIG_FIT_ADDR)#conf-1 $(RIG_FIT_ADDR)#conf-1 $${fdtcontroladdr}'
-	$(Q)echo "  FW      $(RIG_FW): u-boot.bin keel.itb flash1.img (make run to boot it)"
+	$(Q)img=$$($(RIG)/hostdisk/build-hostdisk) && ln -sfn "$$img" $(RIG_FW)/hostdisk.img && \
+		echo "  DISK    $(RIG_FW)/hostdisk.img -> $$img"
+	$(Q)$(RIG)/mkbootdisk $(RIG_FW) "$(RIG_BOOTARGS)"
+ifneq ($(BOARD_UBOOT),)
+	$(Q)cp $(BOARD_UBOOT) $(RIG_FW)/u-boot.bin
+	$(Q)FIT_ADDR=$(BOARD_FIT_ADDR) $(RIG)/mkenv $(RIG_FW)/flash1.img "$(RIG_BOOTARGS)" \
+		'bootm $(BOARD_FIT_ADDR)#conf-1 $(BOARD_FIT_ADDR)#conf-1 $${fdtcontroladdr}'
+	$(Q)echo "  FW      $(RIG_FW): u-boot.bin flash1.img keel.itb boot.scr bootdisk.img hostdisk.img (make run to boot it)"
+else
+	$(Q)echo "  FW      $(RIG_FW): keel.itb boot.scr bootdisk.img hostdisk.img (make run PLAT=$(PLAT) to boot it)"
+endif
 
+# Boot the firmware image's parts on this terminal (tests/rig/hostrun --interactive): the host's
+# root shell, /dev/kvm, run-guest. Exits non-zero when keel refused to boot.
 run: firmware
-	$(Q)echo "  RUN     $(RIG_FW) (Ctrl-A x quits QEMU)"
-	$(Q)$(RIG_QEMU) -bios $(RIG_FW)/u-boot.bin \
-		-drive if=pflash,unit=1,format=raw,file=$(RIG_FW)/flash1.img \
-		-device loader,file=$(RIG_FW)/keel.itb,addr=$(RIG_FIT_ADDR),force-raw=on $(RIG_QEMU_EXTRA)
+	$(Q)$(RIG)/hostrun --interactive --no-build --plat $(PLAT) --kernel $(KERNEL) --keel-bin $(KEEL_BIN) \
+		$(if $(SMP),--smp $(SMP)) $(if $(MEM),--mem $(MEM)) $(if $(NO_KEEL),--no-keel) \
+		$(foreach a,$(ADD),--add $(a)) $(if $(RIG_QEMU_EXTRA),--qemu '$(RIG_QEMU_EXTRA)')
 
-run-nokeel: host-kernel initramfs
-	$(Q)echo "  RUN     $(KERNEL) kernel at EL2 without keel (Ctrl-A x quits QEMU)"
-	$(Q)$(RIG_QEMU) -kernel $(RIG_KDIR)/Image -initrd $(RIG_INITRAMFS) -append "$(RIG_BOOTARGS)" \
-		$(RIG_QEMU_EXTRA)
+run-nokeel:
+	$(Q)$(MAKE) --no-print-directory run NO_KEEL=1
+
+# shim.ko against a board's own kernel (out of tree, Kbuild): KDIR = its build tree or headers.
+shim-external:
+	$(Q)[ -n "$(KDIR)" ] || { echo "shim-external: KDIR=<the board kernel's build tree or headers> is required"; exit 2; }
+	$(Q)out=$(BUILD)/shim-external && mkdir -p $$out && \
+	for f in $(KVM_SHIM_FILES); do ln -sfn $(TOP)/shim/$$f $$out/$$f; done && \
+	$(MAKE) -C $(KDIR) ARCH=arm64 CROSS_COMPILE=$(KVM_CROSS) M=$$out KEEL_TOP=$(TOP) modules && \
+	echo "  KBUILD  $$out/shim.ko (against $(KDIR))"
+else
+# x86 and MIPS boot to keel's banner and virtualization report in their emulator, then power off.
+firmware:
+	$(Q)echo "firmware: PLAT=$(PLAT) has no firmware image yet (keel boots to its banner: make run PLAT=$(PLAT))"; exit 2
+run: keel
+ifeq ($(PLAT),pc)
+ifeq ($(EMU),bochs)
+	$(Q)echo "run: EMU=bochs: use 'make check-ports' (tests/ports/boot-ports.sh boots keel in bochs with VMX)"; exit 2
+endif
+	$(Q)echo "  RUN     keel for $(BOARD_DESC) under QEMU q35 (no host yet: keel reports and powers off)"
+	$(Q)qemu-system-x86_64 -M q35 -m $(or $(MEM),256) -smp $(or $(SMP),2) -nographic -nic none -kernel $(BUILD)/keel.elf
+else
+	$(Q)echo "  RUN     keel for $(BOARD_DESC) (no host yet: keel reports and powers off)"
+	$(Q)qemu-system-mips64el -M malta -cpu MIPS64R2-generic -m $(or $(MEM),256) -nographic -nic none \
+		-kernel $(BUILD)/keel.elf
+endif
+run-nokeel:
+	$(Q)echo "run-nokeel: PLAT=$(PLAT) runs no host"; exit 2
+endif
 
 rig-selftest: host-kernel initramfs
 	$(Q)$(RIG)/selftest
