@@ -73,7 +73,32 @@ include tests/ports/ports.mk            # check-ports: x86_64 and mips64el keel 
 include tests/kvm/kvm.mk                # check-kvm, shim, kvmtest: the shim and its KVM API tests
 include tests/integration/qemu-guest.mk # check-qemu-guest(-kvm): unmodified QEMU runs a guest in the host
 
-.PHONY: all deps check clean
+.PHONY: all deps check clean help
+help:
+	@echo "keel: make [TARGET] [KNOB=VALUE...]   (the README has the two set-up commands)"
+	@echo
+	@echo "Targets"
+	@echo "  all (default)     install packages, build keel, host kernel, initramfs, shim, tool disk, firmware image"
+	@echo "  run               boot the firmware image in QEMU to the host's root shell: /dev/kvm, run-guest, kvm_stat"
+	@echo "                    (Ctrl-] x quits QEMU; 'poweroff' in the host ends it). PLAT=pc/malta: keel's banner"
+	@echo "  run-nokeel        the same host kernel and tools straight at EL2 (Linux's own KVM)"
+	@echo "  firmware          build/PLAT/firmware/: keel.itb, boot.scr, bootdisk.img, hostdisk.img (+ u-boot.bin, flash1.img)"
+	@echo "  keel              keel alone (build/PLAT/keel.bin)"
+	@echo "  shim              shim.ko for the trimmed and Debian kernels; shim-external KDIR=DIR: against a board's kernel"
+	@echo "  check             every test (unit, ports, integration, boards, KVM API, QEMU guest, selftests)"
+	@echo "  unit | check-ports | check-integration | check-boards | check-kvm | check-qemu-guest | check-selftests"
+	@echo "  bench             keel vs Linux KVM side by side (-icount): boot cost, HVC, MMIO, nested guest boot"
+	@echo "  board-env         the board's data as shell assignments"
+	@echo "  clean             remove build/ (the cache in KEEL_CACHE stays; rig-cache-prune trims it)"
+	@echo
+	@echo "Knobs"
+	@echo "  PLAT=$(PLAT)     board: $(sort $(basename $(notdir $(wildcard arch/*/boards/*.mk)))) (arch/*/boards/PLAT.mk)"
+	@echo "  KERNEL=trimmed    host kernel: trimmed (built from linux-source-6.1) or debian (Debian's stock arm64)"
+	@echo "  SMP=N MEM=MIB     CPUs and RAM of the emulated board for run (limits in the board file)"
+	@echo "  ADD='HOST[:GUEST] ...'  files or directories to put in the host for run (default GUEST /root/NAME)"
+	@echo "  RIG_QEMU_EXTRA='...'    extra options for the outer QEMU (run); RIG_BOOTARGS: the host's command line"
+	@echo "  KEEL_CACHE=$(KEEL_CACHE)  where kernels, root trees and disks are cached (keyed by their inputs)"
+	@echo "  SELFTESTS='...'   which KVM selftests check-selftests runs"
 all:
 	$(Q)tests/rig/install-deps
 	$(Q)$(MAKE) --no-print-directory firmware
@@ -89,6 +114,7 @@ check:
 	{ $(MAKE) --no-print-directory unit && \
 	  $(MAKE) --no-print-directory check-ports && \
 	  $(MAKE) --no-print-directory check-integration && \
+	  $(MAKE) --no-print-directory check-boards && \
 	  $(MAKE) --no-print-directory check-kvm && \
 	  $(MAKE) --no-print-directory check-qemu-guest && \
 	  $(MAKE) --no-print-directory check-selftests; } 2>&1 | tee $(BUILD)/check.log; rc=$$?; \

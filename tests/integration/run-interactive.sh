@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make run as a person uses it, typed into a terminal (tmux): the firmware image boots to the host's
-# shell, run-guest boots a guest Linux on the same console, the guest's 'poweroff' returns to the host;
+# shell (with a file of the user's put there by ADD=), run-guest boots a guest Linux on the same console, the guest's 'poweroff' returns to the host;
 # a second guest is killed with Ctrl-A x, which ends only the nested QEMU (the outer QEMU's escape is
 # Ctrl-]); 'poweroff' in the host ends make run with status 0. Then make run with a board keel refuses
 # (9 CPUs: keel takes 8) exits non-zero, and a memory size the FIT layout cannot take is refused.
@@ -32,12 +32,15 @@ check() { if wait_for "$1" "$2"; then ok "$3"; else ko "$3 (no /$2/ within $1 s)
 
 make -C "$top" -s --no-print-directory firmware PLAT="$plat" >"$work/firmware.log" 2>&1 ||
 	{ cat "$work/firmware.log"; ko "make firmware"; echo "make run ($plat): $pass passed, $fail failed"; exit 1; }
+echo "hello from the user's machine" >"$work/hello.txt"
 tmux new-session -d -s "$sess" -x 200 -y 50 \
-	"make -C $top -s --no-print-directory run PLAT=$plat; echo @@RUN-EXIT=\$?; sleep 600"
+	"make -C $top -s --no-print-directory run PLAT=$plat ADD=$work/hello.txt:/root/hello.txt; echo @@RUN-EXIT=\$?; sleep 600"
 if wait_for 240 'keel host: .*exit the shell to power off'; then ok "make run boots to the host's shell"; else
 	ko "make run boots to the host's shell"; screen | tail -n 30; fi
 check 5 "keel's shim loaded: /dev/kvm ready" "the console says the shim is loaded"
 sleep 1
+step; tmux send-keys -t "$sess" 'cat /root/hello.txt' Enter
+check 10 "^hello from the user's machine" "make run ADD= put the user's file in the host"
 step; tmux send-keys -t "$sess" 'run-guest' Enter
 check 240 "keel guest: Linux .*CPUs" "run-guest boots a guest Linux to its shell"
 sleep 1
