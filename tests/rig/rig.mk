@@ -30,7 +30,7 @@ MEM ?=
 ADD ?=
 # The board's own kernel source for 'make shim-external' (a Kbuild tree: headers + Makefile)
 KDIR ?=
-export KEEL_BASE BOARD_INITRD_ADDR
+export KEEL_BASE BOARD_INITRD_ADDR BOARD_FIT_ADDR
 
 ifeq ($(filter trimmed debian,$(KERNEL)),)
 $(error KERNEL=$(KERNEL): trimmed or debian)
