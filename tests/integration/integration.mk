@@ -22,8 +22,8 @@ check-integration: keel
 check-boards:
 	$(Q)$(MAKE) --no-print-directory firmware
 	$(Q)$(MAKE) --no-print-directory keel PLAT=zcu102
-	$(Q)echo "  TEST    the host a user gets (virt): shim, tools, run-guest, kvm_stat"
-	$(Q)$(INTEG)/host-tools.sh --plat qemu-arm64
+	$(Q)for k in $(INTEG_KERNELS); do echo "  TEST    the host a user gets (virt, $$k kernel): shim, tools, run-guest, kvm_stat"; \
+		$(MAKE) --no-print-directory -s shim-$$k && $(INTEG)/host-tools.sh --plat qemu-arm64 --kernel $$k || exit; done
 	$(Q)echo "  TEST    make run typed into a terminal (tmux)"
 	$(Q)$(INTEG)/run-interactive.sh --plat qemu-arm64
 	$(Q)echo "  TEST    boot paths and boards: disk, TFTP, ZCU102, ports, shim against Debian's headers"

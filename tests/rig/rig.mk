@@ -36,7 +36,7 @@ ifeq ($(filter trimmed debian,$(KERNEL)),)
 $(error KERNEL=$(KERNEL): trimmed or debian)
 endif
 
-.PHONY: host-kernel initramfs fit firmware run run-nokeel rig-selftest rig-shellcheck shim-external
+.PHONY: host-kernel initramfs fit firmware run run-nokeel rig-selftest rig-shellcheck shim-external $(RIG_FW)/shim.cpio
 
 # The scripts keep their own input-keyed caches: always ask them (a no-op takes milliseconds).
 host-kernel:
@@ -50,10 +50,10 @@ initramfs:
 
 ifeq ($(BOARD_ARCH),arm64)
 # The host's initramfs in the firmware image: busybox + /init, and keel's shim for this kernel
-# (loaded at boot). The tool disk (QEMU, a guest, run-guest, kvm_stat) is beside it, not in it.
+# (loaded at boot) with the modules that kernel needs to mount the tool disk (host-parts). The tool disk (QEMU, a guest, run-guest, kvm_stat) is beside it, not in it.
 $(RIG_FW)/shim.cpio: shim-$(KERNEL)
 	@mkdir -p $(dir $@)
-	$(Q)echo "file /lib/modules/keel/shim.ko $(RIG_SHIM)" | python3 $(RIG)/initramfs/mkcpio.py -o $@ -
+	$(Q)$(RIG)/initramfs/host-parts $(KERNEL) $(RIG_SHIM) | python3 $(RIG)/initramfs/mkcpio.py -o $@ -
 
 # Proper prerequisites (not order-only) so that a new keel.bin is picked up.
 fit: $(if $(filter $(BUILD)/keel.bin,$(KEEL_BIN)),$(KEEL_BIN)) host-kernel initramfs $(RIG_FW)/shim.cpio
