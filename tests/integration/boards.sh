@@ -89,5 +89,19 @@ if [ $rc = 0 ] && [ -f "$ko_file" ] &&
 	ok "make shim-external KDIR=<Debian's linux-headers-$(cat "$entry/version")>: shim.ko for that kernel"
 else ko "make shim-external: exit $rc"; tail -n 10 "$work/ext.log"; fi
 
+# ---- make's own words -------------------------------------------------------------------------------
+# make help lists the targets and knobs; a machine without the cross compiler yet (a fresh one, before
+# install-deps) hears nothing about a missing compiler from merely reading the Makefile.
+make -C "$top" -s --no-print-directory help >"$work/help.txt" 2>&1 || true
+if grep -q '^  run ' "$work/help.txt" && grep -q 'SMP=N MEM=MIB' "$work/help.txt" && grep -q 'PLAT=' "$work/help.txt"; then
+	ok "make help lists targets and knobs"; else ko "make help"; fi
+make -C "$top" -s --no-print-directory board-env CROSS_COMPILE=/nonexistent/aarch64-none- >/dev/null 2>"$work/nocc.txt" || true
+if [ ! -s "$work/nocc.txt" ]; then ok "no compiler message from reading the Makefile without a compiler"
+else ko "reading the Makefile without a compiler printed: $(head -c 200 "$work/nocc.txt")"; fi
+rc=0
+make -C "$top" -s --no-print-directory keel PLAT=nosuchboard >"$work/noboard.txt" 2>&1 || rc=$?
+if [ $rc != 0 ] && grep -q 'unknown PLAT=nosuchboard; known: .*zcu102' "$work/noboard.txt"; then ok "an unknown PLAT is refused with the known boards"
+else ko "PLAT=nosuchboard: exit $rc"; fi
+
 echo "boards: $pass passed, $fail failed"
 [ "$fail" = 0 ]
