@@ -20,6 +20,7 @@ check-integration: keel
 		$(INTEG)/host-boot.sh $$k || exit; done
 
 check-boards:
+	$(Q)$(MAKE) --no-print-directory rig-shellcheck
 	$(Q)$(MAKE) --no-print-directory firmware
 	$(Q)$(MAKE) --no-print-directory keel PLAT=zcu102
 	$(Q)for k in $(INTEG_KERNELS); do echo "  TEST    the host a user gets (virt, $$k kernel): shim, tools, run-guest, kvm_stat"; \

@@ -117,9 +117,10 @@ rig-selftest: host-kernel initramfs
 	$(Q)$(RIG)/selftest
 
 rig-shellcheck:
-	$(Q)cd $(RIG) && shellcheck -x hostrun selftest mkfit mkenv lib.sh \
-		cache-prune kernel/build-kernel kernel/build-trimmed kernel/fetch-debian \
-		initramfs/build-initramfs initramfs/init && echo "  SHCHECK tests/rig: clean"
+	$(Q)cd $(RIG) && shellcheck -x hostrun selftest mkfit mkenv mkbootdisk lib.sh \
+		cache-prune kernel/build-kernel kernel/build-trimmed kernel/fetch-debian kernel/board-dtb \
+		initramfs/build-initramfs initramfs/init initramfs/host-parts hostdisk/build-hostdisk \
+		hostdisk/run-guest kvmstat/build-kvmstat guest/init && echo "  SHCHECK tests/rig: clean"
 
 .PHONY: rig-cache-prune
 rig-cache-prune:
