@@ -21,6 +21,7 @@ check-integration: keel
 
 check-boards:
 	$(Q)$(MAKE) --no-print-directory rig-shellcheck
+	$(Q)$(MAKE) --no-print-directory rig-selftest
 	$(Q)$(MAKE) --no-print-directory firmware
 	$(Q)$(MAKE) --no-print-directory keel PLAT=zcu102
 	$(Q)for k in $(INTEG_KERNELS); do echo "  TEST    the host a user gets (virt, $$k kernel): shim, tools, run-guest, kvm_stat"; \
