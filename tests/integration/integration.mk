@@ -30,8 +30,9 @@ check-boards:
 	$(Q)$(INTEG)/run-interactive.sh --plat qemu-arm64
 	$(Q)echo "  TEST    boot paths and boards: disk, TFTP, ZCU102, ports, shim against Debian's headers"
 	$(Q)$(INTEG)/boards.sh
-	$(Q)echo "  TEST    the host a user gets (ZCU102): shim, tools, run-guest, kvm_stat"
+	$(Q)echo "  TEST    the host a user gets (ZCU102): shim, tools, run-guest, kvm_stat; make run PLAT=zcu102"
 	$(Q)$(INTEG)/host-tools.sh --plat zcu102
+	$(Q)$(INTEG)/run-interactive.sh --plat zcu102
 
 bench: keel
 	$(Q)tests/rig/install-deps

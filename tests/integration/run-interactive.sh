@@ -2,8 +2,8 @@
 # make run as a person uses it, typed into a terminal (tmux): the firmware image boots to the host's
 # shell (with a file of the user's put there by ADD=), run-guest boots a guest Linux on the same console, the guest's 'poweroff' returns to the host;
 # a second guest is killed with Ctrl-A x, which ends only the nested QEMU (the outer QEMU's escape is
-# Ctrl-]); 'poweroff' in the host ends make run with status 0. Then make run with a board keel refuses
-# (9 CPUs: keel takes 8) exits non-zero, and a memory size the FIT layout cannot take is refused.
+# Ctrl-]); 'poweroff' in the host ends make run with status 0. Then (virt) make run with a board keel
+# refuses (9 CPUs: keel takes 8) exits non-zero, and a memory size the FIT layout cannot take is refused.
 # Usage: run-interactive.sh [--plat PLAT]. Prints ok/FAIL lines and "make run (...): N passed, M failed".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -61,6 +61,7 @@ check 30 '^host-survived-42' "the host survived Ctrl-A x"
 step; tmux send-keys -t "$sess" 'poweroff' Enter
 check 60 '@@RUN-EXIT=0' "poweroff in the host ends make run with status 0"
 
+if [ "$plat" != qemu-arm64 ]; then echo "make run ($plat): $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; fi
 # keel refuses 9 CPUs (it takes 8): make run says so and fails.
 rc=0
 make -C "$top" -s --no-print-directory run PLAT="$plat" RIG_QEMU_EXTRA='-smp 9' </dev/null >"$work/refuse.log" 2>&1 || rc=$?
