@@ -13,7 +13,8 @@ INTEG_KERNELS ?= trimmed debian
 
 .PHONY: check-integration check-boards bench
 check-integration: keel
-	$(Q)for k in $(INTEG_KERNELS); do $(MAKE) --no-print-directory host-kernel KERNEL=$$k || exit; done
+	$(Q)for k in $(INTEG_KERNELS); do $(MAKE) --no-print-directory host-kernel KERNEL=$$k && \
+		$(MAKE) --no-print-directory shim-$$k || exit; done
 	$(Q)echo "  TEST    bad boot input"
 	$(Q)HOST_IMAGE=$(BUILD)/kernel-trimmed/Image KEEL_BIN=$(BUILD)/keel.bin $(INTEG)/bad-boot.sh
 	$(Q)for k in $(INTEG_KERNELS); do echo "  TEST    host boot under keel ($$k kernel)"; \
