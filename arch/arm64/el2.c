@@ -65,8 +65,8 @@ void arm64_host_cpu_init(void)
 		write_sysreg_s(0x1ffUL | ((read_sysreg_s(ID_AA64SMFR0_S) >> 63) << 31), SMCR_EL2_S);
 	arm64_gic_cpu_init();
 
-	write_sysreg(arm64_vtcr_for(arm64_host_s2.ia_bits, arm64_host_s2.start_level), vtcr_el2);
-	write_sysreg(pa_addr(ptr_to_pa(arm64_host_s2.root)) | ((uint64_t)arm64_host_s2.vmid << 48), vttbr_el2);
+	write_sysreg(arm64_vtcr_for(arm64_host_s2.ia_bits, arm64_host_s2.hw_start_level), vtcr_el2);
+	write_sysreg(pa_addr(ptr_to_pa(arm64_host_s2.hw_root)) | ((uint64_t)arm64_host_s2.vmid << 48), vttbr_el2);
 	write_sysreg(hcr, hcr_el2);
 	isb();
 	__asm__ volatile("tlbi vmalls12e1" ::: "memory");

@@ -680,8 +680,8 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	write_sysreg(cptr, cptr_el2);
 	write_sysreg((h.mdcr & 0x1f) | MDCR_GUEST, mdcr_el2);
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2); /* counter readable, EL1 physical timer trapped */
-	write_sysreg(arm64_vtcr_for(s2->ia_bits, s2->start_level), vtcr_el2);
-	write_sysreg(pa_addr(ptr_to_pa(s2->root)) | ((uint64_t)s2->vmid << 48), vttbr_el2);
+	write_sysreg(arm64_vtcr_for(s2->ia_bits, s2->hw_start_level), vtcr_el2);
+	write_sysreg(pa_addr(ptr_to_pa(s2->hw_root)) | ((uint64_t)s2->vmid << 48), vttbr_el2);
 	hcr = HCR_GUEST;
 	if (c->in_flags & KEEL_IN_VIRQ)
 		hcr |= HCR_VI;

@@ -61,17 +61,10 @@ unsigned arm64_vtcr_ps(unsigned bits)
 	return 5;
 }
 
-/*
- * The widest stage 2 keel builds: 48 bits (4 KiB granule, no LPA2), and never more than the PA size.
- * A 4 KiB stage 2 may start at level 0 only when the PA size is 44 bits or more (VTCR_EL2.SL0); below
- * that, 40 bits would need two concatenated level-1 tables, which keel's builder does not make: such
- * CPUs (Cortex-A53: 40-bit PA) get 39 bits, a level-1 start.
- */
+/* The widest stage 2 keel builds: 48 bits (4 KiB granule, no LPA2), never more than the PA size. */
 unsigned arm64_s2_max_bits(void)
 {
-	unsigned pa = arm64_parange_bits();
-
-	return pa >= 44 ? MIN(pa, 48u) : MIN(pa, 39u);
+	return MIN(arm64_parange_bits(), 48u);
 }
 
 unsigned arch_host_ia_bits(void)
@@ -80,12 +73,21 @@ unsigned arch_host_ia_bits(void)
 	return MIN(arm64_s2_max_bits(), 40u);
 }
 
+/*
+ * A 4 KiB stage 2 may start at level 0 only when the PA size is 44 bits or more (VTCR_EL2.SL0):
+ * below that (Cortex-A53: 40 bits) a 40-bit stage 2 starts at level 1 with two concatenated tables,
+ * which pgtable_init() makes when ia_bits exceed what one table at this level resolves.
+ */
 int arch_pt_start_level(enum pt_stage stage, unsigned ia_bits)
 {
-	(void)stage;
+	int level;
+
 	if (ia_bits < 25 || ia_bits > 48)
 		return -EINVAL;
-	return pt_start_level_for(ia_bits);
+	level = pt_start_level_for(ia_bits);
+	if (stage == PT_STAGE_GUEST && level == 0 && arm64_parange_bits() < 44)
+		level = ia_bits <= 43 ? 1 : -EINVAL;
+	return level;
 }
 
 bool arch_pte_valid(pte_t pte) { return pte & PTE_VALID; }
@@ -264,7 +266,7 @@ int arm64_hyp_mm_init(void)
 			     ((uint64_t)arm64_vtcr_ps(pa_bits) << 16) | /* PS */
 			     (3UL << 12) | (1UL << 10) | (1UL << 8) |     /* inner shareable, WB WA */
 			     (64 - 48);                                   /* T0SZ: 48-bit VA */
-	arm64_mmu_regs.ttbr0 = pa_addr(ptr_to_pa(hyp_pt.root));
+	arm64_mmu_regs.ttbr0 = pa_addr(ptr_to_pa(hyp_pt.hw_root));
 	arm64_mmu_regs.sctlr = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I;
 	/* Secondaries read these with their MMU (and caches) still off. */
 	arm64_dcache_clean(&arm64_mmu_regs, sizeof(arm64_mmu_regs));

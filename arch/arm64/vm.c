@@ -34,16 +34,6 @@ void arch_vm_cpu_enable(void)
 
 void arch_vm_cpu_disable(void) {}
 
-/* VTCR_EL2 for a guest stage 2 of pt's size (as el2.c computes the host's; VS = 0: 8-bit VMIDs). */
-static uint64_t guest_vtcr(const struct pgtable *pt)
-{
-	return (1UL << 31) |                                          /* RES1 */
-	       ((uint64_t)arm64_vtcr_ps(arm64_parange_bits()) << 16) | /* PS */
-	       (3UL << 12) | (1UL << 10) | (1UL << 8) |                /* inner shareable, WB WA walks */
-	       ((uint64_t)(2 - pt->start_level) << 6) |                /* SL0 */
-	       (64 - pt->ia_bits);                                     /* T0SZ */
-}
-
 /*
  * TLBI VMALLS12E1IS acts on the VMID in VTTBR_EL2: load the guest's stage 2
  * (VTCR and VTTBR, so that no walk in between can mix the host's layout with
@@ -55,8 +45,8 @@ void arch_vm_tlb_flush_vmid(const struct pgtable *pt)
 	uint64_t vtcr = read_sysreg(vtcr_el2), vttbr = read_sysreg(vttbr_el2);
 
 	dsb(ishst);
-	write_sysreg(guest_vtcr(pt), vtcr_el2);
-	write_sysreg(pa_addr(ptr_to_pa(pt->root)) | ((uint64_t)pt->vmid << 48), vttbr_el2);
+	write_sysreg(arm64_vtcr_for(pt->ia_bits, pt->hw_start_level), vtcr_el2);
+	write_sysreg(pa_addr(ptr_to_pa(pt->hw_root)) | ((uint64_t)pt->vmid << 48), vttbr_el2);
 	isb();
 	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
 	dsb(ish);

@@ -34,6 +34,7 @@ uint64_t fake_tlb_last_ia, fake_tlb_last_size;
 unsigned long fake_pte_writes;
 unsigned long fake_bbm_violations;
 unsigned fake_host_ia_bits = 40;
+int fake_pt_start_level = -1;
 
 /* Entries made invalid since the last TLB flush: a valid write to one of them is too early. */
 static pte_t *pending[8192];
@@ -53,6 +54,8 @@ int arch_pt_start_level(enum pt_stage stage, unsigned ia_bits)
 	(void)stage;
 	if (ia_bits < 21 || ia_bits > 48)
 		return -EINVAL;
+	if (fake_pt_start_level >= 0)
+		return fake_pt_start_level;
 	/* One level per 9 bits above the page offset, the last level being 3. */
 	return 4 - (int)((ia_bits - PAGE_SHIFT + 8) / 9);
 }

@@ -36,18 +36,27 @@ static pte_t *next_table(pte_t pte)
 	return pa_to_ptr(arch_pte_addr(pte, PT_LEVELS - 1));
 }
 
-static pte_t *table_alloc(struct pgtable *pt)
+/* 2^order tables side by side (order 0: one), all entries invalid. */
+static pte_t *tables_alloc(struct pgtable *pt, unsigned order)
 {
-	pte_t *t = page_alloc(0);
-	unsigned i;
+	pte_t *t = page_alloc(order);
+	size_t i;
 
 	if (!t)
 		return NULL;
 	/* Not visible to any walker yet: plain stores. */
-	for (i = 0; i < PT_ENTRIES; i++)
+	for (i = 0; i < ((size_t)PT_ENTRIES << order); i++)
 		t[i] = arch_pte_invalid();
-	pt->nr_tables++;
+	pt->nr_tables += 1u << order;
 	return t;
+}
+
+static pte_t *table_alloc(struct pgtable *pt) { return tables_alloc(pt, 0); }
+
+/* An entry of the software-only root over concatenated tables: never replaced, never freed. */
+static bool pinned_entry(const struct pgtable *pt, int level)
+{
+	return level == pt->start_level && pt->root != pt->hw_root;
 }
 
 /* Free a table and every table below it. Nothing may point to it any more. */
@@ -162,8 +171,8 @@ static int walk(const struct pt_op *op, pte_t *table, int level, uint64_t ia, ui
 		if (arch_pte_is_table(old, level)) {
 			pte_t *sub = next_table(old);
 
-			if (full && (op->unmap || (IS_ALIGNED(pa, lsize) &&
-						   arch_pt_leaf_ok(pt->stage, level)))) {
+			if (full && !pinned_entry(pt, level) &&
+			    (op->unmap || (IS_ALIGNED(pa, lsize) && arch_pt_leaf_ok(pt->stage, level)))) {
 				/* The whole table goes: replaced by one leaf, or by nothing. */
 				replace_entry(pt, ptep,
 					      op->unmap ? arch_pte_invalid() :
@@ -175,7 +184,7 @@ static int walk(const struct pt_op *op, pte_t *table, int level, uint64_t ia, ui
 			ret = walk(op, sub, level + 1, a, next);
 			if (ret)
 				break;
-			if (op->unmap && table_empty(sub)) {
+			if (op->unmap && !pinned_entry(pt, level) && table_empty(sub)) {
 				replace_entry(pt, ptep, arch_pte_invalid(), base, lsize);
 				table_free(pt, sub, level + 1);
 			}
@@ -249,32 +258,69 @@ static int check_range(const struct pgtable *pt, uint64_t ia, uint64_t size)
 	return 0;
 }
 
+#define PT_MAX_CONCAT_ORDER 4 /* VMSAv8: at most 16 concatenated tables */
+
 int pgtable_init(struct pgtable *pt, enum pt_stage stage, unsigned ia_bits, uint16_t vmid)
 {
-	int start = arch_pt_start_level(stage, ia_bits);
+	int hw = arch_pt_start_level(stage, ia_bits);
+	unsigned covered, order = 0, i;
 
-	pt->root = NULL;
+	pt->root = pt->hw_root = NULL;
 	pt->nr_tables = 0;
-	if (start < 0)
-		return start;
-	/* The root must cover ia_bits, and the page level must take leaves. */
-	if (start >= PT_LEVELS || ia_bits > PAGE_SHIFT + 9u * (PT_LEVELS - start) ||
-	    !arch_pt_leaf_ok(stage, PT_LEVELS - 1))
+	if (hw < 0)
+		return hw;
+	/* The page level must take leaves; tables beyond one at the start level are concatenated. */
+	if (hw >= PT_LEVELS || !arch_pt_leaf_ok(stage, PT_LEVELS - 1))
 		return -EINVAL;
-	pt->start_level = start;
+	covered = PAGE_SHIFT + 9u * (PT_LEVELS - hw);
+	if (ia_bits > covered) {
+		order = ia_bits - covered;
+		if (hw == 0 || order > PT_MAX_CONCAT_ORDER)
+			return -EINVAL;
+	}
+	pt->hw_start_level = hw;
+	pt->hw_root_order = order;
+	pt->start_level = order ? hw - 1 : hw;
 	pt->ia_bits = ia_bits;
 	pt->stage = stage;
 	pt->vmid = vmid;
-	pt->root = table_alloc(pt);
-	return pt->root ? 0 : -ENOMEM;
+	pt->hw_root = tables_alloc(pt, order);
+	if (!pt->hw_root)
+		return -ENOMEM;
+	pt->root = pt->hw_root;
+	if (order) {
+		pt->root = table_alloc(pt);
+		if (!pt->root) {
+			page_free(pt->hw_root, order);
+			pt->hw_root = NULL;
+			pt->nr_tables = 0;
+			return -ENOMEM;
+		}
+		for (i = 0; i < 1u << order; i++)
+			pt->root[i] = arch_pte_table(ptr_to_pa(pt->hw_root + (size_t)i * PT_ENTRIES));
+	}
+	return 0;
 }
 
 void pgtable_destroy(struct pgtable *pt)
 {
+	unsigned i, j;
+
 	if (!pt->root)
 		return;
-	table_free(pt, pt->root, pt->start_level);
-	pt->root = NULL;
+	if (pt->root != pt->hw_root) {
+		for (i = 0; i < ((size_t)PT_ENTRIES << pt->hw_root_order); i++)
+			if (arch_pte_is_table(pt->hw_root[i], pt->hw_start_level))
+				table_free(pt, next_table(pt->hw_root[i]), pt->hw_start_level + 1);
+		for (j = 0; j < PT_ENTRIES; j++) /* the software root: only its pinned entries */
+			HV_ASSERT(j < 1u << pt->hw_root_order || !arch_pte_valid(pt->root[j]));
+		page_free(pt->hw_root, pt->hw_root_order);
+		page_free(pt->root, 0);
+		pt->nr_tables -= (1u << pt->hw_root_order) + 1;
+	} else {
+		table_free(pt, pt->root, pt->start_level);
+	}
+	pt->root = pt->hw_root = NULL;
 	HV_ASSERT(pt->nr_tables == 0);
 }
 

@@ -53,6 +53,7 @@ expect "$con" "zcu102: keel's banner on the Cadence UART" '^keel [0-9.]+ .* on a
 expect "$con" "zcu102: the board's own DT (model)" '^keel: machine: ZynqMP ZCU102 Rev1\.0'
 expect "$con" "zcu102: keel at RAM base + 2 MiB" '^keel:   keel       0x0000200000-0x00021fffff'
 expect "$con" "zcu102: 4 CPUs from the DT" '^keel: 4 CPUs: cpu0=0x0 cpu1=0x1 cpu2=0x2 cpu3=0x3'
+expect "$con" "zcu102: 40-bit stage 2s on the A53's 40-bit PA (concatenated level-1 tables)" 'PA 40 bits, stage-2 IPA up to 40 bits'
 expect "$con" "zcu102: GICv2 driver chosen by compatible (arm,gic-400)" '^keel: interrupt controller: GICv2 \(arm,gic-400\)'
 expect "$con" "zcu102: the GIC's hypervisor interface kept by keel" '^keel: GICv2 hypervisor control interface 0xf9040000'
 expect "$con" "zcu102: secondary CPUs through keel's EL2 init" '^keel: cpu3 \(mpidr 0x3\) up at EL2'

@@ -119,6 +119,47 @@ static void test_init(void **state)
 	assert_int_equal(pgtable_lookup(&pt, 1ULL << 40, NULL, NULL, NULL), -EINVAL);
 }
 
+/* A 40-bit stage 2 starting at level 1 (arm64 with a 40-bit PA): two concatenated level-1 tables. */
+static void test_concatenated_root(void **state)
+{
+	struct pgtable p2;
+	size_t c[PT_LEVELS];
+	paddr_t pa;
+	int level;
+
+	(void)state;
+	fake_pt_start_level = 1;
+	assert_int_equal(pgtable_init(&p2, PT_STAGE_GUEST, 40, 3), 0);
+	assert_int_equal(p2.hw_start_level, 1);
+	assert_int_equal(p2.hw_root_order, 1);
+	assert_int_equal(p2.start_level, 0);
+	assert_ptr_not_equal(p2.root, p2.hw_root);
+	assert_int_equal(p2.nr_tables, 3); /* two hardware tables, one software root */
+	assert_true(((uintptr_t)p2.hw_root & (2 * PAGE_SIZE - 1)) == 0);
+	/* Both halves of the 1 TiB: blocks land in the second table too. */
+	assert_int_equal(pgtable_map(&p2, 0, pa_init(0), 1ULL << 40, RW), 0);
+	pgtable_count_leaves(&p2, c);
+	assert_int_equal(c[1], 1024);
+	assert_int_equal(p2.nr_tables, 3);
+	assert_int_equal(p2.hw_root[512 + 3], arch_pte_leaf(PT_STAGE_GUEST, 1, pa_init(515 * GB), RW));
+	assert_int_equal(pgtable_lookup(&p2, 700 * GB + 5, &pa, NULL, &level), 0);
+	assert_int_equal(pa_addr(pa), 700 * GB + 5);
+	assert_int_equal(level, 1);
+	/* Unmapping everything keeps the hardware tables (pinned), and they stay reachable. */
+	assert_int_equal(pgtable_unmap(&p2, 0, 1ULL << 40), 0);
+	assert_int_equal(p2.nr_tables, 3);
+	assert_int_equal(pgtable_lookup(&p2, 600 * GB, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(pgtable_map(&p2, 513 * GB + 4096, pa_init(8192), 4096, RW), 0);
+	assert_int_equal(p2.nr_tables, 5);
+	assert_int_equal(pgtable_map(&p2, 1ULL << 40, pa_init(0), 4096, RW), -EINVAL);
+	pgtable_destroy(&p2); /* ASan: every table freed */
+	assert_null(p2.root);
+	/* More than 16 tables is not a stage 2 the hardware can start at that level. */
+	fake_pt_start_level = 2;
+	assert_int_equal(pgtable_init(&p2, PT_STAGE_GUEST, 40, 3), -EINVAL);
+	fake_pt_start_level = -1;
+}
+
 static void test_block_1g(void **state)
 {
 	(void)state;
@@ -458,6 +499,7 @@ int main(void)
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_init),
+		T(test_concatenated_root),
 		T(test_block_1g),
 		T(test_hyp_stage_no_1g_blocks),
 		T(test_mixed_sizes),

@@ -14,9 +14,19 @@
 #define PT_LEVELS 4
 #define PT_ENTRIES 512
 
+/*
+ * root/start_level is where walks start. When the hardware starts a level lower with concatenated
+ * tables (arm64: a 40-bit stage 2 on a CPU with less than 44 bits of PA starts at level 1 with two
+ * tables side by side), root is a software-only table one level up whose first entries point at
+ * them: the walker needs no special case, and those entries are never replaced or freed. The
+ * hardware is given hw_root/hw_start_level.
+ */
 struct pgtable {
 	pte_t *root;
 	int start_level;
+	pte_t *hw_root;
+	int hw_start_level;
+	unsigned hw_root_order; /* hw_root is 2^order pages (concatenated tables) */
 	unsigned ia_bits;
 	enum pt_stage stage;
 	uint16_t vmid;         /* for TLB maintenance of guest stages */
@@ -32,6 +42,10 @@ static inline int pt_start_level_for(unsigned ia_bits)
 	return ia_bits > 39 ? 0 : ia_bits > 30 ? 1 : 2;
 }
 
+/*
+ * ia_bits of input from the arch's start level (arch_pt_start_level); more bits than one table
+ * there resolves take up to 16 concatenated tables.
+ */
 int pgtable_init(struct pgtable *pt, enum pt_stage stage, unsigned ia_bits, uint16_t vmid);
 /* Free every table. The pgtable must no longer be in use by any CPU. */
 void pgtable_destroy(struct pgtable *pt);

@@ -30,6 +30,9 @@ unsigned fake_tlb_pending(void);
 extern unsigned long fake_system_off_calls;
 /* What arch_cpu_index() returns. */
 extern unsigned fake_cpu;
+/* When >= 0, arch_pt_start_level() answers this level (as arm64 does on a CPU whose PA size forbids
+ * a level-0 stage 2), so pgtable_init() concatenates tables. -1: one level per 9 bits. */
+extern int fake_pt_start_level;
 /* What arch_host_ia_bits() returns. */
 extern unsigned fake_host_ia_bits;
 
