@@ -14,10 +14,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 hr=$top/tests/rig/hostrun
 work=$(mktemp -d /tmp/keel-boards.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { echo "ok   - $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL - $1"; fail=$((fail + 1)); }
-expect() { if grep -qaE -- "$3" "$1"; then ok "$2"; else ko "$2 (no /$3/)"; fi; }
+# shellcheck source-path=SCRIPTDIR source=testlib.sh
+. "$top/tests/integration/testlib.sh"
 
 # ---- U-Boot standard boot on QEMU virt: disk and TFTP ---------------------------------------------
 for via in disk tftp; do
@@ -104,5 +102,4 @@ make -C "$top" -s --no-print-directory keel PLAT=nosuchboard >"$work/noboard.txt
 if [ $rc != 0 ] && grep -q 'unknown PLAT=nosuchboard; known: .*zcu102' "$work/noboard.txt"; then ok "an unknown PLAT is refused with the known boards"
 else ko "PLAT=nosuchboard: exit $rc"; fi
 
-echo "boards: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish boards

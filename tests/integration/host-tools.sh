@@ -19,10 +19,8 @@ done
 work=$(mktemp -d /tmp/keel-hosttools.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 label="$plat, $kernel kernel"
-pass=0 fail=0
-ok() { echo "ok   - $label: $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL - $label: $1"; fail=$((fail + 1)); }
-expect() { if grep -qE -- "$3" "$1"; then ok "$2"; else ko "$2 (no /$3/)"; fi; }
+# shellcheck source-path=SCRIPTDIR source=testlib.sh
+. "$top/tests/integration/testlib.sh"
 
 # In the host: the guest's shell reads commands from a pipe (as a user would type them): one command
 # once its shell is up, kvm_stat while it runs, then poweroff.
@@ -68,5 +66,4 @@ expect "$work/out.txt" "kvm_stat ran" '^kvm_stat exit 0$'
 nz='([1-9][0-9]* +[0-9]+|[0-9]+ +[1-9][0-9]*)$'
 expect "$work/out.txt" "kvm_stat shows the running guest's exits" "^kvm_stat: exits +$nz"
 expect "$work/out.txt" "kvm_stat shows its MMIO exits to QEMU" "^kvm_stat: mmio_exit_user +$nz"
-echo "host tools ($label): $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish "host tools ($label)"

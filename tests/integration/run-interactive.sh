@@ -5,6 +5,7 @@
 # Ctrl-]); 'poweroff' in the host ends make run with status 0. Then (virt) make run with a board keel
 # refuses (9 CPUs: keel takes 8) exits non-zero, and a memory size the FIT layout cannot take is refused.
 # Usage: run-interactive.sh [--plat PLAT]. Prints ok/FAIL lines and "make run (...): N passed, M failed".
+# shellcheck disable=SC2016 # (the single-quoted commands are typed into the shells under test)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 plat=qemu-arm64
@@ -12,9 +13,9 @@ plat=qemu-arm64
 sess=keel-run-$$
 work=$(mktemp -d /tmp/keel-runi.XXXXXX)
 trap 'tmux kill-session -t "$sess" 2>/dev/null || true; rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { echo "ok   - $plat: $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL - $plat: $1"; fail=$((fail + 1)); }
+label=$plat
+# shellcheck source-path=SCRIPTDIR source=testlib.sh
+. "$top/tests/integration/testlib.sh"
 screen() { tmux capture-pane -p -J -S -3000 -t "$sess" 2>/dev/null | tr -d '\r'; }
 # wait_for SECS PATTERN: until the terminal shows PATTERN (egrep) after the marker
 wait_for() {
@@ -31,7 +32,7 @@ step() { mark=$((mark + 1)); tmux send-keys -t "$sess" "echo @@MARK$mark@@" Ente
 check() { if wait_for "$1" "$2"; then ok "$3"; else ko "$3 (no /$2/ within $1 s)"; fi; }
 
 make -C "$top" -s --no-print-directory firmware PLAT="$plat" >"$work/firmware.log" 2>&1 ||
-	{ cat "$work/firmware.log"; ko "make firmware"; echo "make run ($plat): $pass passed, $fail failed"; exit 1; }
+	{ cat "$work/firmware.log"; ko "make firmware"; finish "make run ($plat)"; exit 1; }
 echo "hello from the user's machine" >"$work/hello.txt"
 tmux new-session -d -s "$sess" -x 200 -y 50 \
 	"make -C $top -s --no-print-directory run PLAT=$plat ADD=$work/hello.txt:/root/hello.txt; echo @@RUN-EXIT=\$?; sleep 600"
@@ -61,7 +62,7 @@ check 30 '^host-survived-42' "the host survived Ctrl-A x"
 step; tmux send-keys -t "$sess" 'poweroff' Enter
 check 60 '@@RUN-EXIT=0' "poweroff in the host ends make run with status 0"
 
-if [ "$plat" != qemu-arm64 ]; then echo "make run ($plat): $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; fi
+if [ "$plat" != qemu-arm64 ]; then finish "make run ($plat)"; exit; fi
 # keel refuses 9 CPUs (it takes 8): make run says so and fails.
 rc=0
 make -C "$top" -s --no-print-directory run PLAT="$plat" RIG_QEMU_EXTRA='-smp 9' </dev/null >"$work/refuse.log" 2>&1 || rc=$?
@@ -71,5 +72,4 @@ rc=0
 make -C "$top" -s --no-print-directory run PLAT="$plat" MEM=300 </dev/null >"$work/mem.log" 2>&1 || rc=$?
 if [ "$rc" != 0 ] && grep -qE 'do not fit in 300 MiB|takes 256 to' "$work/mem.log"; then ok "make run MEM=300 is refused with a message ($(grep -m1 -oE 'keel mode needs.*|takes 256 to [0-9]+ MiB' "$work/mem.log"))"
 else ko "make run MEM=300: exit $rc"; tail -n 5 "$work/mem.log"; fi
-echo "make run ($plat): $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish "make run ($plat)"
