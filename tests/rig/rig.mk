@@ -1,4 +1,5 @@
-# keel's arm64 test rig: host kernels, host initramfs, firmware image (U-Boot + FIT), make run.
+# keel's arm64 test rig: host kernels, host initramfs, firmware image (U-Boot + FIT), make run. The board's
+# data (addresses, emulation) comes from arch/<arch>/boards/$(PLAT).mk through the top Makefile.
 # Included by the top Makefile (TOP, BUILD, PLAT, KEEL_CACHE, Q). See tests/rig/README.md.
 #
 #   make host-kernel [KERNEL=trimmed|debian]   build/fetch the host kernel (cached in $(KEEL_CACHE))
@@ -7,9 +8,12 @@
 #   make initramfs                              -> $(BUILD)/rig/initramfs.cpio.gz (busybox + /init)
 #   make fit [KERNEL=..] [KEEL_BIN=file]        -> $(RIG_FW)/keel.itb (KEEL_BIN: something else in
 #                                                  keel's place, e.g. a Linux Image, to test the rig)
-#   make firmware [KERNEL=..]                   -> $(RIG_FW)/{u-boot.bin,keel.itb,flash1.img}
-#   make run [KERNEL=..]                        boot the firmware image, console on stdio (Ctrl-A x quits)
-#   make run-nokeel [KERNEL=..]                 the same kernel + initramfs directly at EL2, no keel
+#   make firmware [KERNEL=..] [PLAT=..]         -> $(RIG_FW)/{keel.itb,boot.scr,bootdisk.img,hostdisk.img}
+#                                                  (+ u-boot.bin, flash1.img on boards with U-Boot)
+#   make run [KERNEL=..] [PLAT=..] [SMP= MEM= ADD=]  boot it, the host's shell on this terminal
+#                                                  (hostrun --interactive; Ctrl-] x quits QEMU)
+#   make run-nokeel [KERNEL=..]                 the same kernel + initramfs + tools directly at EL2, no keel
+#   make shim-external KDIR=DIR                 shim.ko against a board's own kernel (out-of-tree Kbuild)
 #   make rig-selftest                           hostrun end to end (--no-keel, both kernels)
 #   make rig-shellcheck                         shellcheck the rig's scripts
 #   make rig-cache-prune [DAYS=14]              drop cache entries unused for DAYS days
