@@ -1066,10 +1066,15 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 				ret = 0;
 				break;
 			}
-			/* No instruction syndrome to emulate from: the guest gets an external abort. */
-			c->in_flags |= KEEL_IN_INJECT_DABT;
-			c->in_far = c->exit.far;
-			continue;
+			/*
+			 * No instruction syndrome to emulate from, and the VMM did not ask for these
+			 * exits: io_mem_abort() in KVM 6.1 fails KVM_RUN with -ENOSYS (the guest stays
+			 * on the instruction, so running it again gives the same).
+			 */
+			pr_warn_ratelimited("vCPU %u: data abort outside memslots with no valid syndrome info at IPA 0x%llx\n",
+					    vcpu->vcpu_id, (unsigned long long)c->exit.ipa);
+			ret = -ENOSYS;
+			break;
 		case KEEL_EXIT_WFI:
 			keel_vstat_add(vcpu, KEEL_VSTAT_WFI, 1);
 			keel_vcpu_halt(vcpu);

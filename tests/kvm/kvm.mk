@@ -58,8 +58,8 @@ KVM_ADD_TESTS = --add $(KVM_BUILD)/kvmtest:/kvmtest --add $(TOP)/tests/kvm/host-
 check-kvm: shim kvmtest
 	$(call KVM_RUN,trimmed,keel-trimmed,,--add $(KVM_BUILD)/shim-trimmed/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /host-check.sh /shim.ko /kvmtest)
 	$(call KVM_RUN,debian,keel-debian,,--add $(KVM_BUILD)/shim-debian/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /host-check.sh /shim.ko /kvmtest)
-	$(call KVM_RUN,trimmed,nokeel-trimmed,--no-keel,--add $(KVM_BUILD)/shim-trimmed/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko)
-	$(call KVM_RUN,debian,nokeel-debian,--no-keel,--add $(KVM_BUILD)/shim-debian/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko)
+	$(call KVM_RUN,trimmed,nokeel-trimmed,--no-keel,--add $(KVM_BUILD)/shim-trimmed/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko /kvmtest)
+	$(call KVM_RUN,debian,nokeel-debian,--no-keel,--add $(KVM_BUILD)/shim-debian/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko /kvmtest)
 	$(Q)echo "check-kvm: all 4 runs passed"
 
 include $(TOP)/tests/kvm/selftests/selftests.mk # kvm-selftests, check-selftests-kvm, check-selftests

@@ -41,6 +41,7 @@ void check_counters_back(const struct counters *base, const char *after);
 /* The parts */
 void test_memory(void);     /* kvmtest_mem.c */
 void test_vcpus(void);      /* kvmtest_vcpu.c */
+void test_reference(void);  /* kvmtest_vcpu.c: guest behaviour that must be Linux KVM's (kvmtest --reference) */
 void test_hypercalls(void); /* kvmtest_hcall.c, from test_vcpus() */
 
 /* vCPU helpers (kvmtest_vcpu.c) */

@@ -1,9 +1,10 @@
 #!/bin/sh
 # shellcheck shell=sh
 # Runs in the host Linux booted WITHOUT keel (tests/rig/hostrun --no-keel): the kernel's own KVM
-# owns EL2 and /dev/kvm, and the shim must refuse to load, saying why.
-#   nokeel-check.sh SHIM.KO
-ko=${1:-/shim.ko}
+# owns EL2 and /dev/kvm, and the shim must refuse to load, saying why. With KVMTEST, the guest
+# behaviour kvmtest expects of keel is checked against this reference (kvmtest --reference).
+#   nokeel-check.sh SHIM.KO [KVMTEST]
+ko=${1:-/shim.ko} kvmtest=${2:-}
 pass=0 fail=0
 ck() { # STATUS MESSAGE
 	if [ "$1" = 0 ]; then echo "ok - $2"; pass=$((pass + 1)); else echo "FAIL - $2"; fail=$((fail + 1)); fi
@@ -19,5 +20,9 @@ echo "$msg" | sed 's/^/  dmesg: /'
 echo "$msg" | grep -q 'keel is not running'; ck $? "the shim says keel is not running"
 grep -q '^shim ' /proc/modules; ck $((!$?)) "the shim is not loaded"
 [ -c /dev/kvm ]; ck $? "/dev/kvm is still the kernel's"
+if [ -n "$kvmtest" ]; then
+	"$kvmtest" --reference | sed 's/^/  reference: /'
+	"$kvmtest" --reference >/dev/null; ck $? "kvmtest --reference passes on Linux's own KVM"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
