@@ -67,10 +67,6 @@ extern struct keel_info keel_info;
 /* Set by the reboot notifier: no new VMs from then on. */
 extern bool keel_rebooting;
 
-/*
- * A VM: the keel VM behind one "kvm-vm" file. Destroyed (in keel too) when
- * the last reference to the file goes: close, exit, kill.
- */
 /* Per-vCPU counters, summed in debugfs under KVM's names (vcpu.c) */
 enum keel_vstat {
 	KEEL_VSTAT_EXITS, KEEL_VSTAT_MMIO_USER, KEEL_VSTAT_MMIO_KERNEL, KEEL_VSTAT_WFI,
@@ -78,6 +74,10 @@ enum keel_vstat {
 	KEEL_VSTAT_SYSEVENT, KEEL_VSTAT_NR,
 };
 
+/*
+ * A VM: the keel VM behind one "kvm-vm" file. Destroyed (in keel too) when
+ * the last reference to the file goes: close, exit, kill.
+ */
 struct keel_vm {
 	u64 handle;             /* keel's VM handle */
 	unsigned int ipa_bits;
@@ -106,7 +106,6 @@ struct keel_vm {
 		unsigned int stat;
 	} stat_files[KEEL_VSTAT_NR];
 };
-
 
 /*
  * A vCPU, allocated from the "kvm_vcpu" kmem cache as kvm_init() creates

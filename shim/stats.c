@@ -3,9 +3,10 @@
  * Statistics in debugfs where kvm_stat looks for them: /sys/kernel/debug/kvm/,
  * one read-only file per counter, each read asking keel afresh
  * (KEEL_HC_STATS), and as KVM a directory per VM, kvm/<pid>-<fd>/, with the
- * VM's own vCPU counters (what kvm_stat -d adds up, and -p PID selects). keel's own accounting is what "nothing is lost" is checked
- * against: after every VM is gone, the page pool and the per-owner page
- * counts are back to where they were.
+ * VM's own vCPU counters (what kvm_stat -d adds up, and -p PID selects).
+ * keel's own accounting is what "nothing is lost" is checked against: after
+ * every VM is gone, the page pool and the per-owner page counts are back to
+ * where they were.
  */
 #define pr_fmt(fmt) "keel-kvm: " fmt
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Interrupt controller drivers, chosen by the compatible string the DT gives the GIC (hv/src/dt.c
- * records it with the node's registers). keel handles no interrupts itself: the host drives the GIC.
+ * Interrupt controller drivers, chosen by the compatible string the DT gives the GIC (hv/src/dt.c's
+ * irqc_drivers table turns it into a kind and records the node's registers). keel handles no interrupts itself: the host drives the GIC.
  * What a driver does is give the host the GIC as bare metal would, and keep the virtualization side
  * (the hypervisor control and virtual CPU interfaces) for keel.
  *   GICv3 ("arm,gic-v3"): the host uses the system-register CPU interface; ICC_SRE_EL2 enables it
@@ -13,20 +13,8 @@
 #include <arch/sysreg.h>
 #include <hv/errno.h>
 #include <hv/printf.h>
-#include <hv/string.h>
 
-enum gic_kind { GIC_NONE, GIC_V2, GIC_V3 };
-
-static const struct {
-	const char *compatible;
-	enum gic_kind kind;
-} gic_drivers[] = {
-	{ "arm,gic-v3", GIC_V3 },
-	{ "arm,gic-400", GIC_V2 },
-	{ "arm,cortex-a15-gic", GIC_V2 },
-};
-
-static enum gic_kind gic_kind;
+static enum irqc_kind gic_kind;
 
 int arm64_gic_init(struct boot_info *bi)
 {
@@ -34,11 +22,9 @@ int arm64_gic_init(struct boot_info *bi)
 	bool sysregs = arm64_id_field(read_sysreg(ID_AA64PFR0_EL1), 24) != 0;
 	unsigned i;
 
-	for (i = 0; i < ARRAY_SIZE(gic_drivers); i++)
-		if (!strcmp(g->compatible, gic_drivers[i].compatible))
-			gic_kind = gic_drivers[i].kind;
+	gic_kind = g->kind;
 	switch (gic_kind) {
-	case GIC_V3:
+	case IRQC_GICV3:
 		if (!sysregs) {
 			hv_printf("keel: GICv3 in the DT but the CPU has no GIC system registers\n");
 			return -ENODEV;
@@ -46,12 +32,12 @@ int arm64_gic_init(struct boot_info *bi)
 		hv_printf("keel: interrupt controller: GICv3 (%s), distributor 0x%llx, redistributors 0x%llx\n",
 			  g->compatible, (unsigned long long)g->regs[0].base, (unsigned long long)g->regs[1].base);
 		return 0;
-	case GIC_V2:
+	case IRQC_GICV2:
 		hv_printf("keel: interrupt controller: GICv2 (%s), distributor 0x%llx, CPU interface 0x%llx\n",
 			  g->compatible, (unsigned long long)g->regs[0].base, (unsigned long long)g->regs[1].base);
 		for (i = 2; i < ARRAY_SIZE(g->regs) && g->regs[i].size; i++) {
-			struct mem_range r = { ALIGN_DOWN(g->regs[i].base, PAGE_SIZE),
-					       ALIGN_UP(g->regs[i].size, PAGE_SIZE) };
+			uint64_t base = ALIGN_DOWN(g->regs[i].base, PAGE_SIZE);
+			struct mem_range r = { base, ALIGN_UP(range_end(&g->regs[i]), PAGE_SIZE) - base };
 
 			bi->hyp_dev[bi->nr_hyp_dev++] = r;
 			hv_printf("keel: GICv2 %s interface 0x%llx-0x%llx kept from the host\n",
@@ -68,7 +54,7 @@ int arm64_gic_init(struct boot_info *bi)
 /* Per CPU, before the host runs on it. */
 void arm64_gic_cpu_init(void)
 {
-	if (gic_kind == GIC_V3) {
+	if (gic_kind == IRQC_GICV3) {
 		write_sysreg_s(ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE, ICC_SRE_EL2_S);
 		isb();
 	}

@@ -279,6 +279,7 @@ static void parse_acpi(struct boot_info *bi)
 	memcpy(&len, madt + 4, 4);
 	bi->irqc.regs[0] = (struct mem_range){ 0, PAGE_SIZE };
 	memcpy(&bi->irqc.regs[0].base, madt + 36, 4); /* local APIC */
+	bi->irqc.kind = IRQC_APIC;
 	memcpy(bi->irqc.compatible, "intel,apic", sizeof("intel,apic"));
 	for (uint32_t off = 44; off + 2 <= len;) {
 		const uint8_t *e = madt + off;

@@ -546,15 +546,22 @@ static int parse_console(const void *fdt, struct boot_info *bi, const char **why
 	return -ENODEV;
 }
 
-/* The interrupt controllers keel knows; the arch drives them by compatible (arm64: arch/arm64/gic.c). */
-static const char *const irqc_compatible[] = { "arm,gic-v3", "arm,cortex-a15-gic", "arm,gic-400" };
+/* The interrupt controllers keel knows, by compatible; the arch drives each kind (arm64: gic.c). */
+static const struct {
+	const char *compatible;
+	enum irqc_kind kind;
+} irqc_drivers[] = {
+	{ "arm,gic-v3", IRQC_GICV3 },
+	{ "arm,cortex-a15-gic", IRQC_GICV2 },
+	{ "arm,gic-400", IRQC_GICV2 },
+};
 
 static int parse_irqc(const void *fdt, struct boot_info *bi, const char **why)
 {
 	unsigned i, j;
 
-	for (i = 0; i < ARRAY_SIZE(irqc_compatible); i++) {
-		const char *compat = irqc_compatible[i];
+	for (i = 0; i < ARRAY_SIZE(irqc_drivers); i++) {
+		const char *compat = irqc_drivers[i].compatible;
 		int node;
 
 		for (node = dt_next_compatible(fdt, -1, compat); node >= 0;
@@ -565,15 +572,16 @@ static int parse_irqc(const void *fdt, struct boot_info *bi, const char **why)
 			/* GICv3: distributor, redistributors (then the GICv2-compatible interfaces, if any);
 			 * GICv2: distributor, CPU, hypervisor control and virtual CPU interfaces. */
 			for (j = 0; j < ARRAY_SIZE(bi->irqc.regs); j++) {
-				int ret = dev_reg(fdt, node, j, &bi->irqc.regs[j].base, &bi->irqc.regs[j].size);
-
-				if (ret == -ENOENT && j >= 2)
-					break;
-				if (ret) {
+				if (!dev_reg(fdt, node, j, &bi->irqc.regs[j].base, &bi->irqc.regs[j].size))
+					continue;
+				if (j < 2) {
 					*why = "interrupt controller without two valid reg entries";
 					return -EINVAL;
 				}
+				bi->irqc.regs[j] = (struct mem_range){ 0, 0 }; /* the optional ones end here */
+				break;
 			}
+			bi->irqc.kind = irqc_drivers[i].kind;
 			memcpy(bi->irqc.compatible, compat, strlen(compat) + 1);
 			return 0;
 		}

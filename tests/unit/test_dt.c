@@ -108,6 +108,7 @@ static void test_qemu_virt_gicv3(void **state)
 	assert_int_equal(bi.uart.kind, UART_PL011);
 	assert_int_equal(bi.uart.base, 0x9000000);
 	assert_string_equal(bi.irqc.compatible, "arm,gic-v3");
+	assert_int_equal(bi.irqc.kind, IRQC_GICV3);
 	expect_range(&bi.irqc.regs[0], 0x8000000, 0x10000);
 	expect_range(&bi.irqc.regs[1], 0x80a0000, 0xf60000);
 	expect_range(&bi.initrd, 0, 0);
@@ -126,6 +127,7 @@ static void test_qemu_virt_gicv2(void **state)
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(bi.cpu_hwid[i], i);
 	assert_string_equal(bi.irqc.compatible, "arm,cortex-a15-gic");
+	assert_int_equal(bi.irqc.kind, IRQC_GICV2);
 	expect_range(&bi.irqc.regs[0], 0x8000000, 0x10000);
 	expect_range(&bi.irqc.regs[1], 0x8010000, 0x10000);
 	assert_int_equal(bi.psci, PSCI_SMC);
@@ -145,6 +147,7 @@ static void test_zynqmp(void **state)
 	assert_int_equal(bi.uart.kind, UART_CDNS);
 	assert_int_equal(bi.uart.base, 0xff000000);
 	assert_string_equal(bi.irqc.compatible, "arm,gic-400");
+	assert_int_equal(bi.irqc.kind, IRQC_GICV2);
 	expect_range(&bi.irqc.regs[0], 0xf9010000, 0x10000);
 	expect_range(&bi.irqc.regs[1], 0xf9020000, 0x20000);
 	expect_range(&bi.irqc.regs[2], 0xf9040000, 0x20000);

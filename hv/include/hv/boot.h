@@ -23,7 +23,10 @@ struct boot_uart {
 
 enum psci_conduit { PSCI_NONE, PSCI_SMC, PSCI_HVC };
 
+enum irqc_kind { IRQC_NONE, IRQC_GICV2, IRQC_GICV3, IRQC_APIC };
+
 struct boot_irqc {
+	enum irqc_kind kind;
 	char compatible[32]; /* e.g. "arm,gic-v3" */
 	/* GICv3: distributor, redistributors; GICv2: distributor, CPU, hypervisor control and virtual
 	 * CPU interfaces (the last two when the DT has them: the virtualization extensions). */
