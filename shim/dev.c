@@ -84,10 +84,11 @@ static void keel_vm_free(struct keel_vm *vm)
 	keel_vm_debugfs_remove(vm);
 	ret = keel_hvc(KEEL_HC_VM_DESTROY, vm->handle, 0, NULL);
 	trace_keel_vm_destroy(vm->handle, ret);
-	/* keel freed the VM's vCPUs with it; the context and kvm_run pages are ours. */
-	keel_vm_free_vcpus(vm);
 	/* keel refuses only a handle it never gave out: a shim bug, and the VM would leak. */
 	WARN(ret, KEEL_PR_PREFIX "keel refused to destroy VM 0x%llx: %ld\n", vm->handle, ret);
+	/* keel freed the VM's vCPUs with it and gave back their context pages (else they stay lent). */
+	keel_vm_free_vcpus(vm, !ret);
+	keel_vm_donated_free(vm, !ret);
 	/* keel gave every guest page back with the VM: unpin the slots (kept pinned if it did not). */
 	keel_vm_memslots_free(vm, !ret);
 	if (vm->mm)
@@ -244,8 +245,8 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 	}
 
 	/* keel checks the IPA size as KVM does: 0 means 40, else 32 .. its stage-2 limit. */
-	ret = keel_hvc(KEEL_HC_VM_CREATE, KVM_VM_TYPE_ARM_IPA_SIZE(type), 0, &res);
-	trace_keel_vm_create(ret ? 0 : res.r[0], ret ? 0 : (unsigned int)res.r[1], ret ? 0 : res.r[2],
+	ret = keel_vm_donate_first(vm, KVM_VM_TYPE_ARM_IPA_SIZE(type), &res);
+	trace_keel_vm_create(ret ? 0 : res.r[0], ret ? 0 : (unsigned int)res.r[1], vm->first_size >> PAGE_SHIFT,
 			     ret);
 	if (ret) {
 		put_unused_fd(fd);
@@ -254,7 +255,6 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 	}
 	vm->handle = res.r[0];
 	vm->ipa_bits = (unsigned int)res.r[1];
-	vm->page_limit = res.r[2];
 	vm->pid = task_tgid_nr(current);
 	mutex_init(&vm->lock);
 	keel_vm_vcpu_init(vm);

@@ -398,14 +398,17 @@ static long keel_fault_around(struct keel_vm *vm, struct keel_memslot *slot, u64
 		ms->map_list[i] = page_to_phys(pages[i]);
 	}
 	keel_pinned_add(ms, n);
-	ret = keel_hvc5(KEEL_HC_VM_MAP, vm->handle, (slot->base_gfn + first) << PAGE_SHIFT, virt_to_phys(ms->map_list),
-			n, slot->flags & KVM_MEM_READONLY ? KEEL_MAP_READONLY : 0, NULL);
+	ret = keel_vm_hvc_pages(vm, KEEL_HC_VM_MAP, (slot->base_gfn + first) << PAGE_SHIFT, virt_to_phys(ms->map_list),
+				n, slot->flags & KVM_MEM_READONLY ? KEEL_MAP_READONLY : 0, NULL);
 	if (ret) {
-		/* Nothing of the group was pinned before, so nothing of it was mapped: only keel's room (-ENOMEM). */
-		WARN_ON_ONCE(ret != -ENOMEM);
+		/*
+		 * Nothing of the group was pinned before, so nothing of it was mapped: only memory for
+		 * keel's tables (-ENOMEM) or a fatal signal while getting it (-EINTR) can fail here.
+		 */
+		WARN_ON_ONCE(ret != -ENOMEM && ret != -EINTR);
 		keel_unpin_group(slot, first, pages, n, n);
 		keel_pinned_add(ms, -n);
-		return ret == -ENOMEM ? ret : -EFAULT;
+		return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
 	}
 	return 1;
 }
@@ -417,7 +420,8 @@ static long keel_fault_around(struct keel_vm *vm, struct keel_memslot *slot, u64
  * (run the guest again), 0 when it is not guest memory (or a write to a
  * read-only slot: MMIO for the VMM), -EFAULT when the VMM's mapping behind
  * the slot is gone or cannot be pinned (KVM_RUN fails with it, as KVM's),
- * -ENOMEM when keel has no room for the mapping.
+ * -ENOMEM when the host has no memory for keel's tables for the mapping
+ * (-EINTR: a fatal signal came while getting it).
  */
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 {
@@ -460,15 +464,16 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 		keel_pinned_add(ms, 1);
 	}
 	ms->map_list[0] = page_to_phys(page);
-	ret = keel_hvc5(KEEL_HC_VM_MAP, vm->handle, gfn << PAGE_SHIFT, virt_to_phys(ms->map_list), 1,
-			(slot->flags & KVM_MEM_READONLY) || (keel_slot_logs(slot) && !write) ? KEEL_MAP_READONLY : 0,
-			NULL);
+	ret = keel_vm_hvc_pages(vm, KEEL_HC_VM_MAP, gfn << PAGE_SHIFT, virt_to_phys(ms->map_list), 1,
+				(slot->flags & KVM_MEM_READONLY) || (keel_slot_logs(slot) && !write) ? KEEL_MAP_READONLY :
+													 0,
+				NULL);
 	/* -EEXIST: another vCPU mapped it first. */
 	if (!ret || ret == -EEXIST) {
 		ret = 1;
 		if (write && keel_slot_logs(slot))
 			set_bit(off, slot->dirty_bitmap);
-	} else if (ret != -ENOMEM) {
+	} else if (ret != -ENOMEM && ret != -EINTR) {
 		WARN_ON_ONCE(1); /* the shim keeps slots inside the IPA space and pins RAM only */
 		ret = -EFAULT;
 	}

@@ -55,6 +55,20 @@ static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *ou
 	return keel_hvc5(fn, a1, a2, 0, 0, 0, out);
 }
 
+/*
+ * memcache.c: the pages keel holds for a VM. keel_vm_donate_first creates the
+ * keel VM (KEEL_HC_VM_CREATE) in pages donated for it; keel_vm_hvc_pages
+ * makes a call on the VM (x1 = its handle) that may ask for more pages
+ * (VM_MAP, VCPU_CREATE) and donates them until it succeeds or the host is
+ * out of memory (-ENOMEM, the VMM's memory cgroup included); after
+ * VM_DESTROY keel_vm_donated_free frees them (or, if keel did not give them
+ * back, leaves them alone).
+ */
+struct keel_vm;
+long keel_vm_donate_first(struct keel_vm *vm, unsigned int ipa_bits, struct keel_res *res);
+long keel_vm_hvc_pages(struct keel_vm *vm, enum keel_hc fn, u64 a2, u64 a3, u64 a4, u64 a5, struct keel_res *out);
+void keel_vm_donated_free(struct keel_vm *vm, bool given_back);
+
 /* What module init learned about keel. */
 struct keel_info {
 	u32 abi;            /* KEEL_ABI_VERSION keel speaks */
@@ -81,7 +95,13 @@ enum keel_vstat {
 struct keel_vm {
 	u64 handle;             /* keel's VM handle */
 	unsigned int ipa_bits;
-	u64 page_limit;
+	/* Pages donated to keel for this VM (memcache.c), freed once keel gave them back */
+	void *first;            /* KEEL_HC_VM_CREATE's pages */
+	size_t first_size;
+	struct mutex donate_lock; /* the list below and donate_list */
+	struct list_head donated; /* KEEL_HC_VM_TOPUP's pages, by page->lru */
+	unsigned long nr_donated;
+	u64 *donate_list;       /* one page: the PAs of a KEEL_HC_VM_TOPUP call */
 	struct mm_struct *mm;   /* the creator's: the VM's ioctls are refused in another process */
 	pid_t pid;
 	struct file *filp;      /* the VM file: each vCPU file holds a reference (kvm_get_kvm) */
@@ -162,7 +182,7 @@ u64 keel_psci_version(struct keel_vcpu *vcpu);
 u32 keel_preferred_target(void);
 long keel_vm_create_vcpu(struct keel_vm *vm, u32 id);
 long keel_vm_irq_line(struct keel_vm *vm, const struct kvm_irq_level *il);
-void keel_vm_free_vcpus(struct keel_vm *vm);
+void keel_vm_free_vcpus(struct keel_vm *vm, bool ctx_back);
 struct dentry;
 void keel_vcpu_debugfs_init(struct dentry *dir);
 const char *keel_vstat_name(unsigned int i);

@@ -29,10 +29,9 @@ static const struct keel_stat_file keel_stat_files[] = {
 	{ "cpus_enabled", KEEL_STATS_OBJECTS, 0, 2 },      /* bitmap, keel's CPU numbering */
 	{ "hyp_pages_free", KEEL_STATS_POOL, 0, 0 },
 	{ "hyp_pages_total", KEEL_STATS_POOL, 0, 1 },
-	{ "hyp_pages_vms", KEEL_STATS_POOL, 0, 2 },        /* pool pages held by VMs */
+	{ "hyp_pages_vms", KEEL_STATS_POOL, 0, 2 },        /* host pages donated to VMs */
 	{ "pages_owner_hyp", KEEL_STATS_OWNER_PAGES, KEEL_OWNER_HYP, 0 },
 	{ "pages_owner_host", KEEL_STATS_OWNER_PAGES, KEEL_OWNER_HOST, 0 },
-	{ "pages_owner_guests", KEEL_STATS_OWNER_PAGES, KEEL_OWNER_ALL_GUESTS, 0 },
 	{ "pages_shared_guests", KEEL_STATS_SHARED, 0, 0 }, /* host pages mapped in guests */
 	{ "guest_pages_mapped", KEEL_STATS_SHARED, 0, 2 },  /* guest pages mapped (aliases counted) */
 };

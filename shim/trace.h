@@ -14,22 +14,22 @@
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(keel_vm_create,
-	TP_PROTO(u64 handle, unsigned int ipa_bits, u64 page_limit, long ret),
-	TP_ARGS(handle, ipa_bits, page_limit, ret),
+	TP_PROTO(u64 handle, unsigned int ipa_bits, u64 pages, long ret),
+	TP_ARGS(handle, ipa_bits, pages, ret),
 	TP_STRUCT__entry(
 		__field(u64, handle)
 		__field(unsigned int, ipa_bits)
-		__field(u64, page_limit)
+		__field(u64, pages)
 		__field(long, ret)
 	),
 	TP_fast_assign(
 		__entry->handle = handle;
 		__entry->ipa_bits = ipa_bits;
-		__entry->page_limit = page_limit;
+		__entry->pages = pages;
 		__entry->ret = ret;
 	),
-	TP_printk("handle 0x%llx ipa_bits %u page_limit %llu ret %ld", __entry->handle,
-		  __entry->ipa_bits, __entry->page_limit, __entry->ret)
+	TP_printk("handle 0x%llx ipa_bits %u pages %llu ret %ld", __entry->handle,
+		  __entry->ipa_bits, __entry->pages, __entry->ret)
 );
 
 TRACE_EVENT(keel_vm_destroy,

@@ -1392,7 +1392,8 @@ long keel_vm_create_vcpu(struct keel_vm *vm, u32 id)
 	}
 	vcpu->ctx = page_address(vcpu->ctx_page);
 
-	ret = keel_hvc(KEEL_HC_VCPU_CREATE, vm->handle, id, NULL);
+	/* The context page is lent to keel from here until the VM goes. */
+	ret = keel_vm_hvc_pages(vm, KEEL_HC_VCPU_CREATE, id, page_to_phys(vcpu->ctx_page), 0, 0, NULL);
 	trace_keel_vcpu_create(vm->handle, id, ret);
 	if (ret) {
 		keel_vcpu_free(vcpu);
@@ -1419,12 +1420,16 @@ out_unlock:
 }
 
 /* The VM's vCPUs, once nothing can run them (the VM file's last reference went). */
-void keel_vm_free_vcpus(struct keel_vm *vm)
+void keel_vm_free_vcpus(struct keel_vm *vm, bool ctx_back)
 {
 	unsigned int i;
 
-	for (i = 0; i < vm->nr_vcpus; i++)
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		/* A context page keel did not give back stays lent to it: never reused. */
+		if (!ctx_back)
+			vm->vcpus[i]->ctx_page = NULL;
 		keel_vcpu_free(vm->vcpus[i]);
+	}
 	vm->nr_vcpus = 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <arch/arm64.h>
 #include <arch/sysreg.h>
+#include <hv/arch/vm.h>
 #include <hv/arch/virt.h>
 #include <hv/errno.h>
 #include <hv/printf.h>
@@ -26,6 +27,7 @@ static bool has_pauth(void)
 uint64_t arm64_vtcr_for(unsigned ia_bits, int start_level)
 {
 	return (1UL << 31) |                                          /* RES1 */
+	       ((uint64_t)(arch_vm_vmid_bits() == 16) << 19) |          /* VS: 16-bit VMIDs */
 	       ((uint64_t)arm64_vtcr_ps(arm64_parange_bits()) << 16) | /* PS */
 	       (3UL << 12) | (1UL << 10) | (1UL << 8) |                /* inner shareable, WB WA walks */
 	       ((uint64_t)(2 - start_level) << 6) |                    /* SL0 */

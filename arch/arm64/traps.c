@@ -7,6 +7,7 @@
  */
 #include <arch/arm64.h>
 #include <arch/sysreg.h>
+#include <hv/host.h>
 #include <hv/printf.h>
 
 #define VECTOR_CURRENT_SP0 0x000
@@ -48,6 +49,9 @@ static void host_abort(uint64_t esr)
 	uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfff);
 	unsigned ec = iabt ? (el0 ? EC_IABT_LOW : EC_IABT_CUR) : (el0 ? EC_DABT_LOW : EC_DABT_CUR);
 
+	/* The host's own page, caught while keel changed its stage 2 (a donation or reclaim nearby): again. */
+	if (host_stage2_fault(ipa))
+		return;
 	if (reported++ < 8)
 		hv_printf("keel: host %s at IPA 0x%llx (VA 0x%llx, ESR 0x%llx): not host memory, external abort injected\n",
 			  iabt ? "instruction fetch" : (esr & (1UL << 6) ? "write" : "read"),

@@ -14,11 +14,11 @@ unsigned arch_vm_max_ipa_bits(void)
 	return arm64_s2_max_bits();
 }
 
-/*
- * 8-bit VMIDs: VTCR_EL2.VS stays 0 (the host's configuration, el2.c), so
- * VTTBR_EL2 carries an 8-bit VMID even on CPUs with 16-bit VMID support.
- */
-unsigned arch_vm_vmid_bits(void) { return 8; }
+/* 16-bit VMIDs where the CPU has them (ID_AA64MMFR1_EL1.VMIDBits 2; VTCR_EL2.VS, el2.c), else 8. */
+unsigned arch_vm_vmid_bits(void)
+{
+	return arm64_id_field(read_sysreg(ID_AA64MMFR1_EL1), 4) == 2 ? 16 : 8;
+}
 
 /*
  * A CPU coming (back) online under the shim may have been off while guest

@@ -15,10 +15,8 @@
 #include <hv/vm.h>
 #include <keel/abi.h>
 
-_Static_assert(KEEL_OWNER_HYP == OWNER_HYP && KEEL_OWNER_HOST == OWNER_HOST &&
-		       KEEL_OWNER_GUEST0 == OWNER_GUEST0,
+_Static_assert(KEEL_OWNER_HYP == OWNER_HYP && KEEL_OWNER_HOST == OWNER_HOST,
 	       "ABI owner ids are keel's page-ownership ids");
-_Static_assert(KEEL_OWNER_ALL_GUESTS > OWNER_GUEST0 + VM_MAX, "ALL_GUESTS is not a guest id");
 
 typedef int64_t (*hc_handler)(struct hc_args *a);
 
@@ -71,23 +69,43 @@ static int64_t hc_cpu_set(struct hc_args *a, bool enable)
 static int64_t hc_cpu_enable(struct hc_args *a) { return hc_cpu_set(a, true); }
 static int64_t hc_cpu_disable(struct hc_args *a) { return hc_cpu_set(a, false); }
 
+static int64_t hc_vm_size(struct hc_args *a)
+{
+	size_t pages, align;
+	int ret;
+
+	if (!args_zero_from(a, 1) || a->arg[0] > 0xff)
+		return -EINVAL;
+	ret = vm_create_size((unsigned)a->arg[0], &pages, &align);
+	if (ret)
+		return ret;
+	a->ret[0] = pages;
+	a->ret[1] = align;
+	return 0;
+}
+
 static int64_t hc_vm_create(struct hc_args *a)
 {
 	uint64_t handle;
 	unsigned ipa;
-	size_t limit;
 	int ret;
 
-	/* Both values are small: reject anything that would truncate. */
-	if (!args_zero_from(a, 2) || a->arg[0] > 0xff || a->arg[1] > SIZE_MAX / 2)
+	/* Small values: reject anything that would truncate. */
+	if (!args_zero_from(a, 3) || a->arg[0] > 0xff || a->arg[2] > 0xffff)
 		return -EINVAL;
-	ret = vm_create((unsigned)a->arg[0], (size_t)a->arg[1], &handle, &ipa, &limit);
+	ret = vm_create((unsigned)a->arg[0], pa_init(a->arg[1]), (size_t)a->arg[2], &handle, &ipa);
 	if (ret)
 		return ret;
 	a->ret[0] = handle;
 	a->ret[1] = ipa;
-	a->ret[2] = limit;
 	return 0;
+}
+
+static int64_t hc_vm_topup(struct hc_args *a)
+{
+	if (!args_zero_from(a, 3))
+		return -EINVAL;
+	return vm_topup(a->arg[0], pa_init(a->arg[1]), a->arg[2]);
 }
 
 static int64_t hc_vm_destroy(struct hc_args *a)
@@ -99,7 +117,7 @@ static int64_t hc_vm_destroy(struct hc_args *a)
 
 static int64_t hc_stats(struct hc_args *a)
 {
-	size_t counts[OWNER_GUEST0 + VM_MAX];
+	size_t counts[OWNER_HYP + 1];
 	struct vm_stats st;
 	uint64_t owner = a->arg[1];
 
@@ -123,17 +141,10 @@ static int64_t hc_stats(struct hc_args *a)
 		a->ret[2] = st.cpus_enabled;
 		return 0;
 	case KEEL_STATS_OWNER_PAGES:
-		if (owner != KEEL_OWNER_HYP && owner != KEEL_OWNER_HOST && owner != KEEL_OWNER_ALL_GUESTS &&
-		    (owner < KEEL_OWNER_GUEST0 || owner >= KEEL_OWNER_GUEST0 + VM_MAX))
+		if (owner != KEEL_OWNER_HYP && owner != KEEL_OWNER_HOST)
 			return -EINVAL;
 		owner_count(counts, ARRAY_SIZE(counts));
-		if (owner == KEEL_OWNER_ALL_GUESTS) {
-			a->ret[0] = 0;
-			for (unsigned i = OWNER_GUEST0; i < ARRAY_SIZE(counts); i++)
-				a->ret[0] += counts[i];
-		} else {
-			a->ret[0] = counts[owner];
-		}
+		a->ret[0] = counts[owner];
 		return 0;
 	case KEEL_STATS_SHARED: {
 		size_t pages;
@@ -152,18 +163,19 @@ static int64_t hc_stats(struct hc_args *a)
 		if (owner)
 			return -EINVAL;
 		a->ret[0] = vm_max_ipa_bits();
-		a->ret[1] = VM_MAX;
+		a->ret[1] = vm_nr_vmids();
 		a->ret[2] = vm_nr_vmids();
 		return 0;
 	}
 	return -EINVAL;
 }
 
+/* A call that takes pages from the VM's memcache: on -ENOMEM, x1 = how many to donate. */
 static int64_t hc_vm_map(struct hc_args *a)
 {
 	if (!args_zero_from(a, 5))
 		return -EINVAL;
-	return vm_map(a->arg[0], a->arg[1], pa_init(a->arg[2]), a->arg[3], a->arg[4]);
+	return vm_map(a->arg[0], a->arg[1], pa_init(a->arg[2]), a->arg[3], a->arg[4], &a->ret[0]);
 }
 
 static int64_t hc_vm_unmap(struct hc_args *a)
@@ -182,9 +194,9 @@ static int64_t hc_vm_unmap(struct hc_args *a)
 
 static int64_t hc_vcpu_create(struct hc_args *a)
 {
-	if (!args_zero_from(a, 2))
+	if (!args_zero_from(a, 3))
 		return -EINVAL;
-	return vcpu_create(a->arg[0], a->arg[1]);
+	return vcpu_create(a->arg[0], a->arg[1], a->arg[2], &a->ret[0]);
 }
 
 static int64_t hc_vcpu_run(struct hc_args *a)
@@ -213,6 +225,8 @@ static const hc_handler hc_table[KEEL_HC_NR_CALLS] = {
 	[KEEL_HC_VCPU_CREATE] = hc_vcpu_create,
 	[KEEL_HC_VCPU_RUN] = hc_vcpu_run,
 	[KEEL_HC_VCPU_POWER] = hc_vcpu_power,
+	[KEEL_HC_VM_SIZE] = hc_vm_size,
+	[KEEL_HC_VM_TOPUP] = hc_vm_topup,
 };
 
 int64_t hypercall_dispatch(unsigned fn, struct hc_args *a)

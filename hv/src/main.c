@@ -11,6 +11,7 @@
 #include <hv/owner.h>
 #include <hv/page_alloc.h>
 #include <hv/printf.h>
+#include <hv/vm.h>
 #include <hv/version.h>
 #include <keel/abi.h>
 
@@ -87,6 +88,8 @@ void __noreturn keel_main(struct boot_info *bi)
 		ret = host_donate_hyp(pa_init(bi->keel.base), bi->keel.size / PAGE_SIZE);
 	if (ret)
 		boot_fail("cannot set up page ownership (%d)\n", ret);
+	if (vm_table_init())
+		boot_fail("no room for the VM table in keel's page pool\n");
 	hv_printf("keel: %zu KiB of page pool free\n", page_pool_free_pages() * (PAGE_SIZE / 1024));
 
 	if (arch_virt_probe())

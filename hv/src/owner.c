@@ -16,7 +16,7 @@
 
 #define CHUNK_PAGES ((PAGE_SIZE << PAGE_ALLOC_MAX_ORDER) / sizeof(struct page_info))
 #define OWNER_MAX_CHUNKS 64
-#define OWNER_MAX_GUESTS (0xffffu - OWNER_GUEST0)
+#define OWNER_MAX_GUESTS 0xffffu /* guest ids are VM slots (16-bit) */
 
 struct owner_bank {
 	uint64_t base, end;  /* page aligned */
@@ -223,6 +223,54 @@ int hyp_donate_host(paddr_t pa, size_t npages)
 	return transfer(pa, npages, OWNER_HYP, OWNER_HOST);
 }
 
+/*
+ * One page at a time, so that a page listed twice fails the second time;
+ * on failure the pages already given are taken back: all or nothing.
+ */
+int host_donate_hyp_pages(const uint64_t *pa, size_t n)
+{
+	size_t i;
+	int ret = 0;
+
+	spin_lock(&owner_lock);
+	for (i = 0; i < n; i++) {
+		struct page_info *pi = IS_ALIGNED(pa[i], PAGE_SIZE) ? page_info_locked(pa[i]) : NULL;
+
+		if (!pi || pi->owner != OWNER_HOST || pi->share != PAGE_OWNED) {
+			ret = pi ? -EPERM : -EINVAL;
+			break;
+		}
+		pi->owner = OWNER_HYP;
+	}
+	if (ret)
+		while (i--)
+			page_info_locked(pa[i])->owner = OWNER_HOST;
+	spin_unlock(&owner_lock);
+	return ret;
+}
+
+static int lend_hyp(paddr_t pa, uint8_t from, uint8_t to)
+{
+	struct page_info *pi;
+	int ret = 0;
+
+	if (!IS_ALIGNED(pa_addr(pa), PAGE_SIZE))
+		return -EINVAL;
+	spin_lock(&owner_lock);
+	pi = page_info_locked(pa_addr(pa));
+	if (!pi)
+		ret = -EINVAL;
+	else if (pi->owner != OWNER_HOST || pi->share != from)
+		ret = -EPERM;
+	else
+		pi->share = to;
+	spin_unlock(&owner_lock);
+	return ret;
+}
+
+int host_share_hyp(paddr_t pa) { return lend_hyp(pa, PAGE_OWNED, PAGE_SHARED_HYP); }
+int host_unshare_hyp(paddr_t pa) { return lend_hyp(pa, PAGE_SHARED_HYP, PAGE_OWNED); }
+
 int host_share_guest(paddr_t pa, unsigned vm)
 {
 	struct page_info *pi;
@@ -234,7 +282,7 @@ int host_share_guest(paddr_t pa, unsigned vm)
 	pi = page_info_locked(pa_addr(pa));
 	if (!pi)
 		ret = -EINVAL;
-	else if (pi->owner != OWNER_HOST || pi->guest_maps == UINT32_MAX)
+	else if (pi->owner != OWNER_HOST || pi->share == PAGE_SHARED_HYP || pi->guest_maps == UINT32_MAX)
 		ret = -EPERM;
 	else {
 		pi->share = PAGE_SHARED;
@@ -280,7 +328,7 @@ static int share_list_locked(const uint64_t *pa, size_t n, int delta)
 			ret = -EINVAL;
 			break;
 		}
-		if (pi->owner != OWNER_HOST ||
+		if (pi->owner != OWNER_HOST || pi->share == PAGE_SHARED_HYP ||
 		    (delta > 0 ? pi->guest_maps == UINT32_MAX :
 				 pi->share != PAGE_SHARED || !pi->guest_maps)) {
 			ret = -EPERM;

@@ -14,6 +14,7 @@
  * Callers serialize operations on one pgtable (e.g. under its VM's lock).
  */
 #include <hv/errno.h>
+#include <hv/memcache.h>
 #include <hv/page_alloc.h>
 #include <hv/pgtable.h>
 #include <hv/printf.h>
@@ -36,10 +37,10 @@ static pte_t *next_table(pte_t pte)
 	return pa_to_ptr(arch_pte_addr(pte, PT_LEVELS - 1));
 }
 
-/* 2^order tables side by side (order 0: one), all entries invalid. */
+/* 2^order tables side by side (order 0: one), all entries invalid; from the memcache if it has one (order 0). */
 static pte_t *tables_alloc(struct pgtable *pt, unsigned order)
 {
-	pte_t *t = page_alloc(order);
+	pte_t *t = pt->mc ? (order ? NULL : memcache_pop(pt->mc)) : page_alloc(order);
 	size_t i;
 
 	if (!t)
@@ -52,6 +53,14 @@ static pte_t *tables_alloc(struct pgtable *pt, unsigned order)
 }
 
 static pte_t *table_alloc(struct pgtable *pt) { return tables_alloc(pt, 0); }
+
+static void table_put(struct pgtable *pt, pte_t *t)
+{
+	if (pt->mc)
+		memcache_push(pt->mc, t);
+	else
+		page_free(t, 0);
+}
 
 /* An entry of the software-only root over concatenated tables: never replaced, never freed. */
 static bool pinned_entry(const struct pgtable *pt, int level)
@@ -67,7 +76,7 @@ static void table_free(struct pgtable *pt, pte_t *t, int level)
 	for (i = 0; i < PT_ENTRIES; i++)
 		if (arch_pte_is_table(t[i], level))
 			table_free(pt, next_table(t[i]), level + 1);
-	page_free(t, 0);
+	table_put(pt, t);
 	HV_ASSERT(pt->nr_tables > 0);
 	pt->nr_tables--;
 }
@@ -260,44 +269,87 @@ static int check_range(const struct pgtable *pt, uint64_t ia, uint64_t size)
 
 #define PT_MAX_CONCAT_ORDER 4 /* VMSAv8: at most 16 concatenated tables */
 
-int pgtable_init(struct pgtable *pt, enum pt_stage stage, unsigned ia_bits, uint16_t vmid)
+int pgtable_root_order(enum pt_stage stage, unsigned ia_bits)
 {
 	int hw = arch_pt_start_level(stage, ia_bits);
-	unsigned covered, order = 0, i;
+	unsigned covered;
 
-	pt->root = pt->hw_root = NULL;
-	pt->nr_tables = 0;
 	if (hw < 0)
 		return hw;
 	/* The page level must take leaves; tables beyond one at the start level are concatenated. */
 	if (hw >= PT_LEVELS || !arch_pt_leaf_ok(stage, PT_LEVELS - 1))
 		return -EINVAL;
 	covered = PAGE_SHIFT + 9u * (PT_LEVELS - hw);
-	if (ia_bits > covered) {
-		order = ia_bits - covered;
-		if (hw == 0 || order > PT_MAX_CONCAT_ORDER)
-			return -EINVAL;
-	}
-	pt->hw_start_level = hw;
+	if (ia_bits <= covered)
+		return 0;
+	if (hw == 0 || ia_bits - covered > PT_MAX_CONCAT_ORDER)
+		return -EINVAL;
+	return (int)(ia_bits - covered);
+}
+
+/* Set pt up around hw_root (2^order tables, already all invalid): the software root if concatenated. */
+static int pt_setup(struct pgtable *pt, enum pt_stage stage, unsigned ia_bits, uint16_t vmid, unsigned order)
+{
+	unsigned i;
+
+	pt->hw_start_level = arch_pt_start_level(stage, ia_bits);
 	pt->hw_root_order = order;
-	pt->start_level = order ? hw - 1 : hw;
+	pt->start_level = order ? pt->hw_start_level - 1 : pt->hw_start_level;
 	pt->ia_bits = ia_bits;
 	pt->stage = stage;
 	pt->vmid = vmid;
-	pt->hw_root = tables_alloc(pt, order);
-	if (!pt->hw_root)
-		return -ENOMEM;
 	pt->root = pt->hw_root;
 	if (order) {
 		pt->root = table_alloc(pt);
-		if (!pt->root) {
-			page_free(pt->hw_root, order);
-			pt->hw_root = NULL;
-			pt->nr_tables = 0;
+		if (!pt->root)
 			return -ENOMEM;
-		}
 		for (i = 0; i < 1u << order; i++)
 			pt->root[i] = arch_pte_table(ptr_to_pa(pt->hw_root + (size_t)i * PT_ENTRIES));
+	}
+	return 0;
+}
+
+int pgtable_init(struct pgtable *pt, enum pt_stage stage, unsigned ia_bits, uint16_t vmid)
+{
+	int order = pgtable_root_order(stage, ia_bits);
+
+	pt->root = pt->hw_root = NULL;
+	pt->nr_tables = 0;
+	pt->mc = NULL;
+	pt->own_hw_root = true;
+	if (order < 0)
+		return order;
+	pt->hw_root = tables_alloc(pt, (unsigned)order);
+	if (!pt->hw_root)
+		return -ENOMEM;
+	if (pt_setup(pt, stage, ia_bits, vmid, (unsigned)order)) {
+		page_free(pt->hw_root, (unsigned)order);
+		pt->hw_root = NULL;
+		pt->nr_tables = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int pgtable_init_guest(struct pgtable *pt, unsigned ia_bits, uint16_t vmid, struct memcache *mc, void *hw_root)
+{
+	int order = pgtable_root_order(PT_STAGE_GUEST, ia_bits);
+	size_t i;
+
+	pt->root = pt->hw_root = NULL;
+	pt->nr_tables = 0;
+	pt->mc = mc;
+	pt->own_hw_root = false;
+	if (order < 0)
+		return order;
+	pt->hw_root = hw_root;
+	pt->nr_tables = 1u << order;
+	for (i = 0; i < ((size_t)PT_ENTRIES << order); i++)
+		pt->hw_root[i] = arch_pte_invalid();
+	if (pt_setup(pt, PT_STAGE_GUEST, ia_bits, vmid, (unsigned)order)) {
+		pt->hw_root = NULL;
+		pt->nr_tables = 0;
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -314,12 +366,17 @@ void pgtable_destroy(struct pgtable *pt)
 				table_free(pt, next_table(pt->hw_root[i]), pt->hw_start_level + 1);
 		for (j = 0; j < PT_ENTRIES; j++) /* the software root: only its pinned entries */
 			HV_ASSERT(j < 1u << pt->hw_root_order || !arch_pte_valid(pt->root[j]));
-		page_free(pt->hw_root, pt->hw_root_order);
-		page_free(pt->root, 0);
-		pt->nr_tables -= (1u << pt->hw_root_order) + 1;
+		table_put(pt, pt->root);
+		pt->nr_tables--;
 	} else {
-		table_free(pt, pt->root, pt->start_level);
+		for (i = 0; i < PT_ENTRIES; i++)
+			if (arch_pte_is_table(pt->root[i], pt->start_level))
+				table_free(pt, next_table(pt->root[i]), pt->start_level + 1);
 	}
+	/* The hardware root: the pool's, or the caller's (pgtable_init_guest) to take back. */
+	if (pt->own_hw_root)
+		page_free(pt->hw_root, pt->hw_root_order);
+	pt->nr_tables -= 1u << pt->hw_root_order;
 	pt->root = pt->hw_root = NULL;
 	HV_ASSERT(pt->nr_tables == 0);
 }
@@ -344,6 +401,61 @@ int pgtable_unmap(struct pgtable *pt, uint64_t ia, uint64_t size)
 	if (ret)
 		return ret;
 	return walk(&op, pt->root, pt->start_level, ia, ia + size);
+}
+
+/*
+ * Can table t (entries at level) become one block at level - 1: every entry
+ * a leaf, one prot, addresses running on from a first aligned to the block?
+ */
+static bool table_foldable(const struct pgtable *pt, const pte_t *t, int level, paddr_t *pa, uint32_t *prot)
+{
+	uint64_t lsize = pt_level_size(level), first;
+	unsigned i;
+
+	if (!arch_pte_valid(t[0]) || arch_pte_is_table(t[0], level))
+		return false;
+	first = pa_addr(arch_pte_addr(t[0], level));
+	*prot = arch_pte_prot(pt->stage, level, t[0]);
+	if (!IS_ALIGNED(first, pt_level_size(level - 1)))
+		return false;
+	for (i = 1; i < PT_ENTRIES; i++)
+		if (!arch_pte_valid(t[i]) || arch_pte_is_table(t[i], level) ||
+		    pa_addr(arch_pte_addr(t[i], level)) != first + i * lsize ||
+		    arch_pte_prot(pt->stage, level, t[i]) != *prot)
+			return false;
+	*pa = pa_init(first);
+	return true;
+}
+
+void pgtable_coalesce(struct pgtable *pt, uint64_t ia)
+{
+	pte_t *path[PT_LEVELS]; /* path[l]: the entry at level l on the way to ia */
+	int level, deepest = pt->start_level - 1;
+	pte_t *t = pt->root;
+	uint32_t prot;
+	paddr_t pa;
+
+	if (check_range(pt, ALIGN_DOWN(ia, PAGE_SIZE), PAGE_SIZE))
+		return;
+	for (level = pt->start_level; level < PT_LEVELS; level++) {
+		path[level] = &t[pt_index(ia, level)];
+		if (!arch_pte_is_table(*path[level], level))
+			break;
+		deepest = level;
+		t = next_table(*path[level]);
+	}
+	/* From the deepest table up: the entry at deepest points at the table of level deepest + 1. */
+	for (level = deepest; level >= pt->start_level; level--) {
+		t = next_table(*path[level]);
+		if (pinned_entry(pt, level) || !arch_pt_leaf_ok(pt->stage, level) ||
+		    !table_foldable(pt, t, level + 1, &pa, &prot))
+			break;
+		replace_entry(pt, path[level], arch_pte_leaf(pt->stage, level, pa, prot),
+			      ALIGN_DOWN(ia, pt_level_size(level)), pt_level_size(level));
+		table_put(pt, t);
+		HV_ASSERT(pt->nr_tables > 0);
+		pt->nr_tables--;
+	}
 }
 
 int pgtable_lookup(const struct pgtable *pt, uint64_t ia, paddr_t *pa, uint32_t *prot, int *level)

@@ -17,12 +17,13 @@ _Static_assert(KEEL_MAX_VCPUS <= 255, "last_vcpu_ran holds index + 1 in a byte")
 /* MPIDR affinity fields (Aff3..Aff0), what PSCI calls name a CPU by. */
 #define MPIDR_AFF_MASK 0xff00ffffffULL
 
-int vcpu_create(uint64_t handle, uint64_t index)
+int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need)
 {
 	struct vm *vm;
 	struct vcpu *v;
 	int ret;
 
+	*need = 0;
 	if (index >= KEEL_MAX_VCPUS)
 		return -EINVAL;
 	ret = vm_lock_by_handle(handle, &vm);
@@ -30,19 +31,21 @@ int vcpu_create(uint64_t handle, uint64_t index)
 		return ret;
 	if (vm->vcpus[index]) {
 		ret = -EEXIST;
-	} else if (vm_pages_locked(vm) + 1 > vm->page_limit) {
+	} else if (host_share_hyp(pa_init(ctx_pa))) {
+		/* keel writes the page at every exit: the host may not donate it or map it into a guest. */
+		ret = -EFAULT;
+	} else if (!vm->mc.nr) {
+		HV_ASSERT(!host_unshare_hyp(pa_init(ctx_pa)));
+		*need = 1;
 		ret = -ENOMEM;
 	} else {
-		v = page_alloc(0);
-		if (!v) {
-			ret = -ENOMEM;
-		} else {
-			v->vm = vm;
-			v->index = (unsigned)index;
-			v->power = KEEL_POWER_ON;
-			vm->vcpus[index] = v;
-			vm->nr_vcpus++;
-		}
+		v = memcache_pop(&vm->mc);
+		v->vm = vm;
+		v->index = (unsigned)index;
+		v->power = KEEL_POWER_ON;
+		v->ctx_pa = ctx_pa;
+		vm->vcpus[index] = v;
+		vm->nr_vcpus++;
 	}
 	spin_unlock(&vm->lock);
 	return ret;
@@ -56,9 +59,10 @@ void vcpu_destroy_all_locked(struct vm *vm)
 		if (!v)
 			continue;
 		HV_ASSERT(!v->running && vm->nr_vcpus > 0);
+		HV_ASSERT(!host_unshare_hyp(pa_init(v->ctx_pa)));
 		vm->vcpus[i] = NULL;
 		vm->nr_vcpus--;
-		page_free(v, 0);
+		memcache_push(&vm->mc, v);
 	}
 	HV_ASSERT(!vm->nr_vcpus);
 }
@@ -69,14 +73,6 @@ bool vcpu_any_running_locked(const struct vm *vm)
 		if (vm->vcpus[i] && vm->vcpus[i]->running)
 			return true;
 	return false;
-}
-
-/* The context page must be a whole page of host RAM (keel reads and writes it by its PA). */
-static bool ctx_page_ok(uint64_t pa)
-{
-	struct page_info pi;
-
-	return IS_ALIGNED(pa, PAGE_SIZE) && !owner_get(pa_init(pa), &pi) && pi.owner == OWNER_HOST;
 }
 
 #define CTX_OFF(field) __builtin_offsetof(struct keel_vcpu_ctx, field)
@@ -134,7 +130,7 @@ int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uin
 	struct vcpu *v;
 	int ret;
 
-	if (index >= KEEL_MAX_VCPUS || !ctx_page_ok(ctx_pa))
+	if (index >= KEEL_MAX_VCPUS)
 		return -EINVAL;
 	/* Enabling is per calling CPU, so this cannot change under us. */
 	if (cpu >= HV_MAX_CPUS || !(vm_cpus_enabled() & BIT(cpu)))
@@ -143,9 +139,9 @@ int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uin
 	if (ret)
 		return ret;
 	v = vm->vcpus[index];
-	if (!v || v->running) {
+	if (!v || v->running || ctx_pa != v->ctx_pa) {
 		spin_unlock(&vm->lock);
-		return v ? -EBUSY : -ENOENT;
+		return !v ? -ENOENT : v->running ? -EBUSY : -EINVAL;
 	}
 	v->running = true;
 	v->run_cpu = cpu;
@@ -204,7 +200,7 @@ int vcpu_power(uint64_t handle, uint64_t index, uint64_t op, uint64_t ctx_pa, ui
 
 	if (index >= KEEL_MAX_VCPUS || op > KEEL_POWER_TAKE_RESET)
 		return -EINVAL;
-	if (op == KEEL_POWER_TAKE_RESET ? !ctx_page_ok(ctx_pa) : ctx_pa != 0)
+	if (op != KEEL_POWER_TAKE_RESET && ctx_pa)
 		return -EINVAL;
 	ret = vm_lock_by_handle(handle, &vm);
 	if (ret)
@@ -214,7 +210,9 @@ int vcpu_power(uint64_t handle, uint64_t index, uint64_t op, uint64_t ctx_pa, ui
 		ret = -ENOENT;
 	} else if (op == KEEL_POWER_TAKE_RESET) {
 		/* The host's copy of the state gets the CPU_ON reset now, as KVM applies a pending reset. */
-		if (v->running) {
+		if (ctx_pa != v->ctx_pa) {
+			ret = -EINVAL;
+		} else if (v->running) {
 			ret = -EBUSY;
 		} else if (v->on_pending) {
 			arch_vcpu_ctx_reset(pa_to_ptr(pa_init(ctx_pa)), v->on_entry, v->on_context, v->on_big_endian);

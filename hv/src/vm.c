@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest VM objects: the table, handles, VMIDs, per-VM stage 2 and page
- * accounting. Lock order and the handle format: hv/vm.h.
+ * Guest VM objects: handles, VMIDs, per-VM stage 2 and the pages the host
+ * donates for them. Lock order and the handle format: hv/vm.h.
  */
 #include <hv/arch/vm.h>
 #include <hv/boot.h>
 #include <hv/errno.h>
+#include <hv/host.h>
 #include <hv/owner.h>
 #include <hv/page_alloc.h>
 #include <hv/printf.h>
@@ -16,15 +17,27 @@
 #define HANDLE_SLOT_MASK ((1ULL << KEEL_VM_HANDLE_SLOT_BITS) - 1)
 #define HANDLE_GEN_MASK ((1ULL << KEEL_VM_HANDLE_GEN_BITS) - 1)
 #define HANDLE_BITS (KEEL_VM_HANDLE_SLOT_BITS + KEEL_VM_HANDLE_GEN_BITS)
+#define VM_FIRST_PAGES_MAX 32 /* a VM's creation pages: root tables (at most 16), its record, the map buffer */
 
 _Static_assert(HV_MAX_CPUS <= 64, "CPU masks are 64-bit");
-_Static_assert(VM_MAX <= (1 << KEEL_VM_HANDLE_SLOT_BITS), "slot must fit in a handle");
-_Static_assert(VM_VMID_MAX % 64 == 0, "VMID bitmap in whole words");
+_Static_assert(VM_VMID_MAX <= (1 << KEEL_VM_HANDLE_SLOT_BITS), "a VMID must fit a handle's slot");
+_Static_assert(sizeof(struct vm) <= PAGE_SIZE, "a VM's record is one donated page");
+_Static_assert(KEEL_MAP_LIST_MAX * sizeof(uint64_t) == PAGE_SIZE, "map_buf is one page");
+
+/*
+ * The VMs by VMID, which is their slot: one entry per VMID the arch has,
+ * from keel's pool at boot (16 bytes each). A slot keeps its generation
+ * when its VM goes, so an old handle never names a new VM.
+ */
+struct vm_slot {
+	struct vm *vm;
+	uint32_t gen;
+};
 
 static struct spinlock vm_table_lock = SPINLOCK_INIT;
-static struct vm vm_table[VM_MAX];
-/* Bit set: VMID in use; VMID 0 is the host's, always. */
-static uint64_t vmid_map[VM_VMID_MAX / 64] = { BIT(0) };
+static struct vm_slot *slots;               /* [0 .. nr_slots - 1], slot 0 the host's VMID */
+static unsigned nr_slots;
+static unsigned next_vmid = 1;              /* where the search for a free VMID starts */
 static uint64_t cpus_enabled;               /* under vm_table_lock */
 static size_t nr_live;                      /* under vm_table_lock */
 
@@ -32,17 +45,15 @@ unsigned vm_max_ipa_bits(void) { return arch_vm_max_ipa_bits(); }
 
 unsigned vm_nr_vmids(void)
 {
-	unsigned bits = arch_vm_vmid_bits();
+	unsigned bits = MIN(arch_vm_vmid_bits(), 16u);
 
-	if (!bits)
-		return 0;
-	/* 1 .. 2^bits - 1, as far as the bitmap goes. */
-	return bits >= 8 ? VM_VMID_MAX - 1 : (1U << bits) - 1;
+	/* 1 .. 2^bits - 1, as far as the slot table goes. */
+	return bits && nr_slots ? MIN((1U << bits) - 1, nr_slots - 1) : 0;
 }
 
 static uint64_t handle_of(const struct vm *vm)
 {
-	return ((uint64_t)vm->gen << KEEL_VM_HANDLE_SLOT_BITS) | vm->slot;
+	return ((uint64_t)vm->gen << KEEL_VM_HANDLE_SLOT_BITS) | vm->vmid;
 }
 
 /*
@@ -52,38 +63,31 @@ static uint64_t handle_of(const struct vm *vm)
 static int vm_lookup_locked(uint64_t handle, struct vm **out)
 {
 	uint64_t slot = handle & HANDLE_SLOT_MASK, gen = (handle >> KEEL_VM_HANDLE_SLOT_BITS) & HANDLE_GEN_MASK;
-	struct vm *vm;
 
-	if (handle >> HANDLE_BITS || slot >= VM_MAX || !gen)
+	if (handle >> HANDLE_BITS || !slot || slot > vm_nr_vmids() || !gen)
 		return -EINVAL;
-	vm = &vm_table[slot];
-	if (vm->state != VM_LIVE || vm->gen != gen)
+	if (!slots[slot].vm || slots[slot].gen != gen)
 		return -ENOENT;
-	*out = vm;
+	*out = slots[slot].vm;
 	return 0;
 }
 
-/* A free VMID, marked used; 0 if none (caller holds vm_table_lock). */
+/* A free VMID (caller holds vm_table_lock), 0 if none; round robin so that slots rest between uses. */
 static uint16_t vmid_alloc_locked(void)
 {
-	unsigned n = vm_nr_vmids(), id;
+	unsigned n = vm_nr_vmids(), i, id;
 
-	for (id = 1; id <= n; id++) {
-		if (!(vmid_map[id / 64] & BIT(id % 64))) {
-			vmid_map[id / 64] |= BIT(id % 64);
+	for (i = 0; i < n; i++) {
+		id = (next_vmid - 1 + i) % n + 1;
+		if (!slots[id].vm) {
+			next_vmid = id % n + 1;
 			return (uint16_t)id;
 		}
 	}
 	return 0;
 }
 
-static void vmid_free_locked(uint16_t id)
-{
-	HV_ASSERT(id && id < VM_VMID_MAX && (vmid_map[id / 64] & BIT(id % 64)));
-	vmid_map[id / 64] &= ~BIT(id % 64);
-}
-
-size_t vm_pages_locked(const struct vm *vm) { return vm->s2.nr_tables + vm->nr_vcpus; }
+size_t vm_pages_locked(const struct vm *vm) { return vm->donated; }
 
 int vm_lock_by_handle(uint64_t handle, struct vm **out)
 {
@@ -97,14 +101,10 @@ int vm_lock_by_handle(uint64_t handle, struct vm **out)
 	return ret;
 }
 
-int vm_create(unsigned ipa_bits, size_t page_limit, uint64_t *handle, unsigned *ipa_out,
-	      size_t *limit_out)
+int vm_create_size(unsigned ipa_bits, size_t *pages, size_t *align)
 {
-	unsigned max_ipa = vm_max_ipa_bits(), slot;
-	size_t pool_pages = page_pool_total_pages();
-	struct vm *vm = NULL;
-	uint16_t vmid;
-	int ret;
+	unsigned max_ipa = vm_max_ipa_bits();
+	int order;
 
 	if (!max_ipa || !vm_nr_vmids())
 		return -ENODEV;
@@ -112,64 +112,105 @@ int vm_create(unsigned ipa_bits, size_t page_limit, uint64_t *handle, unsigned *
 		ipa_bits = KEEL_VM_IPA_BITS_DEFAULT;
 	if (ipa_bits < KEEL_VM_IPA_BITS_MIN || ipa_bits > max_ipa)
 		return -EINVAL;
-	if (page_limit > pool_pages)
+	order = pgtable_root_order(PT_STAGE_GUEST, ipa_bits);
+	if (order < 0)
+		return -EINVAL; /* an arch contract bug: its limit is a size its stage 2 cannot have */
+	/* The hardware root, the VM's record, the map buffer, and a software root over concatenated tables. */
+	*pages = (1u << order) + 2 + (order ? 1 : 0);
+	*align = 1u << order;
+	return 0;
+}
+
+/* Give back every page of a VM that never went live, or is gone: the root tables, then the memcache. */
+static void vm_pages_reclaim(void *hw_root, size_t root_pages, struct memcache *mc)
+{
+	void *p;
+
+	for (size_t i = 0; i < root_pages; i++)
+		host_reclaim_vm_page((char *)hw_root + i * PAGE_SIZE);
+	while ((p = memcache_pop(mc)))
+		host_reclaim_vm_page(p);
+}
+
+int vm_create(unsigned ipa_bits, paddr_t first, size_t npages, uint64_t *handle, unsigned *ipa_out)
+{
+	uint64_t pa[VM_FIRST_PAGES_MAX];
+	size_t need, align, i;
+	struct memcache mc = { 0 };
+	void *hw_root;
+	struct vm *vm;
+	uint16_t vmid;
+	int ret;
+
+	ret = vm_create_size(ipa_bits, &need, &align);
+	if (ret)
+		return ret;
+	if (!ipa_bits)
+		ipa_bits = KEEL_VM_IPA_BITS_DEFAULT;
+	if (npages != need || !IS_ALIGNED(pa_addr(first), align * PAGE_SIZE))
 		return -EINVAL;
-	if (!page_limit)
-		page_limit = MIN((size_t)KEEL_VM_PAGES_DEFAULT, pool_pages);
+	for (i = 0; i < need; i++)
+		pa[i] = pa_addr(first) + i * PAGE_SIZE;
+	ret = host_donate_vm_pages(pa, need);
+	if (ret)
+		return ret;
+	hw_root = pa_to_ptr(first);
+	for (i = need; i-- > align;)
+		memcache_push(&mc, pa_to_ptr(pa_init(pa[i])));
 
 	spin_lock(&vm_table_lock);
-	for (slot = 0; slot < VM_MAX; slot++) {
-		if (vm_table[slot].state == VM_FREE) {
-			vm = &vm_table[slot];
-			break;
-		}
-	}
-	if (!vm) {
-		spin_unlock(&vm_table_lock);
-		return -ENOSPC;
-	}
 	vmid = vmid_alloc_locked();
 	if (!vmid) {
 		spin_unlock(&vm_table_lock);
+		vm_pages_reclaim(hw_root, align, &mc);
 		return -ENOSPC;
 	}
-
-	spin_lock(&vm->lock);
-	ret = pgtable_init(&vm->s2, PT_STAGE_GUEST, ipa_bits, vmid);
-	if (!ret && vm_pages_locked(vm) > page_limit) {
-		pgtable_destroy(&vm->s2);
-		ret = -ENOMEM;
-	}
-	if (ret) {
-		spin_unlock(&vm->lock);
-		vmid_free_locked(vmid);
-		spin_unlock(&vm_table_lock);
-		/* pgtable_init's -EINVAL here would be an arch contract bug: report it as such. */
-		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
-	}
-	vm->slot = slot;
-	vm->vmid = vmid;
-	vm->ipa_bits = ipa_bits;
-	vm->page_limit = page_limit;
-	vm->nr_vcpus = 0;
-	vm->mapped_pages = 0;
-	for (unsigned i = 0; i < ARRAY_SIZE(vm->vcpus); i++)
-		vm->vcpus[i] = NULL;
-	for (unsigned i = 0; i < ARRAY_SIZE(vm->last_vcpu_ran); i++)
-		vm->last_vcpu_ran[i] = 0;
-	spin_unlock(&vm->lock);
-
-	vm->gen = (vm->gen + 1) & HANDLE_GEN_MASK;
-	if (!vm->gen)
-		vm->gen = 1;
-	vm->state = VM_LIVE;
+	vm = memcache_pop(&mc);
+	*vm = (struct vm){ .lock = SPINLOCK_INIT, .vmid = vmid, .ipa_bits = ipa_bits, .mc = mc, .donated = need };
+	vm->map_buf = memcache_pop(&vm->mc);
+	ret = pgtable_init_guest(&vm->s2, ipa_bits, vmid, &vm->mc, hw_root);
+	HV_ASSERT(!ret); /* vm_create_size counted its pages */
+	vm->hw_root = hw_root;
+	/* A new generation for the slot, never 0. */
+	slots[vmid].gen = (slots[vmid].gen + 1) & HANDLE_GEN_MASK;
+	if (!slots[vmid].gen)
+		slots[vmid].gen = 1;
+	vm->gen = slots[vmid].gen;
+	slots[vmid].vm = vm;
 	nr_live++;
 	*handle = handle_of(vm);
 	spin_unlock(&vm_table_lock);
 
 	*ipa_out = ipa_bits;
-	*limit_out = page_limit;
 	return 0;
+}
+
+int vm_topup(uint64_t handle, paddr_t list_pa, uint64_t n)
+{
+	const volatile uint64_t *list;
+	struct vm *vm;
+	uint64_t i;
+	int ret;
+
+	if (!n || n > KEEL_MAP_LIST_MAX)
+		return -EINVAL;
+	list = host_page_ptr(list_pa);
+	if (!list)
+		return -EINVAL;
+	ret = vm_lock_by_handle(handle, &vm);
+	if (ret)
+		return ret;
+	/* The host may rewrite its list at any time: read it once, then use keel's copy only. */
+	for (i = 0; i < n; i++)
+		vm->map_buf[i] = list[i];
+	ret = host_donate_vm_pages(vm->map_buf, n);
+	if (!ret) {
+		for (i = 0; i < n; i++)
+			memcache_push(&vm->mc, pa_to_ptr(pa_init(vm->map_buf[i])));
+		vm->donated += n;
+	}
+	spin_unlock(&vm->lock);
+	return ret;
 }
 
 /* ---- Guest memory (VM_MAP / VM_UNMAP): the VM's stage 2 over host pages ---- */
@@ -249,7 +290,7 @@ static void s2_collect(const pte_t *t, int level, uint64_t ia, uint64_t end, str
  */
 static uint64_t s2_release_locked(struct vm *vm, uint64_t ia, uint64_t end, bool unmap)
 {
-	struct s2_batch b = { .pa = vm->map_buf, .max = ARRAY_SIZE(vm->map_buf) };
+	struct s2_batch b = { .pa = vm->map_buf, .max = KEEL_MAP_LIST_MAX };
 	uint64_t total = 0;
 	int ret;
 
@@ -263,7 +304,7 @@ static uint64_t s2_release_locked(struct vm *vm, uint64_t ia, uint64_t end, bool
 			ret = pgtable_unmap(&vm->s2, b.first, b.last + PAGE_SIZE - b.first);
 			HV_ASSERT(!ret);
 		}
-		ret = host_unshare_guest_pages(b.pa, b.n, vm->slot);
+		ret = host_unshare_guest_pages(b.pa, b.n, vm->vmid);
 		HV_ASSERT(!ret);
 		total += b.n;
 		ia = b.last + PAGE_SIZE;
@@ -273,15 +314,17 @@ static uint64_t s2_release_locked(struct vm *vm, uint64_t ia, uint64_t end, bool
 	return total;
 }
 
-int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t flags)
+int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t flags, uint64_t *need)
 {
 	/* Guest memory is normal memory; a read-only slot only loses W (writes fault to the host). */
 	uint32_t prot = flags & KEEL_MAP_READONLY ? PT_PROT_R | PT_PROT_X : PT_PROT_RWX;
 	const volatile uint64_t *list;
 	struct vm *vm;
 	uint64_t i, end;
+	size_t tables;
 	int ret, ret2;
 
+	*need = 0;
 	if (!n || n > KEEL_MAP_LIST_MAX || flags & ~KEEL_MAP_READONLY || !IS_ALIGNED(ipa, PAGE_SIZE))
 		return -EINVAL;
 	list = host_page_ptr(list_pa);
@@ -299,7 +342,7 @@ int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t 
 	for (i = 0; i < n; i++)
 		vm->map_buf[i] = list[i];
 	/* Every page host RAM and not keel's, checked and counted all at once. */
-	if (host_share_guest_pages(vm->map_buf, n, vm->slot)) {
+	if (host_share_guest_pages(vm->map_buf, n, vm->vmid)) {
 		ret = -EFAULT;
 		goto out;
 	}
@@ -309,8 +352,10 @@ int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t 
 			goto unshare;
 		}
 	}
-	if (vm_pages_locked(vm) + s2_tables_needed(vm->s2.root, vm->s2.start_level, ipa, end) >
-	    vm->page_limit) {
+	tables = s2_tables_needed(vm->s2.root, vm->s2.start_level, ipa, end);
+	if (tables > vm->mc.nr) {
+		/* The host tops the memcache up (VM_TOPUP) and asks again. */
+		*need = tables - vm->mc.nr;
 		ret = -ENOMEM;
 		goto unshare;
 	}
@@ -321,18 +366,13 @@ int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t 
 			break;
 	}
 	if (ret) {
-		/* The pool ran dry (the arguments were checked): undo, freeing the new tables. */
-		if (i) {
-			ret2 = pgtable_unmap(&vm->s2, ipa, i * PAGE_SIZE);
-			HV_ASSERT(!ret2);
-		}
-		ret = -ENOMEM;
-		goto unshare;
+		/* The memcache held what s2_tables_needed counted: this cannot happen. */
+		hv_panic("vm_map: stage-2 tables beyond the count (%d)\n", ret);
 	}
 	vm->mapped_pages += n;
 	goto out;
 unshare:
-	ret2 = host_unshare_guest_pages(vm->map_buf, n, vm->slot);
+	ret2 = host_unshare_guest_pages(vm->map_buf, n, vm->vmid);
 	HV_ASSERT(!ret2);
 out:
 	spin_unlock(&vm->lock);
@@ -372,6 +412,9 @@ int vm_translate(uint64_t handle, uint64_t ipa, paddr_t *pa, uint32_t *prot)
 
 int vm_destroy(uint64_t handle)
 {
+	struct memcache mc;
+	void *hw_root;
+	size_t root_pages;
 	struct vm *vm;
 	int ret;
 
@@ -388,6 +431,12 @@ int vm_destroy(uint64_t handle)
 		spin_unlock(&vm_table_lock);
 		return -EBUSY;
 	}
+	slots[vm->vmid].vm = NULL;
+	HV_ASSERT(nr_live > 0);
+	nr_live--;
+	spin_unlock(&vm_table_lock);
+
+	/* Unreachable now: nothing else can take vm->lock. */
 	vcpu_destroy_all_locked(vm);
 	/* No CPU runs this stage 2 any more: drop what the TLBs hold of it, then free its tables. */
 	arch_vm_tlb_flush_vmid(&vm->s2);
@@ -395,14 +444,15 @@ int vm_destroy(uint64_t handle)
 	s2_release_locked(vm, 0, 1ULL << vm->ipa_bits, false);
 	HV_ASSERT(!vm->mapped_pages);
 	pgtable_destroy(&vm->s2);
+	memcache_push(&vm->mc, vm->map_buf);
+	root_pages = (size_t)1 << vm->s2.hw_root_order;
+	hw_root = vm->hw_root;
+	HV_ASSERT(vm->mc.nr + 1 + root_pages == vm->donated);
+	mc = vm->mc;
 	spin_unlock(&vm->lock);
-
-	vmid_free_locked(vm->vmid);
-	vm->vmid = 0;
-	vm->state = VM_FREE;
-	HV_ASSERT(nr_live > 0);
-	nr_live--;
-	spin_unlock(&vm_table_lock);
+	/* The record itself last: it held the list. */
+	memcache_push(&mc, vm);
+	vm_pages_reclaim(hw_root, root_pages, &mc);
 	return 0;
 }
 
@@ -442,16 +492,16 @@ uint64_t vm_cpus_enabled(void)
 
 void vm_stats_get(struct vm_stats *st)
 {
-	unsigned i;
+	unsigned i, n = vm_nr_vmids();
 
 	*st = (struct vm_stats){ 0 };
 	spin_lock(&vm_table_lock);
 	st->vms = nr_live;
 	st->cpus_enabled = cpus_enabled;
-	for (i = 0; i < VM_MAX; i++) {
-		struct vm *vm = &vm_table[i];
+	for (i = 1; i <= n; i++) {
+		struct vm *vm = slots[i].vm;
 
-		if (vm->state != VM_LIVE)
+		if (!vm)
 			continue;
 		spin_lock(&vm->lock);
 		st->vcpus += vm->nr_vcpus;
@@ -462,17 +512,20 @@ void vm_stats_get(struct vm_stats *st)
 	spin_unlock(&vm_table_lock);
 }
 
-void vm_table_reset(void)
+int vm_table_init(void)
 {
-	unsigned i;
+	unsigned bits = MIN(arch_vm_vmid_bits(), 16u), order = 0;
+	size_t n = (size_t)1 << bits;
 
+	while ((PAGE_SIZE << order) < n * sizeof(struct vm_slot))
+		order++;
 	spin_lock(&vm_table_lock);
-	for (i = 0; i < VM_MAX; i++)
-		vm_table[i] = (struct vm){ .lock = SPINLOCK_INIT };
-	for (i = 0; i < ARRAY_SIZE(vmid_map); i++)
-		vmid_map[i] = 0;
-	vmid_map[0] = BIT(0); /* the host's */
+	/* Earlier state is forgotten, not freed (boot calls this once; host tests reset the pool). */
+	slots = bits ? page_alloc(order) : NULL;
+	nr_slots = slots ? (unsigned)n : 0;
+	next_vmid = 1;
 	cpus_enabled = 0;
 	nr_live = 0;
 	spin_unlock(&vm_table_lock);
+	return !bits || slots ? 0 : -ENOMEM;
 }

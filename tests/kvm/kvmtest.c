@@ -85,7 +85,7 @@ const char *err_name(long r)
 
 const char *const counter_names[NR_COUNTERS] = {
 	"vm_count",        "vcpu_count",       "hyp_pages_free",     "hyp_pages_total",
-	"hyp_pages_vms",   "pages_owner_hyp",  "pages_owner_host",   "pages_owner_guests",
+	"hyp_pages_vms",   "pages_owner_hyp",  "pages_owner_host",
 };
 
 long long read_counter(const char *name)
@@ -280,10 +280,11 @@ static void test_create_vm(void)
 	}
 	check(read_counter("vm_count") == counter(&base, "vm_count") + n, "vm_count = %lld with %d VMs open",
 	      read_counter("vm_count"), n);
-	check(read_counter("hyp_pages_free") < counter(&base, "hyp_pages_free") &&
-		      read_counter("hyp_pages_vms") >= n,
-	      "the VMs hold keel pages (hyp_pages_free %lld < %lld, hyp_pages_vms %lld)",
-	      read_counter("hyp_pages_free"), counter(&base, "hyp_pages_free"), read_counter("hyp_pages_vms"));
+	check(read_counter("hyp_pages_vms") >= 3 * n &&
+		      read_counter("pages_owner_hyp") >= counter(&base, "pages_owner_hyp") + 3 * n,
+	      "the VMs live in host pages donated to keel (hyp_pages_vms %lld, pages_owner_hyp +%lld; want >= %d)",
+	      read_counter("hyp_pages_vms"), read_counter("pages_owner_hyp") - counter(&base, "pages_owner_hyp"),
+	      3 * n);
 	if (n) {
 		flags = fcntl(fds[0], F_GETFD);
 		check(flags >= 0 && (flags & FD_CLOEXEC), "the VM fd is close-on-exec");
@@ -325,21 +326,24 @@ static void test_create_vm(void)
 	check_counters_back(&base, "closing the dup'ed fd");
 }
 
-static void test_table_full(void)
+/* No table of VMs: far more than the 16 keel once had, each in its own pages, all back at the end. */
+static void test_many_vms(void)
 {
+	enum { N = 300 };
 	struct counters base = counters_now();
-	int fds[KEEL_MAX_VMS + 1], n = 0, fd;
+	int fds[N], n = 0, fd = 0;
 
-	while (n < KEEL_MAX_VMS + 1 && (fd = create_vm(n % 2 ? 32 : 0)) >= 0)
+	/* More than 8-bit VMIDs name: keel uses the CPU's 16-bit ones (QEMU's max CPU, Cortex-A53 have them). */
+	while (n < N && (fd = create_vm(n % 2 ? 32 : 0)) >= 0)
 		fds[n++] = fd;
-	check(n == KEEL_MAX_VMS, "%d VMs at once (keel's table holds %d)", n, KEEL_MAX_VMS);
-	fd = create_vm(0);
-	check(fd == -ENOSPC, "one more VM: %s (want -ENOSPC: keel's VM table is full)", err_name(fd));
+	check(n == N, "%d VMs at once (want %d; the last: %s)", n, N, n == N ? "ok" : err_name(fd));
+	check(read_counter("vm_count") == counter(&base, "vm_count") + n, "vm_count = %lld",
+	      read_counter("vm_count"));
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
-	check_counters_back(&base, "closing all VMs of a full table");
+	check_counters_back(&base, "closing all of them");
 	fd = create_vm(0);
-	check(fd >= 0, "a VM again after the table emptied");
+	check(fd >= 0, "a VM again after they went");
 	close(fd);
 }
 
@@ -439,14 +443,12 @@ static void test_debugfs(void)
 	if (fd >= 0)
 		close(fd);
 	check(r == -EACCES, "writing " DEBUGFS "/vm_count: %s (want -EACCES)", err_name(r));
-	check(read_counter("pages_owner_guests") == 0, "no page of RAM is a guest's (pages_owner_guests %lld)",
-	      read_counter("pages_owner_guests"));
 	check(read_counter("pages_owner_hyp") > 0 && read_counter("pages_owner_host") > 0,
 	      "keel and the host own RAM (pages_owner_hyp %lld, pages_owner_host %lld)",
 	      read_counter("pages_owner_hyp"), read_counter("pages_owner_host"));
 }
 
-static int write_file(const char *path, const char *s)
+int write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_TRUNC);
 	ssize_t n;
@@ -512,7 +514,7 @@ int main(int argc, char **argv)
 	test_caps(kvm_fd, "system fd");
 	test_debugfs();
 	test_create_vm();
-	test_table_full();
+	test_many_vms();
 	test_kill9();
 	test_concurrent();
 	test_trace();

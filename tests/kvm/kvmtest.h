@@ -11,7 +11,6 @@
 
 #define DEBUGFS "/sys/kernel/debug/kvm"
 #define TRACEFS "/sys/kernel/tracing"
-#define KEEL_MAX_VMS 16 /* keel's VM table (keel/abi.h) */
 #define KVM_MINOR_EXPECTED 232 /* KVM_MINOR, <linux/miscdevice.h> */
 #define SHIM_MODULE "shim"
 
@@ -25,9 +24,11 @@ void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 long kioctl(int fd, unsigned long req, unsigned long arg);
 const char *err_name(long r);
 int create_vm(unsigned long type);
+/* Write s to a file (sysfs, cgroupfs): 0 or -errno. */
+int write_file(const char *path, const char *s);
 
 /* keel's counters in debugfs (vm_count, hyp_pages_free, ...) */
-#define NR_COUNTERS 8
+#define NR_COUNTERS 7
 extern const char *const counter_names[NR_COUNTERS];
 struct counters {
 	long long v[NR_COUNTERS];
@@ -63,5 +64,8 @@ long guest_touch(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, ui
 /* The same, storing value (not 0) into the first word of each page after reading it. */
 long guest_write(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
 		 uint64_t value);
+/* Any of it: each of the npages pages stride bytes after the last. */
+long guest_walk(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
+		uint64_t value, uint64_t stride);
 
 #endif

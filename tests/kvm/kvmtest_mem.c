@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -521,6 +523,134 @@ static void test_mem_kill9(void)
 	check_counters_back(&cbase, "kill -9 of the child with 64 MiB of slots");
 }
 
+/* ---- keel's pages for a VM are the VMM's memory (memory cgroup accounting) ---- */
+
+#define CG "/sys/fs/cgroup"
+#define CG_TEST CG "/kvmtest"
+
+/* A field of a cgroup's memory.stat, -1 if missing. */
+static long long memstat(const char *field)
+{
+	char name[64];
+	long long v;
+	FILE *f = fopen(CG_TEST "/memory.stat", "r");
+	long long ret = -1;
+
+	while (f && fscanf(f, "%63s %lld", name, &v) == 2)
+		if (!strcmp(name, field))
+			ret = v;
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+/* The calling process joins CG_TEST. */
+static int cg_join(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(CG_TEST "/cgroup.procs", pid);
+}
+
+/*
+ * In a child in CG_TEST: a VM with 1 GiB of slot whose guest touches npages
+ * pages 2 MiB apart (a stage-2 table each). Writes to fd: the guest's
+ * result, then keel's pages for VMs and the cgroup's kernel memory, before
+ * and after. Returns from the child only through _exit.
+ */
+static void sparse_vmm(int fd, uint64_t npages)
+{
+	long long out[5];
+	int k, vm;
+	char *mem;
+
+	if (cg_join())
+		_exit(2);
+	out[1] = read_counter("hyp_pages_vms");
+	out[2] = memstat("kernel");
+	k = open("/dev/kvm", O_RDWR);
+	vm = k < 0 ? -1 : ioctl(k, KVM_CREATE_VM, 0UL);
+	mem = mmap(NULL, 1024 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm < 0 || mem == MAP_FAILED || set_region(vm, 0, 0, GPA, 1024 * MiB, mem))
+		_exit(3);
+	out[0] = guest_walk(vm, 0, GPA, mem, GPA + 2 * MiB, npages, 0, 2 * MiB);
+	out[3] = read_counter("hyp_pages_vms");
+	out[4] = memstat("kernel");
+	if (write(fd, out, sizeof(out)) != sizeof(out))
+		_exit(4);
+	_exit(0);
+}
+
+static pid_t sparse_child(uint64_t npages, long long out[5], int *st)
+{
+	int pipefd[2];
+	pid_t pid;
+
+	out[0] = 1;
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		sparse_vmm(pipefd[1], npages);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], out, 5 * sizeof(long long)) != (ssize_t)(5 * sizeof(long long)))
+		out[0] = 1;
+	close(pipefd[0]);
+	waitpid(pid, st, 0);
+	return pid;
+}
+
+static void test_mem_memcg(void)
+{
+	struct counters cbase = counters_now();
+	struct memc base = memc_now();
+	long long out[5];
+	char *mem;
+	int st = 0, vm;
+
+	mkdir(CG, 0755);
+	if (access(CG "/cgroup.controllers", F_OK))
+		mount("none", CG, "cgroup2", 0, NULL);
+	write_file(CG "/cgroup.subtree_control", "+memory");
+	rmdir(CG_TEST);
+	if (mkdir(CG_TEST, 0755) || access(CG_TEST "/memory.max", F_OK)) {
+		check(false, "a memory cgroup " CG_TEST " (cgroup2, memory controller): %s", strerror(errno));
+		return;
+	}
+	/* Charged: the pages keel asked for show in the VMM's cgroup as kernel memory, as KVM's tables do. */
+	sparse_child(256, out, &st);
+	check(WIFEXITED(st) && !WEXITSTATUS(st) && !out[0],
+	      "a VMM in a memory cgroup ran a guest touching 256 pages 2 MiB apart (%s)", err_name(out[0]));
+	check(out[3] - out[1] >= 256 && out[4] - out[2] >= (out[3] - out[1]) * 4096,
+	      "the %lld pages it donated to keel are charged to its cgroup (kernel memory +%lld KiB)",
+	      out[3] - out[1], (out[4] - out[2]) / 1024);
+	check_counters_back(&cbase, "the VMM's exit");
+
+	/* Limited: 4 MiB. The VMM runs out of its own memory; keel and every other VM carry on. */
+	write_file(CG_TEST "/memory.max", "4194304");
+	sparse_child(512, out, &st);
+	check((WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) ||
+		      (WIFEXITED(st) && !WEXITSTATUS(st) && (out[0] == -ENOMEM || out[0] == -EFAULT)),
+	      "a VMM limited to 4 MiB touching 512 pages 2 MiB apart: %s (want ENOMEM/EFAULT, or the OOM killer)",
+	      WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : err_name(out[0]));
+	check_counters_back(&cbase, "the limited VMM's end");
+	check_memc(&base, 0, 0, "after the limited VMM");
+	vm = create_vm(0);
+	mem = map_anon(16 * MiB, PROT_READ | PROT_WRITE);
+	check(vm >= 0 && mem && !set_region(vm, 0, 0, GPA, 16 * MiB, mem) &&
+		      !guest_touch(vm, 0, GPA, mem, GPA, 4096),
+	      "another VMM's VM is created and its guest touches 16 MiB");
+	if (vm >= 0)
+		close(vm);
+	if (mem)
+		munmap(mem, 16 * MiB);
+	rmdir(CG_TEST);
+	check_counters_back(&cbase, "all of it");
+}
+
 void test_memory(void)
 {
 	test_mem_caps();
@@ -531,4 +661,5 @@ void test_memory(void)
 	test_mem_dirty_log_manual();
 	test_mem_stats();
 	test_mem_kill9();
+	test_mem_memcg();
 }

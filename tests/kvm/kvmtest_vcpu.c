@@ -996,18 +996,6 @@ static void test_nisv(void)
 	munmap(mem, GUEST_SIZE);
 }
 
-static int write_file(const char *path, const char *str)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, str, strlen(str));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* KVM_RUN without guest memory: every fetch faults in the guest (keel injects the abort), so the
  * vCPU runs until a host interrupt; exits, signals and the powered-off wait work all the same. */
 static void test_run_nomem(void)
@@ -1107,8 +1095,9 @@ void test_reference(void)
 /* ---- guest memory touched by a guest (kvmtest_mem.c) ---------------------------------------------- */
 
 /*
- * x0 = first IPA, x1 = pages, x2 = a value: load a word from each page
- * (faulting it in) and, if x2 is not 0, store x2 there; then an MMIO write.
+ * x0 = first IPA, x1 = pages, x2 = a value, x4 = bytes from one page to the
+ * next: load a word from each page (faulting it in) and, if x2 is not 0,
+ * store x2 there; then an MMIO write.
  */
 extern const uint32_t guest_toucher[], guest_toucher_end[];
 __asm__(".pushsection .rodata\n"
@@ -1118,7 +1107,7 @@ __asm__(".pushsection .rodata\n"
 	"1:	ldr x3, [x0]\n"
 	"	cbz x2, 2f\n"
 	"	str x2, [x0]\n"
-	"2:	add x0, x0, #4096\n"
+	"2:	add x0, x0, x4\n"
 	"	subs x1, x1, #1\n"
 	"	b.ne 1b\n"
 	"	movz x5, #0x1000, lsl #16\n"
@@ -1130,11 +1119,17 @@ __asm__(".pushsection .rodata\n"
 
 long guest_touch(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages)
 {
-	return guest_write(vm, vcpu_id, code_gpa, code_hva, gpa, npages, 0);
+	return guest_walk(vm, vcpu_id, code_gpa, code_hva, gpa, npages, 0, 4096);
 }
 
 long guest_write(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
 		 uint64_t value)
+{
+	return guest_walk(vm, vcpu_id, code_gpa, code_hva, gpa, npages, value, 4096);
+}
+
+long guest_walk(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
+		uint64_t value, uint64_t stride)
 {
 	long mmap_size = kioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0), r;
 	int vcpu = (int)kioctl(vm, KVM_CREATE_VCPU, vcpu_id);
@@ -1152,6 +1147,8 @@ long guest_write(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, ui
 		r = set_reg(vcpu, CORE(regs.regs[1]), &npages);
 	if (!r)
 		r = set_reg(vcpu, CORE(regs.regs[2]), &value);
+	if (!r)
+		r = set_reg(vcpu, CORE(regs.regs[4]), &stride);
 	run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (!r && run == MAP_FAILED)
 		r = -ENOMEM;

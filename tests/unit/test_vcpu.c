@@ -5,7 +5,7 @@
  * what of the context page crosses at a run, power state, the guest PSCI helpers (CPU_ON pending and applied at the
  * next run, AFFINITY_INFO, system off), teardown with the VM.
  */
-#include "test_util.h"
+#include "test_ram.h"
 
 #include <stdlib.h>
 
@@ -22,25 +22,27 @@ extern int (*fake_vcpu_run_hook)(struct vcpu *v, bool flush_local);
 extern unsigned long fake_vcpu_runs, fake_vcpu_flushes;
 
 #define POOL_PAGES 1024
-#define RAM_BASE 0x40000000ULL
-#define RAM_SIZE (64ULL << 20)
+#define RAM_PAGES 1024
 
 static void *mem;
-static struct keel_vcpu_ctx *ctx; /* the "host page": its pointer is its PA */
+/* vCPU i's context page is RAM page 1 + i (the host's; its pointer is its PA); ctx is vCPU 0's. */
+static struct keel_vcpu_ctx *ctx;
 static struct boot_info bi;
+
+static uint64_t pa_of(unsigned i) { return test_ram_pa(1 + i); }
+static struct keel_vcpu_ctx *ctx_of(unsigned i) { return pa_to_ptr(pa_init(pa_of(i))); }
 
 static int setup(void **state)
 {
 	(void)state;
 	mem = pool_create(POOL_PAGES);
-	vm_table_reset();
-	ctx = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-	memset(ctx, 0, PAGE_SIZE);
-	ctx->pstate = 0x3c5;
+	assert_int_equal(vm_table_init(), 0);
 	memset(&bi, 0, sizeof(bi));
-	bi.mem[0] = (struct mem_range){ RAM_BASE, RAM_SIZE };
-	bi.mem[1] = (struct mem_range){ (uintptr_t)ctx, PAGE_SIZE };
-	bi.nr_mem = 2;
+	bi.mem[0] = test_ram_init(RAM_PAGES);
+	bi.nr_mem = 1;
+	ctx = ctx_of(0);
+	for (unsigned i = 0; i < KEEL_MAX_VCPUS; i++)
+		ctx_of(i)->pstate = 0x3c5;
 	assert_int_equal(owner_init(&bi), 0);
 	cpus_init(2);
 	cpu_mark_online(0);
@@ -56,54 +58,65 @@ static int teardown(void **state)
 {
 	(void)state;
 	assert_int_equal(fake_locks_held(), 0);
-	vm_table_reset();
 	pool_destroy(mem);
-	free(ctx);
+	test_ram_free();
 	return 0;
 }
 
-static uint64_t new_vm(size_t limit)
+static uint64_t new_vm(void) { return test_vm(0); }
+
+static uint64_t pa(void) { return pa_of(0); }
+
+/* Create vCPU i with its own context page, donating a page when keel asks, as the shim does. */
+static int new_vcpu(uint64_t h, uint64_t i)
 {
-	uint64_t h;
-	unsigned ipa;
-	size_t l;
+	uint64_t need;
+	int ret;
 
-	assert_int_equal(vm_create(0, limit, &h, &ipa, &l), 0);
-	return h;
+	while ((ret = vcpu_create(h, i, pa_of((unsigned)(i % KEEL_MAX_VCPUS)), &need)) == -ENOMEM && need)
+		assert_int_equal(test_topup(h, need), 0);
+	return ret;
 }
-
-static uint64_t pa(void) { return (uintptr_t)ctx; }
 
 static void test_create_and_pages(void **state)
 {
 	struct vm_stats st;
-	size_t free0 = page_pool_free_pages(), tables;
-	uint64_t h;
+	size_t free0 = page_pool_free_pages(), pages;
+	uint64_t h, need = 0;
+	struct page_info pi;
 
 	(void)state;
-	h = new_vm(0);
+	h = new_vm();
 	vm_stats_get(&st);
-	tables = st.pages;
-	assert_int_equal(vcpu_create(h, 0), 0);
-	assert_int_equal(vcpu_create(h, 0), -EEXIST);
-	assert_int_equal(vcpu_create(h, KEEL_MAX_VCPUS - 1), 0);
-	assert_int_equal(vcpu_create(h, KEEL_MAX_VCPUS), -EINVAL);
-	assert_int_equal(vcpu_create(h + (1 << 8), 1), -ENOENT);
-	assert_int_equal(vcpu_create(1ULL << 40, 1), -EINVAL);
+	pages = st.pages;
+	/* The memcache is empty after creation: keel asks for the vCPU's page. */
+	assert_int_equal(vcpu_create(h, 0, pa(), &need), -ENOMEM);
+	assert_int_equal(need, 1);
+	assert_int_equal(test_topup(h, 1), 0);
+	assert_int_equal(vcpu_create(h, 0, pa(), &need), 0);
+	assert_int_equal(new_vcpu(h, 0), -EEXIST);
+	/* The context page is lent to keel: not for another vCPU, nor a donation, nor a guest mapping. */
+	assert_int_equal(owner_get(pa_init(pa()), &pi), 0);
+	assert_int_equal(pi.owner, OWNER_HOST);
+	assert_int_equal(pi.share, PAGE_SHARED_HYP);
+	assert_int_equal(vcpu_create(h, 1, pa(), &need), -EFAULT);
+	assert_int_equal(vcpu_create(h, 1, pa() + 8, &need), -EFAULT);
+	assert_int_equal(vcpu_create(h, 1, 0x1000, &need), -EFAULT);
+	assert_int_equal(host_donate_hyp_pages((uint64_t[]){ pa() }, 1), -EPERM);
+	assert_int_equal(host_share_guest(pa_init(pa()), 1), -EPERM);
+	assert_int_equal(new_vcpu(h, KEEL_MAX_VCPUS - 1), 0);
+	assert_int_equal(new_vcpu(h, KEEL_MAX_VCPUS), -EINVAL);
+	assert_int_equal(vcpu_create(h + (1 << 16), 1, pa_of(1), &need), -ENOENT);
+	assert_int_equal(vcpu_create(1ULL << 40, 1, pa_of(1), &need), -EINVAL);
 	vm_stats_get(&st);
 	assert_int_equal(st.vcpus, 2);
-	assert_int_equal(st.pages, tables + 2); /* one keel page each, charged to the VM */
+	assert_int_equal(st.pages, pages + 2); /* one donated page each */
 	assert_int_equal(vm_destroy(h), 0);
 	assert_int_equal(page_pool_free_pages(), free0);
 	vm_stats_get(&st);
 	assert_int_equal(st.vcpus, 0);
-
-	/* The page limit counts vCPUs. */
-	h = new_vm(tables + 1);
-	assert_int_equal(vcpu_create(h, 0), 0);
-	assert_int_equal(vcpu_create(h, 1), -ENOMEM);
-	assert_int_equal(vm_destroy(h), 0);
-	assert_int_equal(page_pool_free_pages(), free0);
+	assert_int_equal(owner_get(pa_init(pa()), &pi), 0);
+	assert_int_equal(pi.share, PAGE_OWNED); /* lent no more */
 }
 
 static int guest_wfi(struct vcpu *v, bool flush)
@@ -119,15 +132,15 @@ static void test_run_validation(void **state)
 	uint64_t h, exit = 0;
 
 	(void)state;
-	h = new_vm(0);
-	assert_int_equal(vcpu_create(h, 0), 0);
+	h = new_vm();
+	assert_int_equal(new_vcpu(h, 0), 0);
 	/* No guests on the fake arch without a hook: the arch's error comes back, the page is untouched. */
 	assert_int_equal(vcpu_run(h, 0, pa(), 0, &exit), -ENODEV);
 	fake_vcpu_run_hook = guest_wfi;
-	assert_int_equal(vcpu_run(h, 0, pa() + 8, 0, &exit), -EINVAL);          /* unaligned */
-	assert_int_equal(vcpu_run(h, 0, RAM_BASE - PAGE_SIZE, 0, &exit), -EINVAL); /* not RAM */
+	assert_int_equal(vcpu_run(h, 0, pa() + 8, 0, &exit), -EINVAL);  /* not its context page */
+	assert_int_equal(vcpu_run(h, 0, pa_of(1), 0, &exit), -EINVAL);
 	assert_int_equal(vcpu_run(h, 0, pa(), 1, &exit), -ENODEV);              /* CPU not enabled */
-	assert_int_equal(vcpu_run(h, 1, pa(), 0, &exit), -ENOENT);
+	assert_int_equal(vcpu_run(h, 1, pa_of(1), 0, &exit), -ENOENT);
 	assert_int_equal(vcpu_run(h, KEEL_MAX_VCPUS, pa(), 0, &exit), -EINVAL);
 	ctx->pstate = 0x10; /* AArch32 */
 	assert_int_equal(vcpu_run(h, 0, pa(), 0, &exit), -EINVAL);
@@ -182,8 +195,8 @@ static void test_ctx_copy(void **state)
 	uint64_t h, exit = 0;
 
 	(void)state;
-	h = new_vm(0);
-	assert_int_equal(vcpu_create(h, 0), 0);
+	h = new_vm();
+	assert_int_equal(new_vcpu(h, 0), 0);
 	fake_vcpu_run_hook = guest_config;
 	/* CONFIG_KEPT on a first run: keel has no copy of its own yet, so it reads them. */
 	ctx->id_regs[3] = 0x11;
@@ -255,9 +268,9 @@ static void test_power(void **state)
 	uint64_t h, exit = 0, st = 0;
 
 	(void)state;
-	h = new_vm(0);
-	assert_int_equal(vcpu_create(h, 0), 0);
-	assert_int_equal(vcpu_create(h, 1), 0);
+	h = new_vm();
+	assert_int_equal(new_vcpu(h, 0), 0);
+	assert_int_equal(new_vcpu(h, 1), 0);
 	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_QUERY, 0, &st), 0);
 	assert_int_equal(st, KEEL_POWER_ON);
 	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_OFF, 0, &st), 0);
@@ -267,7 +280,7 @@ static void test_power(void **state)
 
 	fake_vcpu_run_hook = guest_cpu_on;
 	/* Off: the run returns at once, the arch is not asked. */
-	assert_int_equal(vcpu_run(h, 1, pa(), 0, &exit), 0);
+	assert_int_equal(vcpu_run(h, 1, pa_of(1), 0, &exit), 0);
 	assert_int_equal(exit, KEEL_EXIT_POWER_OFF);
 	assert_int_equal(fake_vcpu_runs, 0);
 	assert_int_equal(vcpu_run(h, 0, pa(), 0, &exit), 0);
@@ -277,17 +290,18 @@ static void test_power(void **state)
 	assert_int_equal(st, KEEL_POWER_ON);
 	/* The host takes vCPU 1's pending CPU_ON reset into its context page before touching registers. */
 	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_TAKE_RESET, 0, &st), -EINVAL);
-	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_QUERY, pa(), &st), -EINVAL);
-	memset(ctx, 0, sizeof(*ctx));
-	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_TAKE_RESET, pa(), &st), 0);
+	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_TAKE_RESET, pa(), &st), -EINVAL); /* vCPU 0's page */
+	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_QUERY, pa_of(1), &st), -EINVAL);
+	memset(ctx_of(1), 0, sizeof(*ctx));
+	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_TAKE_RESET, pa_of(1), &st), 0);
 	assert_int_equal(st, KEEL_POWER_ON);
-	assert_int_equal(ctx->pc, 0x8000);
-	assert_int_equal(ctx->regs[0], 0x77);
-	ctx->regs[1] = 0x1234; /* a register the host sets afterwards stays */
-	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_TAKE_RESET, pa(), &st), 0);
-	assert_int_equal(ctx->regs[1], 0x1234);
+	assert_int_equal(ctx_of(1)->pc, 0x8000);
+	assert_int_equal(ctx_of(1)->regs[0], 0x77);
+	ctx_of(1)->regs[1] = 0x1234; /* a register the host sets afterwards stays */
+	assert_int_equal(vcpu_power(h, 1, KEEL_POWER_TAKE_RESET, pa_of(1), &st), 0);
+	assert_int_equal(ctx_of(1)->regs[1], 0x1234);
 	/* vCPU 1 starts from the reset state; it then switches the system off. */
-	assert_int_equal(vcpu_run(h, 1, pa(), 0, &exit), 0);
+	assert_int_equal(vcpu_run(h, 1, pa_of(1), 0, &exit), 0);
 	assert_int_equal(exit, KEEL_EXIT_SYSTEM_EVENT);
 	assert_int_equal(fake_vcpu_flushes, 1); /* another vCPU of the VM ran on this CPU before */
 	assert_int_equal(vcpu_power(h, 0, KEEL_POWER_QUERY, 0, &st), 0);
@@ -300,7 +314,7 @@ static void test_power(void **state)
 static struct vcpu *busy_vcpu;
 static int guest_destroy_while_running(struct vcpu *v, bool flush)
 {
-	uint64_t exit, h = ((uint64_t)v->vm->gen << 8) | v->vm->slot;
+	uint64_t exit, h = ((uint64_t)v->vm->gen << 16) | v->vm->vmid;
 
 	(void)flush;
 	busy_vcpu = v;
@@ -308,7 +322,7 @@ static int guest_destroy_while_running(struct vcpu *v, bool flush)
 	/* The VM cannot go, nor can another CPU run this vCPU, while it runs. */
 	fake_cpu = 1;
 	assert_int_equal(vm_cpu_enable(1), 0);
-	assert_int_equal(vcpu_run(h, v->index, pa(), 1, &exit), -EBUSY);
+	assert_int_equal(vcpu_run(h, v->index, pa_of(v->index), 1, &exit), -EBUSY);
 	fake_cpu = 0;
 	return KEEL_EXIT_IRQ;
 }
@@ -318,10 +332,10 @@ static void test_busy(void **state)
 	uint64_t h, exit = 0;
 
 	(void)state;
-	h = new_vm(0);
-	assert_int_equal(vcpu_create(h, 3), 0);
+	h = new_vm();
+	assert_int_equal(new_vcpu(h, 3), 0);
 	fake_vcpu_run_hook = guest_destroy_while_running;
-	assert_int_equal(vcpu_run(h, 3, pa(), 0, &exit), 0);
+	assert_int_equal(vcpu_run(h, 3, pa_of(3), 0, &exit), 0);
 	assert_int_equal(exit, KEEL_EXIT_IRQ);
 	assert_non_null(busy_vcpu);
 	assert_int_equal(vm_destroy(h), 0);

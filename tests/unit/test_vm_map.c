@@ -3,18 +3,21 @@
  * Guest memory: KEEL_HC_VM_MAP / KEEL_HC_VM_UNMAP (hv/src/vm.c) over the
  * page-owner record (hv/src/owner.c): mapping, unmapping, every error path
  * changing nothing, aliasing (one host page at several IPAs and in several
- * VMs), the page limit, the pool running dry, VM_DESTROY giving every page
- * back, and the accounting (KEEL_STATS_SHARED, pool, owners) back to zero.
+ * VMs), the memcache asking for pages (-ENOMEM with how many), VM_DESTROY
+ * giving every page back, the host's stage 2 losing donated pages and
+ * getting them back, and the accounting (KEEL_STATS_SHARED, pool, owners)
+ * back to zero.
  *
  * "RAM" is host memory the test allocates, so keel reads the map lists
  * through pa_to_ptr as on the real machine (VA == PA); the page pool is a
  * second RAM bank, donated to keel as at boot.
  */
-#include "test_util.h"
+#include "test_ram.h"
 
 #include <hv/boot.h>
 #include <hv/cpu.h>
 #include <hv/errno.h>
+#include <hv/host.h>
 #include <hv/hypercall.h>
 #include <hv/owner.h>
 #include <hv/pgtable.h>
@@ -23,26 +26,22 @@
 
 #define POOL_PAGES 1024
 #define RAM_PAGES 2048 /* 8 MiB of "host RAM" */
-#define RAM_ALIGN (2UL << 20)
 #define IPA_BASE 0x40000000ULL
 
-static void *pool_mem, *ram;
+static void *pool_mem;
 static struct boot_info bi;
 static size_t free0;
 
-static uint64_t ram_pa(size_t page) { return (uintptr_t)ram + page * PAGE_SIZE; }
-static uint64_t *list_page(void) { return ram; } /* RAM page 0 holds the map lists */
+static uint64_t ram_pa(size_t page) { return test_ram_pa(page); }
+static uint64_t *list_page(void) { return test_ram; } /* RAM page 0 holds the map lists */
 
 static int setup(void **state)
 {
 	(void)state;
 	pool_mem = pool_create(POOL_PAGES);
-	ram = aligned_alloc(RAM_ALIGN, RAM_PAGES * PAGE_SIZE);
-	assert_non_null(ram);
-	memset(ram, 0, RAM_PAGES * PAGE_SIZE);
-	vm_table_reset();
+	assert_int_equal(vm_table_init(), 0);
 	memset(&bi, 0, sizeof(bi));
-	bi.mem[0] = (struct mem_range){ (uintptr_t)ram, RAM_PAGES * PAGE_SIZE };
+	bi.mem[0] = test_ram_init(RAM_PAGES);
 	bi.mem[1] = (struct mem_range){ (uintptr_t)pool_mem, POOL_PAGES * PAGE_SIZE };
 	bi.nr_mem = 2;
 	assert_int_equal(owner_init(&bi), 0);
@@ -61,21 +60,13 @@ static int teardown(void **state)
 	assert_int_equal(fake_locks_held(), 0);
 	assert_int_equal(fake_bbm_violations, 0);
 	assert_int_equal(fake_tlb_pending(), 0);
-	vm_table_reset();
+	host_stage2_forget();
 	pool_destroy(pool_mem);
-	free(ram);
+	test_ram_free();
 	return 0;
 }
 
-static uint64_t create_vm(unsigned ipa_bits, size_t limit)
-{
-	uint64_t h;
-	unsigned ipa_out;
-	size_t limit_out;
-
-	assert_int_equal(vm_create(ipa_bits, limit, &h, &ipa_out, &limit_out), 0);
-	return h;
-}
+static uint64_t create_vm(unsigned ipa_bits) { return test_vm(ipa_bits); }
 
 static int64_t hc(unsigned fn, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
 		  uint64_t a6, struct hc_args *out)
@@ -88,12 +79,28 @@ static int64_t hc(unsigned fn, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
 	return ret;
 }
 
-/* Map n RAM pages starting at RAM page first to ipa through the hypercall. */
-static int64_t map_run(uint64_t h, uint64_t ipa, size_t first, size_t n, uint64_t flags)
+/* Map n RAM pages starting at RAM page first to ipa through the hypercall; *need: pages asked for. */
+static int64_t map_once(uint64_t h, uint64_t ipa, size_t first, size_t n, uint64_t flags, uint64_t *need)
 {
+	struct hc_args a;
+	int64_t ret;
+
 	for (size_t i = 0; i < n; i++)
 		list_page()[i] = ram_pa(first + i);
-	return hc(KEEL_HC_VM_MAP, h, ipa, ram_pa(0), n, flags, 0, NULL);
+	ret = hc(KEEL_HC_VM_MAP, h, ipa, ram_pa(0), n, flags, 0, &a);
+	*need = ret == -ENOMEM ? a.ret[0] : 0;
+	return ret;
+}
+
+/* The same as the shim does it: donating what keel asks for, until it maps or fails otherwise. */
+static int64_t map_run(uint64_t h, uint64_t ipa, size_t first, size_t n, uint64_t flags)
+{
+	uint64_t need;
+	int64_t ret;
+
+	while ((ret = map_once(h, ipa, first, n, flags, &need)) == -ENOMEM && need)
+		assert_int_equal(test_topup(h, need), 0);
+	return ret;
 }
 
 static int64_t unmap(uint64_t h, uint64_t ipa, uint64_t npages, uint64_t *done)
@@ -141,7 +148,7 @@ static size_t vm_pages(void)
 /* Everything given back: no shared page, pool full, the host owns all RAM again. */
 static void assert_all_back(void)
 {
-	size_t counts[OWNER_GUEST0 + VM_MAX];
+	size_t counts[OWNER_HYP + 1];
 	struct shared s = shared_now();
 
 	assert_int_equal(s.pages, 0);
@@ -154,7 +161,7 @@ static void assert_all_back(void)
 
 static void test_map_unmap(void **state)
 {
-	uint64_t h = create_vm(40, 0), done;
+	uint64_t h = create_vm(40), done;
 	unsigned long flushes;
 	uint32_t prot;
 	paddr_t pa;
@@ -171,8 +178,8 @@ static void test_map_unmap(void **state)
 	assert_int_equal(guest_maps(ram_pa(0)), 0); /* the list page is only read */
 	assert_int_equal(shared_now().pages, 3);
 	assert_int_equal(shared_now().mapped, 3);
-	/* Root + a level-1, a level-2 and a level-3 table (40-bit IPA: the root is level 0). */
-	assert_int_equal(vm_pages(), 4);
+	/* The first three pages (root, record, buffer) + a level-1, -2 and -3 table (40-bit IPA: root at level 0). */
+	assert_int_equal(vm_pages(), 6);
 
 	/* Read-only: readable and executable, not writable. */
 	assert_int_equal(map_run(h, IPA_BASE + 0x100000, 10, 1, KEEL_MAP_READONLY), 0);
@@ -190,8 +197,8 @@ static void test_map_unmap(void **state)
 	assert_int_equal(done, 3);
 	assert_int_equal(unmap(h, IPA_BASE, 0x200, &done), 0);
 	assert_int_equal(done, 0);
-	/* Empty tables went back to the pool with the last page. */
-	assert_int_equal(vm_pages(), 1);
+	/* Empty tables went back to the VM's memcache with the last page: still donated. */
+	assert_int_equal(vm_pages(), 6);
 	assert_int_equal(shared_now().pages, 0);
 	assert_int_equal(vm_destroy(h), 0);
 	assert_all_back();
@@ -199,7 +206,7 @@ static void test_map_unmap(void **state)
 
 static void test_map_errors(void **state)
 {
-	uint64_t h = create_vm(40, 0), h2, dead = create_vm(40, 0);
+	uint64_t h = create_vm(40), h2, dead = create_vm(40);
 	uint64_t *list = list_page(), pool_pa = (uintptr_t)pool_mem;
 	size_t pages0;
 
@@ -263,7 +270,8 @@ static void test_map_errors(void **state)
 	assert_int_equal(hc(KEEL_HC_STATS, KEEL_STATS_SHARED, 1, 0, 0, 0, 0, NULL), -EINVAL);
 
 	/* Another VM: its IPAs are its own. */
-	h2 = create_vm(32, 0);
+	h2 = create_vm(32);
+	assert_int_equal(test_topup(h2, 2), 0); /* a level-2 and a level-3 table under the level-1 root */
 	assert_int_equal(MAP(h2, IPA_BASE, ram_pa(0), 4, 0), 0);
 	assert_int_equal(MAP(h2, 1ULL << 32, ram_pa(0), 1, 0), -EINVAL);
 	assert_int_equal(vm_destroy(h2), 0);
@@ -274,11 +282,12 @@ static void test_map_errors(void **state)
 
 static void test_aliasing(void **state)
 {
-	uint64_t a = create_vm(40, 0), b = create_vm(44, 0), done;
+	uint64_t a = create_vm(40), b = create_vm(44), done;
 	uint64_t *list = list_page(), page = ram_pa(7);
 
 	(void)state;
 	/* One host page twice in one list, at a second IPA of the same VM, and in another VM. */
+	assert_int_equal(test_topup(a, 3), 0);
 	list[0] = page;
 	list[1] = page;
 	assert_int_equal(hc(KEEL_HC_VM_MAP, a, IPA_BASE, ram_pa(0), 2, 0, 0, NULL), 0);
@@ -301,61 +310,98 @@ static void test_aliasing(void **state)
 	assert_all_back();
 }
 
-static void test_page_limit(void **state)
+/* VM_MAP takes its tables from the memcache and says how many it lacks; nothing changes until it has them. */
+static void test_memcache(void **state)
 {
-	uint64_t h;
-	struct shared s;
+	uint64_t h, need;
 
 	(void)state;
-	/* Root only: the first page needs a level-1, -2 and -3 table, 4 > 3. */
-	h = create_vm(40, 3);
-	assert_int_equal(map_run(h, IPA_BASE, 1, 1, 0), -ENOMEM);
-	s = shared_now();
-	assert_int_equal(s.pages, 0);
-	assert_int_equal(vm_pages(), 1);
-	assert_int_equal(vm_destroy(h), 0);
-	/* Exactly enough. */
-	h = create_vm(40, 4);
-	assert_int_equal(map_run(h, IPA_BASE, 1, 512, 0), 0);
+	/* Root only: the first page needs a level-1, -2 and -3 table. */
+	h = create_vm(40);
+	assert_int_equal(map_once(h, IPA_BASE, 1, 1, 0, &need), -ENOMEM);
+	assert_int_equal(need, 3);
+	assert_int_equal(shared_now().pages, 0);
+	assert_int_equal(vm_pages(), 3);
+	assert_int_equal(test_topup(h, 2), 0);
+	assert_int_equal(map_once(h, IPA_BASE, 1, 1, 0, &need), -ENOMEM);
+	assert_int_equal(need, 1);
+	assert_int_equal(test_topup(h, 1), 0);
+	assert_int_equal(map_once(h, IPA_BASE, 1, 512, 0, &need), 0);
 	/* The next 2 MiB needs a level-3 table more. */
-	assert_int_equal(map_run(h, IPA_BASE + (2UL << 20), 1, 1, 0), -ENOMEM);
+	assert_int_equal(map_once(h, IPA_BASE + (2UL << 20), 1, 1, 0, &need), -ENOMEM);
+	assert_int_equal(need, 1);
 	/* A range straddling two level-3 tables needs both: one exists, one is new. */
 	assert_int_equal(unmap(h, IPA_BASE + (2UL << 20) - PAGE_SIZE, 1, NULL), 0);
-	assert_int_equal(map_run(h, IPA_BASE + (2UL << 20) - PAGE_SIZE, 1, 2, 0), -ENOMEM);
+	assert_int_equal(map_once(h, IPA_BASE + (2UL << 20) - PAGE_SIZE, 1, 2, 0, &need), -ENOMEM);
+	assert_int_equal(need, 1);
 	assert_int_equal(shared_now().mapped, 511);
-	assert_int_equal(vm_pages(), 4);
+	/* Tables freed by an unmap go back to the memcache, not anywhere else: mapped again for free. */
+	assert_int_equal(unmap(h, IPA_BASE, 512, NULL), 0);
+	assert_int_equal(map_once(h, IPA_BASE + (1ULL << 39) - PAGE_SIZE, 1, 1, 0, &need), 0);
+	assert_int_equal(vm_pages(), 6);
+	/* Bad handles ask for nothing. */
+	assert_int_equal(map_once(h + (1ULL << 16), IPA_BASE, 1, 1, 0, &need), -ENOENT);
+	assert_int_equal(need, 0);
 	assert_int_equal(vm_destroy(h), 0);
 	assert_all_back();
 }
 
-static void test_pool_dry(void **state)
+/* The host's stage 2 loses what the host donates and gets it back, folded into blocks again. */
+static void test_host_stage2(void **state)
 {
-	uint64_t h = create_vm(40, 0);
+	struct pgtable host;
+	size_t leaves0[PT_LEVELS], leaves[PT_LEVELS], tables0, pool0;
+	uint64_t h, donated;
 	void *taken[POOL_PAGES];
-	size_t n = 0, pages0;
+	size_t n = 0;
 
 	(void)state;
-	/* Leave one free page: the level-1 table fits, the level-2 one does not. */
-	while (page_pool_free_pages() > 1)
+	bi.keel = bi.mem[1]; /* keel's memory (its pool) is not the host's */
+	assert_int_equal(host_stage2_init(&host, &bi, 48), 0); /* the test's RAM is anywhere in the process */
+	pgtable_count_leaves(&host, leaves0);
+	tables0 = host.nr_tables;
+	pool0 = page_pool_free_pages();
+	h = create_vm(40);
+	assert_int_equal(map_run(h, IPA_BASE, 1, 1, 0), 0);
+	donated = vm_pages();
+	assert_int_equal(donated, 6);
+	/* Each donated page is out of the host's map; its neighbours are in. */
+	for (size_t i = 0; i < RAM_PAGES; i++) {
+		struct page_info pi;
+		int mapped = pgtable_lookup(&host, ram_pa(i), NULL, NULL, NULL) == 0;
+
+		assert_int_equal(owner_get(pa_init(ram_pa(i)), &pi), 0);
+		assert_int_equal(mapped, pi.owner == OWNER_HOST);
+	}
+	assert_true(host.nr_tables > tables0);
+	/* A host access caught in a change: retried if the page is the host's, refused if keel's. */
+	assert_true(host_stage2_fault(ram_pa(1)));
+	assert_false(host_stage2_fault(test_host_pages(1, 1) + PAGE_SIZE)); /* donated: just above the top free one */
+	assert_false(host_stage2_fault((uintptr_t)pool_mem));
+	assert_int_equal(vm_destroy(h), 0);
+	/* All back, and the splits folded: the same leaves and tables as before. */
+	pgtable_count_leaves(&host, leaves);
+	assert_memory_equal(leaves, leaves0, sizeof(leaves));
+	assert_int_equal(host.nr_tables, tables0);
+	assert_int_equal(page_pool_free_pages(), pool0);
+
+	/* keel's pool too dry to split the host's blocks: the donation fails whole. */
+	while (page_pool_free_pages())
 		taken[n++] = page_alloc(0);
-	pages0 = vm_pages();
-	assert_int_equal(map_run(h, IPA_BASE, 1, 4, 0), -ENOMEM);
-	assert_int_equal(page_pool_free_pages(), 1);
-	assert_int_equal(vm_pages(), pages0);
-	assert_int_equal(shared_now().pages, 0);
-	for (size_t i = 0; i < 4; i++)
-		assert_int_equal(guest_maps(ram_pa(1 + i)), 0);
+	assert_int_equal(test_vm_create(40, &h), -ENOMEM);
+	pgtable_count_leaves(&host, leaves);
+	assert_memory_equal(leaves, leaves0, sizeof(leaves));
 	while (n)
 		page_free(taken[--n], 0);
-	assert_int_equal(map_run(h, IPA_BASE, 1, 4, 0), 0);
-	assert_int_equal(vm_destroy(h), 0);
+	host_stage2_forget();
+	pgtable_destroy(&host);
 	assert_all_back();
 }
 
 /* Many batches, spread over the IPA space: unmap and destroy walk only what is mapped. */
 static void test_many(void **state)
 {
-	uint64_t h = create_vm(44, 0), h2 = create_vm(40, 0), done, start;
+	uint64_t h = create_vm(44), h2 = create_vm(40), done, start;
 	size_t i;
 
 	(void)state;
@@ -372,7 +418,11 @@ static void test_many(void **state)
 	/* The whole IPA space in one call. */
 	assert_int_equal(unmap(h, 0, 1ULL << (44 - PAGE_SHIFT), &done), 0);
 	assert_int_equal(done, 4 * KEEL_MAP_LIST_MAX + 256 + 1);
-	assert_int_equal(vm_pages(), 2); /* the two roots */
+	/*
+	 * Donated pages stay with the VM: both VMs' first 3, and h's 24 tables (3 for each of 7 runs, and
+	 * a second level-3 table for the 5 runs that cross a 2 MiB line), now in its memcache.
+	 */
+	assert_int_equal(vm_pages(), 3 + 3 + 7 * 3 + 5);
 	assert_int_equal(shared_now().pages, 0);
 
 	/* Destroy with everything still mapped, in both VMs. */
@@ -391,7 +441,7 @@ static void test_many(void **state)
 /* The list is read once: keel maps what it read, even if the host rewrites its page later. */
 static void test_list_copied(void **state)
 {
-	uint64_t h = create_vm(40, 0);
+	uint64_t h = create_vm(40);
 	paddr_t pa;
 
 	(void)state;
@@ -442,8 +492,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_unmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aliasing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_page_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pool_dry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memcache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_stage2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_lists, setup, teardown),

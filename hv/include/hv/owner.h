@@ -21,6 +21,7 @@ enum page_owner_id {
 enum page_share {
 	PAGE_OWNED,  /* exclusively the owner's */
 	PAGE_SHARED, /* owner (the host) lends it to one or more guests */
+	PAGE_SHARED_HYP, /* the host lends it to keel (a vCPU context page): not for guests or donation */
 };
 
 struct page_info {
@@ -39,6 +40,15 @@ void owner_count(size_t *counts, size_t n);
 /* Host gives pages to keel for good (keel's memory, page pools). */
 int host_donate_hyp(paddr_t pa, size_t npages);
 int hyp_donate_host(paddr_t pa, size_t npages);
+/*
+ * Host gives a list of n pages to keel (memory for its VMs), all or nothing:
+ * -EINVAL a page not page aligned or not tracked RAM, -EPERM one not the
+ * host's alone (keel's, shared, lent, or listed twice).
+ */
+int host_donate_hyp_pages(const uint64_t *pa, size_t n);
+/* Host lends keel one of its pages, keeping access (vCPU context pages); -EINVAL, -EPERM as above. */
+int host_share_hyp(paddr_t pa);
+int host_unshare_hyp(paddr_t pa);
 /* Host lends a page to guest vm; the host keeps access. May be called again for another mapping. */
 int host_share_guest(paddr_t pa, unsigned vm);
 int host_unshare_guest(paddr_t pa, unsigned vm);

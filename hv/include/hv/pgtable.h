@@ -3,13 +3,15 @@
  * An arch-neutral radix page-table builder used for keel's own mapping and
  * for every stage-2 (host and guests). Maps with the largest blocks the
  * arch allows for the range's alignment and splits blocks when a part of
- * one is changed. Tables come from the page pool.
+ * one is changed. Tables come from the page pool, or a VM's memcache.
  */
 #ifndef HV_PGTABLE_H
 #define HV_PGTABLE_H
 
 #include <hv/arch/mm.h>
 #include <hv/types.h>
+
+struct memcache;
 
 #define PT_LEVELS 4
 #define PT_ENTRIES 512
@@ -31,6 +33,8 @@ struct pgtable {
 	enum pt_stage stage;
 	uint16_t vmid;         /* for TLB maintenance of guest stages */
 	size_t nr_tables;      /* tables currently allocated, root included */
+	struct memcache *mc;   /* tables come from (and go back to) here; NULL: keel's page pool */
+	bool own_hw_root;      /* hw_root is the pool's (else the caller's: pgtable_init_guest) */
 };
 
 /* Bytes covered by one entry at a level. */
@@ -47,6 +51,14 @@ static inline int pt_start_level_for(unsigned ia_bits)
  * there resolves take up to 16 concatenated tables.
  */
 int pgtable_init(struct pgtable *pt, enum pt_stage stage, unsigned ia_bits, uint16_t vmid);
+/* log2 of the tables the hardware root of such a pgtable has side by side (0: one), or -EINVAL. */
+int pgtable_root_order(enum pt_stage stage, unsigned ia_bits);
+/*
+ * A guest stage 2 whose tables come from mc, with hw_root (2^pgtable_root_order
+ * pages, aligned to their size) given by the caller, who takes it back after
+ * pgtable_destroy. -EINVAL ia_bits, -ENOMEM mc empty (a software root).
+ */
+int pgtable_init_guest(struct pgtable *pt, unsigned ia_bits, uint16_t vmid, struct memcache *mc, void *hw_root);
 /* Free every table. The pgtable must no longer be in use by any CPU. */
 void pgtable_destroy(struct pgtable *pt);
 /*
@@ -57,6 +69,13 @@ void pgtable_destroy(struct pgtable *pt);
 int pgtable_map(struct pgtable *pt, uint64_t ia, paddr_t pa, uint64_t size, uint32_t prot);
 /* Remove [ia, ia + size), splitting blocks that straddle its ends. */
 int pgtable_unmap(struct pgtable *pt, uint64_t ia, uint64_t size);
+/*
+ * Fold the tables on the way to ia back into blocks, bottom up, where every
+ * entry of a table maps on from the last with one prot (what pgtable_map
+ * would have made of the range): an unmap's split undone once its pages
+ * are mapped again.
+ */
+void pgtable_coalesce(struct pgtable *pt, uint64_t ia);
 /* Translate one address; -ENOENT if unmapped. level (may be NULL) gets the leaf's level. */
 int pgtable_lookup(const struct pgtable *pt, uint64_t ia, paddr_t *pa, uint32_t *prot, int *level);
 /* Count leaves per level (for tests and statistics). */

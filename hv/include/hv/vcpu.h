@@ -26,6 +26,7 @@ struct vcpu_stat {
 struct vcpu {
 	struct vm *vm;
 	unsigned index;
+	uint64_t ctx_pa;         /* the host's context page, lent to keel (host_share_hyp) while the vCPU lives */
 	/* Under vm->lock: */
 	bool running;            /* a CPU runs it (that CPU owns ctx and stat) */
 	unsigned run_cpu;
@@ -40,14 +41,15 @@ struct vcpu {
 	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
 };
 
-_Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "a vCPU is one keel page");
+_Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "a vCPU is one page of its VM's memcache");
 
 /*
- * Create vCPU index of the VM named by handle, powered on: -EINVAL bad
- * handle/index, -ENOENT no such VM, -EEXIST index taken, -ENOMEM page limit
- * or pool.
+ * Create vCPU index of the VM named by handle, powered on, with its context
+ * in the host page at ctx_pa (lent to keel until the VM goes): -EINVAL bad
+ * handle/index, -ENOENT no such VM, -EEXIST index taken, -EFAULT ctx_pa not
+ * a page the host owns alone, -ENOMEM the VM's memcache is empty (*need = 1).
  */
-int vcpu_create(uint64_t handle, uint64_t index);
+int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need);
 /*
  * Run the vCPU on the calling CPU (keel's index cpu) with the guest state
  * in the host page at ctx_pa; *exit = enum keel_exit. -EBUSY runs on another

@@ -20,8 +20,8 @@
 #include <stdint.h>
 #endif
 
-#define KEEL_ABI_MAJOR 1
-#define KEEL_ABI_MINOR 3
+#define KEEL_ABI_MAJOR 2
+#define KEEL_ABI_MINOR 0
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
 /* Device tree node keel adds for the host: /hypervisor */
@@ -65,15 +65,20 @@ enum keel_hc {
 	/*
 	 * x1 = guest IPA size in bits (0: KEEL_VM_IPA_BITS_DEFAULT; else
 	 * KEEL_VM_IPA_BITS_MIN .. the arch's stage-2 limit, which
-	 * KEEL_STATS_LIMITS reports; -EINVAL otherwise), x2 = most keel pages the
-	 * VM may hold (stage-2 tables, later vCPU state; 0: keel's default,
-	 * above the pool's size: -EINVAL).
-	 * -> x1 = VM handle, x2 = IPA bits, x3 = page limit.
-	 * -ENOSPC: no free VM slot or VMID; -ENOMEM: the page pool is empty.
+	 * KEEL_STATS_LIMITS reports; -EINVAL otherwise), x2 = PA of the pages
+	 * the host donates for the VM (since 2.0: its stage-2 root and keel's
+	 * record of it), x3 = their number; both exactly as KEEL_HC_VM_SIZE
+	 * says for x1, physically contiguous, aligned as it says.
+	 * -> x1 = VM handle, x2 = IPA bits.
+	 * The pages become keel's (the host loses access) until VM_DESTROY.
+	 * -EINVAL arguments; -EFAULT a donated page not the host's alone (not
+	 * RAM, keel's, shared); -ENOSPC no free VMID; -ENOMEM keel's own pool
+	 * cannot describe the host's loss of the pages (its stage 2).
 	 */
 	KEEL_HC_VM_CREATE = 3,
 	/*
-	 * x1 = VM handle. Frees every page the VM held and its VMID.
+	 * x1 = VM handle. Gives every page donated to the VM back to the host
+	 * (zeroed) and frees its VMID.
 	 * -EINVAL: not a handle (bits outside the handle fields, slot out of range);
 	 * -ENOENT: no such VM (destroyed, or a stale generation);
 	 * -EBUSY (since 1.2): one of its vCPUs is inside VCPU_RUN on some CPU.
@@ -91,7 +96,8 @@ enum keel_hc {
 	 * -EINVAL alignment, range, n, flags, or the list page not host RAM;
 	 * -EPERM is never returned (SMCCC NOT_SUPPORTED): a page that is not
 	 * host RAM (keel's, a device, outside RAM) gives -EFAULT; -EEXIST an
-	 * IPA already mapped; -ENOMEM the VM's page limit or keel's pool;
+	 * IPA already mapped; -ENOMEM the VM's memcache lacks pages for the
+	 * stage-2 tables: x1 = how many to donate (VM_TOPUP) before trying again;
 	 * -EINVAL/-ENOENT handle as VM_DESTROY.
 	 */
 	KEEL_HC_VM_MAP = 6,
@@ -103,15 +109,19 @@ enum keel_hc {
 	 */
 	KEEL_HC_VM_UNMAP = 7,
 	/*
-	 * Since 1.2. x1 = VM handle, x2 = vCPU index (0 .. KEEL_MAX_VCPUS - 1).
-	 * The vCPU's MPIDR is KEEL_VCPU_MPIDR(index); it starts powered on.
-	 * -EEXIST index taken; -ENOMEM page limit or pool (a vCPU costs keel
-	 * one page, charged to the VM). vCPUs go with their VM.
+	 * Since 1.2. x1 = VM handle, x2 = vCPU index (0 .. KEEL_MAX_VCPUS - 1),
+	 * x3 (since 2.0) = PA of the vCPU's context page (struct keel_vcpu_ctx;
+	 * a page of host RAM the host owns alone): lent to keel until the VM
+	 * goes (the host keeps access; it cannot be donated or mapped into a
+	 * guest meanwhile). The vCPU's MPIDR is KEEL_VCPU_MPIDR(index); it
+	 * starts powered on. -EEXIST index taken; -EFAULT the context page;
+	 * -ENOMEM the VM's memcache is empty (a vCPU takes one page of it):
+	 * x1 = pages to donate. vCPUs go with their VM.
 	 */
 	KEEL_HC_VCPU_CREATE = 8,
 	/*
 	 * Since 1.2. x1 = VM handle, x2 = vCPU index, x3 = PA of the vCPU's
-	 * context page (struct keel_vcpu_ctx; host RAM, page aligned). keel
+	 * context page (the one given to VCPU_CREATE, else -EINVAL). keel
 	 * loads the guest state from the page, runs the vCPU on the calling CPU
 	 * until something needs the host, stores the state back and returns
 	 * x1 = enum keel_exit (details in the page). -EBUSY the vCPU runs on
@@ -132,14 +142,29 @@ enum keel_hc {
 	 * from the host come after it (-EBUSY while the vCPU runs).
 	 */
 	KEEL_HC_VCPU_POWER = 10,
+	/*
+	 * Since 2.0. x1 = IPA bits as VM_CREATE takes them -> x1 = pages
+	 * VM_CREATE needs donated for such a VM, x2 = the alignment of their
+	 * first page, in pages (a power of two). -EINVAL as VM_CREATE.
+	 */
+	KEEL_HC_VM_SIZE = 11,
+	/*
+	 * Since 2.0. x1 = VM handle, x2 = PA of a host page holding x3 host
+	 * PAs (u64, page aligned), x3 = n (1 .. KEEL_MAP_LIST_MAX). Donates
+	 * the n pages to the VM's memcache, all or nothing: from there keel
+	 * takes its stage-2 tables and vCPUs (-ENOMEM with x1 = pages to
+	 * donate, from VM_MAP and VCPU_CREATE). They become keel's until
+	 * VM_DESTROY gives them back. -EINVAL arguments or the list page;
+	 * -EFAULT a listed page not the host's alone (or listed twice);
+	 * -ENOMEM keel's own pool (host stage 2); handle errors as VM_DESTROY.
+	 */
+	KEEL_HC_VM_TOPUP = 12,
 	KEEL_HC_NR_CALLS,
 };
 
 /* VM creation */
 #define KEEL_VM_IPA_BITS_DEFAULT 40 /* what type 0 means in KVM_CREATE_VM on arm64 */
 #define KEEL_VM_IPA_BITS_MIN 32     /* ARM64_MIN_PARANGE_BITS */
-#define KEEL_VM_PAGES_DEFAULT 4096  /* capped at the pool's size */
-#define KEEL_MAX_VMS 16
 
 /* vCPUs (since 1.2) */
 #define KEEL_MAX_VCPUS 64
@@ -159,24 +184,22 @@ enum keel_power {
 	KEEL_POWER_TAKE_RESET = 3, /* op only */
 };
 
-/* A VM handle: slot in bits 7:0, generation (never 0) in bits 31:8, nothing above. */
-#define KEEL_VM_HANDLE_SLOT_BITS 8
-#define KEEL_VM_HANDLE_GEN_BITS 24
+/* A VM handle: slot (its VMID) in bits 15:0, generation (never 0) in bits 31:16, nothing above. */
+#define KEEL_VM_HANDLE_SLOT_BITS 16
+#define KEEL_VM_HANDLE_GEN_BITS 16
 
 /* Page owners, as KEEL_STATS_OWNER_PAGES takes them (keel's page-ownership ids). */
 #define KEEL_OWNER_HOST 0
-#define KEEL_OWNER_HYP 1
-#define KEEL_OWNER_GUEST0 16 /* the VM in slot n owns pages as KEEL_OWNER_GUEST0 + n */
-#define KEEL_OWNER_ALL_GUESTS 0xffff
+#define KEEL_OWNER_HYP 1 /* keel's own memory and the pages donated to VMs */
 
 enum keel_stats {
-	/* -> x1 = free pages in keel's page pool, x2 = its total pages, x3 = pages held by VMs */
+	/* -> x1 = free pages in keel's own page pool, x2 = its total pages, x3 = pages donated to VMs (2.0) */
 	KEEL_STATS_POOL = 0,
 	/* -> x1 = VMs, x2 = vCPUs, x3 = bitmap of guest-enabled CPUs */
 	KEEL_STATS_OBJECTS = 1,
-	/* x2 = owner id (KEEL_OWNER_*, or KEEL_OWNER_GUEST0 + slot) -> x1 = pages of RAM it owns */
+	/* x2 = owner id (KEEL_OWNER_*) -> x1 = pages of RAM it owns */
 	KEEL_STATS_OWNER_PAGES = 2,
-	/* -> x1 = largest guest IPA bits keel's stage 2 supports, x2 = KEEL_MAX_VMS, x3 = guest VMIDs */
+	/* -> x1 = largest guest IPA bits keel's stage 2 supports, x2 = most VMs at once (2.0: its VMIDs), x3 = guest VMIDs */
 	KEEL_STATS_LIMITS = 3,
 	/*
 	 * Since 1.2. -> x1 = host pages shared with guests (mapped in at least
