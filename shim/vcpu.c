@@ -536,8 +536,12 @@ static int keel_core_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, 
 	if (copy_from_user(tmp, uaddr, size))
 		return -EFAULT;
 	if (off == CORE_REG(regs.pstate)) {
-		/* Only AArch64 EL0t/EL1t/EL1h: keel gives no AArch32 EL1, and runs no AArch32 EL0 state. */
+		/* As set_core_reg(): only the mode is checked. keel gives no AArch32 EL1 (KVM_ARM_VCPU_EL1_32BIT). */
 		switch (tmp[0] & PSR_AA32_MODE_MASK) {
+		case PSR_AA32_MODE_USR:
+			if (!keel_host_aarch32_el0())
+				return -EINVAL;
+			break;
 		case PSR_MODE_EL0t:
 		case PSR_MODE_EL1t:
 		case PSR_MODE_EL1h:
@@ -868,7 +872,8 @@ static void keel_complete_mmio(struct keel_vcpu *vcpu)
 		if (c->exit.mmio.reg < 31)
 			c->regs[c->exit.mmio.reg] = data;
 	}
-	c->pc += 4;
+	/* kvm_incr_pc(): 2 or 4 bytes in AArch32 (Thumb's IT state moves on), 4 in AArch64. */
+	keel_ctx_skip_insn(c, c->exit.esr);
 }
 
 /* Block (kvm_vcpu_block) until the guest has an interrupt due, a kick or a signal. */

@@ -49,6 +49,7 @@ _Static_assert(__builtin_offsetof(struct keel_vcpu_ctx, fpcr) - __builtin_offset
 /* ESR_EL2 classes and fields for guest traps */
 #define EC_WFX 0x01
 #define ESR_WFX_WFE (1UL << 0)
+#define ESR_CV (1UL << 24) /* AArch32 traps: COND (bits 23:20) is valid */
 #define ESR_DABT_ISV (1UL << 24)
 #define ESR_DABT_SSE (1UL << 21)
 #define ESR_DABT_SF (1UL << 15)
@@ -65,8 +66,12 @@ _Static_assert(__builtin_offsetof(struct keel_vcpu_ctx, fpcr) - __builtin_offset
 #define PSR_DIT (1UL << 24)
 #define PSR_SSBS (1UL << 12)
 #define PSR_NZCV (0xfUL << 28)
-/* PSTATE bits a VMM may hand keel for an AArch64 guest: NZCV, TCO, DIT, UAO, PAN, SS, SSBS, BTYPE, DAIF, M[3:0] */
-#define PSR_VALID (PSR_NZCV | (0xfUL << 21) | (1UL << 25) | PSR_SSBS | (3UL << 10) | PSR_DAIF | 0xfUL)
+/*
+ * PSTATE bits a VMM may hand keel for an AArch64 guest: NZCV, TCO, DIT, UAO, PAN, SS, IL, SSBS, BTYPE, DAIF,
+ * M[3:0]. IL is what a guest's illegal exception return leaves: the guest takes its Illegal State exception.
+ */
+#define PSR_VALID (PSR_NZCV | (0xfUL << 21) | (1UL << 25) | PSR_IL | PSR_SSBS | (3UL << 10) | PSR_DAIF | 0xfUL)
+#define PSR_AA32_MODE_USR 0x10
 #define SCTLR_EL1_RESET 0x00c50078UL /* KVM's reset value: RES1 bits, MMU and caches off */
 #define SCTLR_EE (1UL << 25)
 #define SCTLR_SPAN (1UL << 23)
@@ -187,8 +192,17 @@ int arch_vcpu_ctx_check(const struct keel_vcpu_ctx *ctx)
 	uint64_t mode = ctx->pstate & PSR_MODE_MASK;
 	uint64_t psci = ctx->psci_version;
 
-	if ((ctx->pstate & ~PSR_VALID) || (mode != PSR_MODE_EL0t && mode != PSR_MODE_EL1t && mode != PSR_MODE_EL1h))
+	/*
+	 * What a guest can reach: AArch64 EL0/EL1, and AArch32 EL0 (user mode, any 32-bit CPSR) where the CPU
+	 * has it. Anything else would be an illegal return, taken at EL2 itself.
+	 */
+	if (mode == PSR_AA32_MODE_USR) {
+		if ((ctx->pstate >> 32) || arm64_id_field(read_sysreg(ID_AA64PFR0_EL1), 0) != 2)
+			return -EINVAL;
+	} else if ((ctx->pstate & ~PSR_VALID) ||
+		   (mode != PSR_MODE_EL0t && mode != PSR_MODE_EL1t && mode != PSR_MODE_EL1h)) {
 		return -EINVAL;
+	}
 	/* 0: the host left KVM's default, PSCI 1.1. */
 	if (psci && psci != PSCI_V0_1 && psci != PSCI_V0_2 && psci != PSCI_V1_0 && psci != PSCI_V1_1)
 		return -EINVAL;
@@ -209,10 +223,41 @@ void arch_vcpu_ctx_reset(struct keel_vcpu_ctx *ctx, uint64_t entry, uint64_t con
 	ctx->cntv_ctl = 0;
 }
 
-/* Step over the trapped instruction (2 bytes for a 16-bit T32 one). */
-static void skip_insn(struct keel_vcpu_ctx *c, uint64_t esr)
+static void skip_insn(struct keel_vcpu_ctx *c, uint64_t esr) { keel_ctx_skip_insn(c, esr); }
+
+/*
+ * Did a trapped AArch32 instruction pass its condition (KVM's
+ * kvm_condition_valid32)? Classes 0x10 and up are unconditional; else the
+ * syndrome's COND if valid (CV), else the Thumb IT block's condition.
+ */
+static bool aarch32_cond_passed(const struct keel_vcpu_ctx *c, uint64_t esr)
 {
-	c->pc += (esr & ESR_IL) ? 4 : 2;
+	uint64_t ps = c->pstate, it;
+	unsigned cond, n, z, cf, v;
+	bool pass;
+
+	if (ESR_EC(esr) >> 4)
+		return true;
+	if (esr & ESR_CV) {
+		cond = (esr >> 20) & 0xf;
+	} else {
+		it = ((ps >> 8) & 0xfc) | ((ps >> 25) & 3);
+		if (!it)
+			return true;
+		cond = (unsigned)(it >> 4);
+	}
+	n = (ps >> 31) & 1, z = (ps >> 30) & 1, cf = (ps >> 29) & 1, v = (ps >> 28) & 1;
+	switch (cond >> 1) {
+	case 0: pass = z; break;            /* EQ */
+	case 1: pass = cf; break;           /* CS */
+	case 2: pass = n; break;            /* MI */
+	case 3: pass = v; break;            /* VS */
+	case 4: pass = cf && !z; break;     /* HI */
+	case 5: pass = n == v; break;       /* GE */
+	case 6: pass = !z && n == v; break; /* GT */
+	default: return true;               /* AL, and 0b1111 (unconditional) */
+	}
+	return (cond & 1) ? !pass : pass;
 }
 
 /*
@@ -599,6 +644,11 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 	if (kind == 3) { /* SError: keel cannot tell whose; let the VMM decide */
 		c->exit.esr = esr;
 		return KEEL_EXIT_FAIL_ENTRY;
+	}
+	/* A conditional AArch32 instruction that trapped although its condition failed: it does nothing. */
+	if ((c->pstate & PSR_MODE32) && !aarch32_cond_passed(c, esr)) {
+		skip_insn(c, esr);
+		return vcpu_must_stop(v);
 	}
 	switch (ESR_EC(esr)) {
 	case EC_WFX:

@@ -44,6 +44,7 @@ void test_memory(void);     /* kvmtest_mem.c */
 void test_vcpus(void);      /* kvmtest_vcpu.c */
 void test_reference(void);  /* kvmtest_vcpu.c: guest behaviour that must be Linux KVM's (kvmtest --reference) */
 void test_hypercalls(void); /* kvmtest_hcall.c, from test_vcpus() */
+void test_guest_states(void); /* kvmtest_states.c: AArch32 EL0, PSTATE.IL (also in test_reference()) */
 
 /* vCPU helpers (kvmtest_vcpu.c) */
 #define CORE(name) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))

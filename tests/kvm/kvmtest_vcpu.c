@@ -1079,6 +1079,7 @@ void test_vcpus(void)
 	test_cpu_on();
 	test_undef_sysreg();
 	test_nisv();
+	test_guest_states();
 	test_hypercalls();
 }
 
@@ -1090,6 +1091,7 @@ void test_vcpus(void)
 void test_reference(void)
 {
 	test_nisv();
+	test_guest_states();
 }
 
 /* ---- guest memory touched by a guest (kvmtest_mem.c) ---------------------------------------------- */

@@ -381,6 +381,37 @@ KEEL_STATIC_ASSERT(sizeof(struct keel_vcpu_ctx) <= 4096, "the context is one pag
 KEEL_STATIC_ASSERT(KEEL_NR_SYSREGS <= KEEL_NR_SYSREG_SLOTS, "sysreg slots");
 
 /*
+ * Stepping a vCPU past the instruction of a trap with syndrome esr, as the
+ * CPU would (KVM's kvm_skip_instr): AArch32 2 or 4 bytes by ESR.IL (Thumb
+ * 16-bit: 2), the Thumb IT state advanced; AArch64 4 bytes, BTYPE cleared;
+ * PSTATE.SS cleared. keel uses it for what it emulates, the shim when it
+ * completes an MMIO access: the same rule on both sides of the ABI.
+ */
+#define KEEL_PSR_MODE32 (1ULL << 4)
+#define KEEL_PSR_T (1ULL << 5)
+#define KEEL_PSR_IT_MASK ((0x3fULL << 10) | (3ULL << 25))
+#define KEEL_ESR_IL (1ULL << 25)
+
+static inline void keel_ctx_skip_insn(struct keel_vcpu_ctx *c, uint64_t esr)
+{
+	uint64_t ps = c->pstate, it;
+
+	if (ps & KEEL_PSR_MODE32) {
+		c->pc = (uint32_t)(c->pc + ((esr & KEEL_ESR_IL) || !(ps & KEEL_PSR_T) ? 4 : 2));
+		if ((ps & KEEL_PSR_T) && (ps & KEEL_PSR_IT_MASK)) {
+			/* IT[7:2] in bits 15:10, IT[1:0] in 26:25; ITAdvance keeps IT[7:5], shifts IT[4:0]. */
+			it = ((ps >> 8) & 0xfc) | ((ps >> 25) & 3);
+			it = (it & 7) ? (it & 0xe0) | ((it << 1) & 0x1f) : 0;
+			ps = (ps & ~KEEL_PSR_IT_MASK) | ((it & 0xfc) << 8) | ((it & 3) << 25);
+		}
+	} else {
+		c->pc += 4;
+		ps &= ~(3ULL << 10); /* BTYPE */
+	}
+	c->pstate = ps & ~(1ULL << 21); /* SS: the step is done */
+}
+
+/*
  * SMCCC return values. Linux's <linux/arm-smccc.h> defines the same names
  * (unparenthesised), so the shim takes those.
  */

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest states KVM runs and keel must too (issue: a guest can only hurt
+ * itself): AArch32 code at EL0 under an AArch64 EL1 (A32 and Thumb, MMIO
+ * exits from both, a 16-bit Thumb access completed 2 bytes on, an access
+ * inside an IT block whose state moves on, SVC back to EL1), and PSTATE.IL
+ * (the guest takes its Illegal State exception). Part of test_reference():
+ * the same checks run over Linux's own KVM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvmtest.h"
+
+#define PSTATE CORE(regs.pstate)
+#define PSR_T (1UL << 5)
+#define PSR_IL (1UL << 20)
+#define PSR_IT(ps) ((((ps) >> 8) & 0xfc) | (((ps) >> 25) & 3))
+#define OFF_A32 0x100     /* the EL0 code */
+#define OFF_THUMB 0x10c   /* its Thumb part */
+#define OFF_IL 0x300      /* EL1 code entered with PSTATE.IL set */
+#define OFF_VECTORS 0x800 /* VBAR_EL1 */
+
+/*
+ * EL1 (AArch64) at offset 0: vectors, then an exception return to A32 user
+ * mode with x0 = the MMIO address, x1 = 0x1234. The A32 and Thumb
+ * instructions are given as numbers (this file is built for AArch64).
+ */
+extern const uint32_t guest_states[], guest_states_end[];
+__asm__(".pushsection .rodata\n"
+	".balign 0x800\n"
+	".global guest_states\n"
+	"guest_states:\n"
+	".macro at off\n"
+	"	.skip \\off - (. - guest_states)\n"
+	".endm\n"
+	"	movz x0, #0x1000, lsl #16\n"
+	"	adr x1, guest_states + 0x800\n"
+	"	msr vbar_el1, x1\n"
+	"	adr x2, guest_states + 0x100\n"
+	"	msr elr_el1, x2\n"
+	"	mov x3, #0x10\n" /* SPSR: AArch32 user mode, A32, interrupts unmasked */
+	"	msr spsr_el1, x3\n"
+	"	movz x1, #0x1234\n"
+	"	isb\n"
+	"	eret\n"
+	"	at 0x100\n"
+	"	.word 0xe5801000\n" /* A32 str r1, [r0]: MMIO write */
+	"	.word 0xe28f3001\n" /* add r3, pc, #1: the Thumb code just after the bx, T bit set */
+	"	.word 0xe12fff13\n" /* bx r3 */
+	"	.hword 0x6001\n"    /* Thumb at 0x10c: str r1, [r0], a 16-bit MMIO write (ESR.IL = 0) */
+	"	.hword 0x4289\n"    /* cmp r1, r1: Z */
+	"	.hword 0xbf08\n"    /* it eq */
+	"	.hword 0x6802\n"    /* ldreq r2, [r0]: an MMIO read inside the IT block */
+	"	.hword 0xdf00\n"    /* svc #0 */
+	"	.hword 0xbf00\n"
+	"	at 0x300\n"         /* entered with PSTATE.IL: the first instruction takes the Illegal State exception */
+	"	nop\n"
+	"	b .\n"
+	"	at 0xa00\n"         /* VBAR + 0x200, current EL with SPx, synchronous: ESR_EL1 at +40 */
+	"	movz x9, #0x1000, lsl #16\n"
+	"	mrs x5, esr_el1\n"
+	"	str x5, [x9, #40]\n"
+	"	b .\n"
+	"	at 0xe00\n"         /* VBAR + 0x600, lower EL in AArch32, synchronous (the SVC) */
+	"	movz x9, #0x1000, lsl #16\n"
+	"	mrs x5, esr_el1\n"
+	"	str x5, [x9, #8]\n"
+	"	mrs x5, spsr_el1\n"
+	"	str x5, [x9, #16]\n"
+	"	mrs x5, elr_el1\n"
+	"	str x5, [x9, #24]\n"
+	"	str x2, [x9, #32]\n"
+	"	b .\n"
+	".purgem at\n"
+	".global guest_states_end\n"
+	"guest_states_end:\n"
+	".popsection\n");
+
+struct states {
+	int vm, vcpu;
+	struct kvm_run *run;
+	long mmap_size;
+	void *mem;
+};
+
+static int states_setup(struct states *s)
+{
+	struct kvm_userspace_memory_region mr = { .slot = 0, .guest_phys_addr = GUEST_RAM, .memory_size = GUEST_SIZE };
+
+	s->mmap_size = kioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	s->mem = mmap(NULL, GUEST_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	s->vm = create_vm(0);
+	if (s->mem == MAP_FAILED || s->vm < 0)
+		return -1;
+	memcpy(s->mem, guest_states, (size_t)((const char *)guest_states_end - (const char *)guest_states));
+	mr.userspace_addr = (uintptr_t)s->mem;
+	s->vcpu = (int)kioctl(s->vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&mr);
+	if (!s->vcpu)
+		s->vcpu = (int)kioctl(s->vm, KVM_CREATE_VCPU, 0);
+	if (s->vcpu < 0 || vcpu_init(s->vcpu, preferred_target(s->vm), 1U << KVM_ARM_VCPU_PSCI_0_2, 0))
+		return -1;
+	s->run = mmap(NULL, (size_t)s->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->vcpu, 0);
+	return s->run == MAP_FAILED ? -1 : 0;
+}
+
+static void states_teardown(struct states *s)
+{
+	if (s->run && s->run != MAP_FAILED)
+		munmap(s->run, (size_t)s->mmap_size);
+	if (s->vcpu >= 0)
+		close(s->vcpu);
+	if (s->vm >= 0)
+		close(s->vm);
+	if (s->mem != MAP_FAILED)
+		munmap(s->mem, GUEST_SIZE);
+}
+
+/* Run to the next MMIO exit at GUEST_MMIO + off; 0 if it came. */
+static long mmio_at(struct states *s, uint64_t off)
+{
+	long r = run_timeout(s->vcpu, GUARD_US);
+
+	if (r)
+		return r;
+	return s->run->exit_reason == KVM_EXIT_MMIO && s->run->mmio.phys_addr == GUEST_MMIO + off ? 0 : -EIO;
+}
+
+static uint64_t mmio_u64(const struct states *s) { return *(const uint64_t *)s->run->mmio.data; }
+
+static void test_aarch32_el0(void)
+{
+	struct states s = { .vm = -1, .vcpu = -1, .mem = MAP_FAILED };
+	uint64_t pc = GUEST_RAM, ps, pfr0 = 0;
+	long r;
+
+	if (states_setup(&s)) {
+		check(false, "AArch32 EL0: guest set up");
+		goto out;
+	}
+	get_reg(s.vcpu, ARM64_SYS_REG(3, 0, 0, 4, 0), &pfr0);
+	if ((pfr0 & 0xf) != 2) {
+		printf("# AArch32 EL0 not offered (ID_AA64PFR0_EL1.EL0 %llu): no AArch32 guest test\n",
+		       (unsigned long long)(pfr0 & 0xf));
+		goto out;
+	}
+	set_reg(s.vcpu, CORE(regs.pc), &pc);
+	r = mmio_at(&s, 0);
+	ps = reg64(s.vcpu, PSTATE);
+	check(!r && s.run->mmio.is_write && s.run->mmio.len == 4 && (uint32_t)mmio_u64(&s) == 0x1234 &&
+		      (ps & 0x1f) == 0x10 && !(ps & PSR_T) && reg64(s.vcpu, CORE(regs.pc)) == GUEST_RAM + OFF_A32,
+	      "AArch32 user mode, A32: an MMIO write exits at the STR (%s, pstate 0x%llx, pc 0x%llx)", err_name(r),
+	      (unsigned long long)ps, (unsigned long long)reg64(s.vcpu, CORE(regs.pc)));
+	r = mmio_at(&s, 0);
+	ps = reg64(s.vcpu, PSTATE);
+	check(!r && s.run->mmio.is_write && (ps & 0x1f) == 0x10 && (ps & PSR_T) &&
+		      reg64(s.vcpu, CORE(regs.pc)) == GUEST_RAM + OFF_THUMB,
+	      "the VM carries on: Thumb, a 16-bit STR to MMIO exits (%s, pstate 0x%llx, pc 0x%llx)", err_name(r),
+	      (unsigned long long)ps, (unsigned long long)reg64(s.vcpu, CORE(regs.pc)));
+	r = mmio_at(&s, 0);
+	ps = reg64(s.vcpu, PSTATE);
+	check(!r && !s.run->mmio.is_write && s.run->mmio.len == 4 && PSR_IT(ps) &&
+		      reg64(s.vcpu, CORE(regs.pc)) == GUEST_RAM + OFF_THUMB + 6,
+	      "completed 2 bytes on; an LDREQ inside an IT block reads MMIO (%s, IT 0x%llx, pc 0x%llx)", err_name(r),
+	      (unsigned long long)PSR_IT(ps), (unsigned long long)reg64(s.vcpu, CORE(regs.pc)));
+	memcpy(s.run->mmio.data, "\x78\x56\x00\x00\x00\x00\x00\x00", 8);
+	r = mmio_at(&s, 8);
+	check(!r && mmio_u64(&s) >> 26 == 0x11, "SVC from Thumb reaches EL1 as an AArch32 SVC (ESR_EL1 0x%llx, %s)",
+	      (unsigned long long)mmio_u64(&s), err_name(r));
+	r = mmio_at(&s, 16);
+	ps = mmio_u64(&s);
+	check(!r && (ps & 0x1f) == 0x10 && (ps & PSR_T) && !PSR_IT(ps) && (ps & (1UL << 30)),
+	      "its SPSR_EL1: user mode, Thumb, Z, the IT block over (0x%llx)", (unsigned long long)ps);
+	r = mmio_at(&s, 24);
+	check(!r && mmio_u64(&s) == GUEST_RAM + OFF_THUMB + 10, "its ELR_EL1: past the SVC (0x%llx)",
+	      (unsigned long long)mmio_u64(&s));
+	r = mmio_at(&s, 32);
+	check(!r && (uint32_t)mmio_u64(&s) == 0x5678, "the MMIO read landed in r2 (0x%llx)",
+	      (unsigned long long)mmio_u64(&s));
+out:
+	states_teardown(&s);
+}
+
+static void test_pstate_il(void)
+{
+	struct states s = { .vm = -1, .vcpu = -1, .mem = MAP_FAILED };
+	uint64_t pc, ps;
+	long r;
+
+	if (states_setup(&s)) {
+		check(false, "PSTATE.IL: guest set up");
+		goto out;
+	}
+	pc = GUEST_RAM + OFF_VECTORS;
+	r = set_reg(s.vcpu, ARM64_SYS_REG(3, 0, 12, 0, 0), &pc); /* VBAR_EL1 */
+	pc = GUEST_RAM + OFF_IL;
+	ps = 0x3c5 | PSR_IL;
+	r = r ? r : set_reg(s.vcpu, CORE(regs.pc), &pc);
+	r = r ? r : set_reg(s.vcpu, PSTATE, &ps);
+	check(!r, "KVM_SET_ONE_REG: PSTATE with IL set (EL1h) is taken (%s)", err_name(r));
+	r = mmio_at(&s, 40);
+	check(!r && mmio_u64(&s) >> 26 == 0x0e, "the guest takes its Illegal State exception (ESR_EL1 0x%llx, %s)",
+	      (unsigned long long)mmio_u64(&s), err_name(r));
+	r = run_timeout(s.vcpu, 100000);
+	check(r == -EINTR, "and runs on (its handler spins: KVM_RUN ends by the timeout's signal, %s)", err_name(r));
+out:
+	states_teardown(&s);
+}
+
+void test_guest_states(void)
+{
+	test_aarch32_el0();
+	test_pstate_il();
+}
