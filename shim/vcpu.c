@@ -202,20 +202,38 @@ static u64 keel_cntpct(void)
 	return read_sysreg(cntpct_el0);
 }
 
-/* kvm_timer_should_fire(): enabled, not masked, CNTVCT >= CVAL. */
+/* kvm_timer_should_fire(): enabled, not masked, the counter at or past CVAL. */
+static bool keel_timer_fires(u64 ctl, u64 cnt, u64 cval)
+{
+	return (ctl & ARCH_TIMER_CTRL_ENABLE) && !(ctl & ARCH_TIMER_CTRL_IT_MASK) && cnt >= cval;
+}
+
 static bool keel_vtimer_level(struct keel_vcpu *vcpu)
 {
 	struct keel_vcpu_ctx *c = vcpu->ctx;
-	u64 ctl = c->cntv_ctl;
 
-	if (!(ctl & ARCH_TIMER_CTRL_ENABLE) || (ctl & ARCH_TIMER_CTRL_IT_MASK))
-		return false;
-	return keel_cntpct() - c->cntvoff >= c->cntv_cval;
+	return keel_timer_fires(c->cntv_ctl, keel_cntpct() - c->cntvoff, c->cntv_cval);
 }
 
-static bool keel_timer_reported(struct keel_vcpu *vcpu)
+/* The EL1 physical timer keel emulates (KVM's ptimer, no offset): its level is the shim's to raise. */
+static bool keel_ptimer_level(struct keel_vcpu *vcpu)
 {
-	return vcpu->run->s.regs.device_irq_level & KVM_ARM_DEV_EL1_VTIMER;
+	struct keel_vcpu_ctx *c = vcpu->ctx;
+
+	return keel_timer_fires(c->cntp_ctl, keel_cntpct(), c->cntp_cval);
+}
+
+/* The timer lines now, as device_irq_level bits. */
+static u64 keel_timer_levels(struct keel_vcpu *vcpu)
+{
+	return (keel_vtimer_level(vcpu) ? KVM_ARM_DEV_EL1_VTIMER : 0) |
+	       (keel_ptimer_level(vcpu) ? KVM_ARM_DEV_EL1_PTIMER : 0);
+}
+
+/* The timer lines userspace was last told of. */
+static u64 keel_timer_reported(struct keel_vcpu *vcpu)
+{
+	return vcpu->run->s.regs.device_irq_level & (KVM_ARM_DEV_EL1_VTIMER | KVM_ARM_DEV_EL1_PTIMER);
 }
 
 /* kvm_timer_update_run() */
@@ -224,17 +242,32 @@ static void keel_timer_update_run(struct keel_vcpu *vcpu)
 	struct kvm_sync_regs *regs = &vcpu->run->s.regs;
 
 	regs->device_irq_level &= ~(KVM_ARM_DEV_EL1_VTIMER | KVM_ARM_DEV_EL1_PTIMER);
-	if (keel_vtimer_level(vcpu))
-		regs->device_irq_level |= KVM_ARM_DEV_EL1_VTIMER;
+	regs->device_irq_level |= keel_timer_levels(vcpu);
 }
 
+/* Nanoseconds until a timer that is enabled and not masked fires (0: now), U64_MAX if it never will. */
+static u64 keel_timer_ns(u64 ctl, u64 cnt, u64 cval)
+{
+	u64 freq = read_sysreg(cntfrq_el0);
+
+	if (!(ctl & ARCH_TIMER_CTRL_ENABLE) || (ctl & ARCH_TIMER_CTRL_IT_MASK))
+		return U64_MAX;
+	return freq && cval > cnt ? mul_u64_u32_div(cval - cnt, NSEC_PER_SEC, (u32)freq) : 0;
+}
+
+static void keel_vcpu_kick(struct keel_vcpu *vcpu);
+
+/* The soft timer (KVM's bg_timer / the emulated ptimer's hrtimer): the vCPU is kicked when it fires. */
 static enum hrtimer_restart keel_bg_timer_expire(struct hrtimer *t)
 {
-	struct keel_vcpu *vcpu = container_of(t, struct keel_vcpu, bg_timer);
-
-	WRITE_ONCE(vcpu->kick, true);
-	wake_up(&vcpu->wq);
+	keel_vcpu_kick(container_of(t, struct keel_vcpu, bg_timer));
 	return HRTIMER_NORESTART;
+}
+
+static void keel_bg_timer_start(struct keel_vcpu *vcpu, u64 ns)
+{
+	if (ns != U64_MAX)
+		hrtimer_start(&vcpu->bg_timer, ns_to_ktime(min_t(u64, ns, KTIME_MAX)), HRTIMER_MODE_REL);
 }
 
 /* ---- kicks (kvm_vcpu_kick) ---------------------------------------------------------------- */
@@ -266,9 +299,9 @@ static bool keel_host_aarch32_el0(void)
 
 #define ID_CASE(crm, op2) \
 	case KEEL_ID_REG_INDEX(crm, op2): \
-		return read_sysreg_s(sys_reg(3, 0, 0, crm, op2))
+		return read_sanitised_ftr_reg(sys_reg(3, 0, 0, crm, op2))
 
-/* The host CPU's raw value of an allocated ID register. */
+/* The host's sanitised value of an ID register KVM 6.1 reads that way (ID_SANITISED in sys_regs.c). */
 static u64 keel_read_hw_id(unsigned int i)
 {
 	switch (i) {
@@ -285,18 +318,18 @@ static u64 keel_read_hw_id(unsigned int i)
 }
 
 /*
- * The ID registers a guest sees: the host CPU's values (read_sanitised_ftr_reg
- * is not exported; all CPUs of QEMU virt are alike) masked as KVM 6.1's
- * read_id_reg() does for a vCPU without SVE, SME, MTE, pointer auth or a PMU:
+ * The ID registers a guest sees: the host's sanitised values (fields Linux
+ * 6.1 does not describe read 0, as in KVM) masked as KVM 6.1's read_id_reg()
+ * does for a vCPU without SVE, SME, MTE, pointer auth or a PMU:
  *   ID_AA64PFR0  SVE = 0, AMU = 0, CSV2/CSV3 clamped to 1 (per-VM, settable
- *                down), GIC = 0 (keel gives guests no GIC system registers:
- *                KVM sets 1 with a vGICv3, which keel does not have)
+ *                down), GIC = 1 on a GICv3 host (KVM's vGICv3 is there for
+ *                any VM; keel answers the guest's ICC_SRE_EL1 as KVM without
+ *                one: RAZ/WI)
  *   ID_AA64PFR1  MTE = 0, SME = 0
  *   ID_AA64ISAR1 APA, API, GPA, GPI = 0; ID_AA64ISAR2 APA3, GPA3 = 0, WFxT = 0
  *   ID_AA64DFR0  DebugVer = 6 (v8.0), PMUVer = 0, PMSVer = 0
  *   ID_DFR0      PerfMon = 0
  *   AArch32 ID registers read 0 when the CPU has no AArch32 EL0.
- * Unlike read_sanitised_ftr_reg, fields Linux 6.1 does not know are kept.
  */
 static u64 keel_guest_id_reg(struct keel_vcpu *vcpu, unsigned int i)
 {
@@ -309,6 +342,8 @@ static u64 keel_guest_id_reg(struct keel_vcpu *vcpu, unsigned int i)
 	case KEEL_ID_REG_INDEX(4, 0): /* ID_AA64PFR0_EL1 */
 		v &= ~(IDF(32) | IDF(44) | IDF(56) | IDF(60) | IDF(24));
 		v |= (u64)vcpu->vm->csv2 << 56 | (u64)vcpu->vm->csv3 << 60;
+		if (read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1) & IDF(24))
+			v |= 1ULL << 24;
 		break;
 	case KEEL_ID_REG_INDEX(4, 1): /* ID_AA64PFR1_EL1 */
 		v &= ~(IDF(8) | IDF(24));
@@ -386,7 +421,8 @@ static void keel_vcpu_reset(struct keel_vcpu *vcpu)
 	for (i = 0; i < KEEL_NR_ID_REGS; i++)
 		c->id_regs[i] = keel_guest_id_reg(vcpu, i);
 
-	c->cntv_ctl = 0; /* CVAL keeps its value, as kvm_timer_vcpu_reset */
+	c->cntv_ctl = 0; /* CVALs keep their values, as kvm_timer_vcpu_reset */
+	c->cntp_ctl = 0;
 	c->in_flags = 0;
 	vcpu->config_dirty = true;
 	c->in_far = 0;
@@ -880,19 +916,15 @@ static void keel_complete_mmio(struct keel_vcpu *vcpu)
 static void keel_vcpu_halt(struct keel_vcpu *vcpu)
 {
 	struct keel_vcpu_ctx *c = vcpu->ctx;
-	u64 ctl = c->cntv_ctl;
+	u64 now;
 
 	WRITE_ONCE(vcpu->kick, false);
 	smp_mb();
-	if (READ_ONCE(vcpu->irq_lines) || keel_vtimer_level(vcpu))
+	if (READ_ONCE(vcpu->irq_lines) || keel_timer_levels(vcpu))
 		return;
-	if ((ctl & ARCH_TIMER_CTRL_ENABLE) && !(ctl & ARCH_TIMER_CTRL_IT_MASK)) {
-		u64 now = keel_cntpct() - c->cntvoff, freq = read_sysreg(cntfrq_el0);
-		u64 ns = freq && c->cntv_cval > now ?
-				 mul_u64_u32_div(c->cntv_cval - now, NSEC_PER_SEC, (u32)freq) : 0;
-
-		hrtimer_start(&vcpu->bg_timer, ns_to_ktime(min_t(u64, ns, KTIME_MAX)), HRTIMER_MODE_REL);
-	}
+	now = keel_cntpct();
+	keel_bg_timer_start(vcpu, min(keel_timer_ns(c->cntv_ctl, now - c->cntvoff, c->cntv_cval),
+				      keel_timer_ns(c->cntp_ctl, now, c->cntp_cval)));
 	if (!wait_event_interruptible(vcpu->wq, READ_ONCE(vcpu->kick)))
 		keel_vstat_add(vcpu, KEEL_VSTAT_HALT_WAKEUP, 1);
 	hrtimer_cancel(&vcpu->bg_timer);
@@ -969,8 +1001,8 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
-		/* kvm_vcpu_exit_request(): the timer level userspace knows is stale. */
-		if (keel_vtimer_level(vcpu) != keel_timer_reported(vcpu)) {
+		/* kvm_vcpu_exit_request(): the timer levels userspace knows are stale. */
+		if (keel_timer_levels(vcpu) != keel_timer_reported(vcpu)) {
 			run->exit_reason = KVM_EXIT_INTR;
 			ret = -EINTR;
 			break;
@@ -979,7 +1011,9 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 		keel_vcpu_update_stolen_time(vcpu);
 
 		preempt_disable();
-		keel_vtimer_mask(keel_timer_reported(vcpu));
+		keel_vtimer_mask(keel_timer_reported(vcpu) & KVM_ARM_DEV_EL1_VTIMER);
+		/* The emulated physical timer interrupts no guest by itself: a soft timer kicks it out. */
+		keel_bg_timer_start(vcpu, keel_timer_ns(c->cntp_ctl, keel_cntpct(), c->cntp_cval));
 		local_irq_disable();
 		WRITE_ONCE(vcpu->in_guest, true);
 		smp_mb(); /* in_guest before reading the lines: pairs with keel_vcpu_kick() */
@@ -996,6 +1030,7 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 				&res);
 		WRITE_ONCE(vcpu->in_guest, false);
 		local_irq_enable();
+		hrtimer_try_to_cancel(&vcpu->bg_timer);
 		preempt_enable();
 		if (ret == -ENODEV) {
 			/* This CPU stopped running guests (going offline): try again elsewhere. */

@@ -59,3 +59,21 @@ void arm64_gic_cpu_init(void)
 		isb();
 	}
 }
+
+/*
+ * Around a guest's run on GICv3: ICC_SRE_EL2.Enable off, so the guest's
+ * ICC_SRE_EL1 accesses trap to keel (answered as KVM without a vGICv3:
+ * RAZ/WI) instead of reaching the register the host's EL1 relies on. The
+ * caller's ISB orders it before the guest runs / the host resumes.
+ */
+void arm64_gic_guest_enter(void)
+{
+	if (gic_kind == IRQC_GICV3)
+		write_sysreg_s(ICC_SRE_EL2_SRE, ICC_SRE_EL2_S);
+}
+
+void arm64_gic_guest_exit(void)
+{
+	if (gic_kind == IRQC_GICV3)
+		write_sysreg_s(ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE, ICC_SRE_EL2_S);
+}

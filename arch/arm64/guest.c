@@ -83,6 +83,7 @@ _Static_assert(__builtin_offsetof(struct keel_vcpu_ctx, fpcr) - __builtin_offset
 #define SMCCC_WORKAROUND_1 0x80008000U
 #define SMCCC_WORKAROUND_2 0x80007fffU
 #define SMCCC_WORKAROUND_3 0x80003fffU
+#define SMCCC_WA_RET_UNAFFECTED 1 /* SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED */
 #define SMCCC_VERSION_1_1 0x10001
 #define PSCI_0_2_VERSION 0x84000000U
 #define PSCI_0_2_CPU_SUSPEND 0x84000001U
@@ -397,6 +398,39 @@ static uint64_t *guest_debug_reg(struct keel_vcpu_ctx *c, unsigned op1, unsigned
  * live in ctx, set/way cache operations (TSW) are done by keel; anything
  * else is undefined for the guest, as KVM without a PMU answers it.
  */
+#define TIMER_ISTATUS 4
+
+/*
+ * The EL1 physical timer (CNTHCTL_EL2.EL1PCEN = 0 traps it here), as KVM
+ * 6.1 emulates it: no counter offset; ISTATUS reads set once CVAL has passed
+ * whatever ENABLE says; TVAL is CVAL - CNTPCT as 32 bits, written sign
+ * extended. op2: 0 TVAL, 1 CTL, 2 CVAL.
+ */
+static uint64_t guest_ptimer(struct keel_vcpu_ctx *c, unsigned op2, bool read, uint64_t val)
+{
+	uint64_t now;
+
+	isb();
+	now = read_sysreg(cntpct_el0);
+	switch (op2) {
+	case 0:
+		if (read)
+			return (uint32_t)(c->cntp_cval - now);
+		c->cntp_cval = now + (uint64_t)(int64_t)(int32_t)val;
+		return 0;
+	case 1:
+		if (read)
+			return (c->cntp_ctl & ~(uint64_t)TIMER_ISTATUS) | (now >= c->cntp_cval ? TIMER_ISTATUS : 0);
+		c->cntp_ctl = (uint32_t)val & ~(uint32_t)TIMER_ISTATUS;
+		return 0;
+	default:
+		if (read)
+			return c->cntp_cval;
+		c->cntp_cval = val;
+		return 0;
+	}
+}
+
 static void guest_sysreg(struct vcpu *v, uint64_t esr)
 {
 	struct keel_vcpu_ctx *c = &v->ctx;
@@ -411,6 +445,12 @@ static void guest_sysreg(struct vcpu *v, uint64_t esr)
 		val = c->id_regs[KEEL_ID_REG_INDEX(crm, op2)];
 	} else if (op0 == 3 && op1 == 0 && crn == 1 && crm == 0 && op2 == 1) {
 		slot = &c->sys[KEEL_ACTLR_EL1];
+	} else if (op0 == 3 && op1 == 3 && crn == 14 && crm == 2 && op2 <= 2) {
+		val = guest_ptimer(c, op2, read, val);
+	} else if (op0 == 3 && op1 == 0 && crn == 12 && crm == 12 && op2 == 5) {
+		slot = &zero; /* ICC_SRE_EL1 (GICv3, trapped while guests run): RAZ/WI, KVM's without a vGICv3 */
+		if (!read)
+			slot = NULL;
 	} else if (op0 == 2) {
 		slot = guest_debug_reg(c, op1, crn, crm, op2, read, val, &zero, &done);
 		if (!slot)
@@ -456,12 +496,17 @@ static int64_t smccc_arch_features(uint32_t feature)
 	uint64_t pfr0 = read_sysreg(ID_AA64PFR0_EL1), mmfr1 = read_sysreg(ID_AA64MMFR1_EL1);
 	unsigned csv2 = arm64_id_field(pfr0, 56);
 
+	/*
+	 * As KVM 6.1 from the host's Spectre states: an unaffected CPU answers
+	 * SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED (1) for WORKAROUND_1 and _3; keel
+	 * offers no firmware mitigation of its own, so an affected one is
+	 * NOT_SUPPORTED (KVM's "vulnerable").
+	 */
 	switch (feature) {
 	case SMCCC_WORKAROUND_1:
-		/* Unaffected CPUs say so; keel offers no firmware mitigation of its own. */
-		return csv2 ? SMCCC_RET_NOT_REQUIRED : SMCCC_RET_NOT_SUPPORTED;
+		return csv2 ? SMCCC_WA_RET_UNAFFECTED : SMCCC_RET_NOT_SUPPORTED;
 	case SMCCC_WORKAROUND_3:
-		return csv2 >= 3 || arm64_id_field(mmfr1, 60) ? SMCCC_RET_NOT_REQUIRED : SMCCC_RET_NOT_SUPPORTED;
+		return csv2 >= 3 || arm64_id_field(mmfr1, 60) ? SMCCC_WA_RET_UNAFFECTED : SMCCC_RET_NOT_SUPPORTED;
 	}
 	return SMCCC_RET_NOT_SUPPORTED; /* WORKAROUND_2 included: KVM says so when SSBS exists */
 }
@@ -599,11 +644,30 @@ static int64_t guest_psci_0_1(struct vcpu *v, uint32_t fid, unsigned *exit)
 }
 
 /*
- * A guest HVC. keel owns SMCCC_VERSION, the arch workaround queries and
- * PSCI (KVM's 0.1 ids for a 0.1 vCPU): answered here, with no trip to the
- * host. Every other call (TRNG, PV time, KVM's vendor calls, ...) is the
- * host's to answer as Linux KVM's kvm_hvc_call_handler() would, when it
- * asked for them (KEEL_IN_HOST_CALLS); else it is NOT_SUPPORTED.
+ * The calls the host may answer (KVM's kvm_hvc_call_handler() families):
+ * ARCH_FEATURES of other features, TRNG (standard service 0x50-0x5f), the
+ * standard hypervisor service (PV time) and the vendor hypervisor service
+ * (KVM's UID, features, PTP); fast calls only. Anything else (yielding calls,
+ * other owners, other standard-service functions) is NOT_SUPPORTED from
+ * keel itself, as KVM answers it, without a trip to the host.
+ */
+static bool smccc_host_family(uint32_t fid)
+{
+	unsigned owner = (fid >> 24) & 0x3f, fn = fid & 0xffff;
+
+	if (fid == SMCCC_ARCH_FEATURES)
+		return true;
+	if (!(fid & (1U << 31)))
+		return false;
+	return owner == 5 || owner == 6 || (owner == 4 && fn >= 0x50 && fn <= 0x5f);
+}
+
+/*
+ * A guest HVC. keel owns SMCCC_VERSION, the arch workarounds and their
+ * queries, and PSCI (KVM's 0.1 ids for a 0.1 vCPU): answered here, with no
+ * trip to the host. The families of smccc_host_family() are the host's to
+ * answer as Linux KVM's kvm_hvc_call_handler() would, when it asked for
+ * them (KEEL_IN_HOST_CALLS); everything else is NOT_SUPPORTED.
  */
 static unsigned guest_hvc(struct vcpu *v)
 {
@@ -613,6 +677,11 @@ static unsigned guest_hvc(struct vcpu *v)
 	int64_t ret = SMCCC_RET_NOT_SUPPORTED;
 
 	v->stat.hvc++;
+	if (smccc_is_workaround(fid)) {
+		/* KVM's hyp fast path: the host has its mitigations; x0 = x1 = 0, x2 and x3 untouched. */
+		c->regs[0] = c->regs[1] = 0;
+		return 0;
+	}
 	if (fid == SMCCC_VERSION)
 		ret = SMCCC_VERSION_1_1;
 	else if (fid == SMCCC_ARCH_FEATURES && smccc_is_workaround((uint32_t)c->regs[1]))
@@ -621,7 +690,7 @@ static unsigned guest_hvc(struct vcpu *v)
 		ret = guest_psci(v, fid, &exit);
 	else if (c->psci_version == PSCI_V0_1 && fid >= KVM_PSCI_FN_BASE && fid <= KVM_PSCI_FN_LAST)
 		ret = guest_psci_0_1(v, fid, &exit);
-	else if (c->in_flags & KEEL_IN_HOST_CALLS)
+	else if ((c->in_flags & KEEL_IN_HOST_CALLS) && smccc_host_family(fid))
 		return KEEL_EXIT_HYPERCALL; /* registers as the guest left them, for the host */
 	if (exit == KEEL_EXIT_SYSTEM_EVENT && c->exit.system_event == KVM_SYSTEM_EVENT_SUSPEND)
 		return exit; /* registers as the guest left them, for the VMM */
@@ -738,6 +807,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	if (c->in_flags & KEEL_IN_VFIQ)
 		hcr |= HCR_VF;
 	write_sysreg(hcr, hcr_el2);
+	arm64_gic_guest_enter();
 	isb();
 	if (flush_local) {
 		/* Another vCPU of this VM ran here last: its stage-1 entries, tagged with the same VMID, go. */
@@ -770,6 +840,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	write_sysreg(0, cntv_ctl_el0);
 
 	write_sysreg(h.hcr, hcr_el2);
+	arm64_gic_guest_exit();
 	write_sysreg(h.vttbr, vttbr_el2);
 	write_sysreg(h.vtcr, vtcr_el2);
 	write_sysreg(h.cptr, cptr_el2);

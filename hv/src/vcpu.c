@@ -108,6 +108,8 @@ static void ctx_copy_out(struct keel_vcpu_ctx *h, const struct vcpu *v)
 	memcpy(h, k, CTX_OFF(id_regs));
 	h->cntv_ctl = k->cntv_ctl;
 	h->cntv_cval = k->cntv_cval;
+	h->cntp_ctl = k->cntp_ctl;
+	h->cntp_cval = k->cntp_cval;
 	h->in_flags = k->in_flags;
 	memcpy(&h->exit, &k->exit, CTX_OFF(dbg) - CTX_OFF(exit)); /* exit and stat */
 	if (v->dbg_written)

@@ -3,7 +3,7 @@
 # guest CPUs come up, its /init runs a command and powers off, QEMU exits 0.
 #   QEMU (in the host): qemu-system-aarch64 -accel kvm -M virt,kernel-irqchip=off,gic-version=2
 #     -cpu host -smp 2 -m 256 -nographic -nic none -no-reboot -kernel Image -initrd guest.cpio.gz
-#   guest: the trimmed kernel's Image, busybox initramfs (tests/rig/guest/init)
+#   guest: the trimmed kernel's Image (CONFIG_COMPAT), busybox initramfs with an armhf busybox (tests/rig/guest/init)
 #   QEMU and its libraries: tests/rig/guest/build-qemu (Debian's qemu-system-arm:arm64, unpacked)
 # Usage: qemu-guest.sh [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE]
 #   --no-keel     the host kernel straight at EL2: Linux's own KVM provides /dev/kvm (the reference)
@@ -91,6 +91,8 @@ expect "$out" "guest command output: 2 CPUs" "@@GUEST:| cpus=2"
 expect "$out" "guest found KVM's hypervisor services (vendor-hyp UID, features: PTP)" \
 	"smccc: KVM: hypervisor services detected (0x00000000 0x00000000 0x00000000 0x00000003)"
 expect "$out" "guest PTP clock over the KVM_PTP hypercall" "@@GUEST:| KVM virtual PTP"
+expect "$out" "guest runs a 32-bit ARM program at AArch32 EL0 (busybox-static:armhf, its md5sum right)" \
+	"@@GUEST:| aarch32-el0 md5sum ok"
 expect "$out" "guest powered off" "reboot: Power down"
 expect "$out" "QEMU exited 0" "qemu-exit=0"
 secs=$(sed -n 's/^qemu-host-seconds=//p' "$out")

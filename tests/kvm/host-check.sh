@@ -32,6 +32,18 @@ if [ "$ncpu" -ge 2 ] && [ -w /sys/devices/system/cpu/cpu1/online ]; then
 	dmesg | tail -n 20 | grep -E 'CPU1|psci' | sed 's/^/  dmesg: /'
 fi
 
+# What a guest sees must be what it sees over Linux's KVM on this CPU (recorded by nokeel-check.sh).
+if [ -f /facts-kvm.txt ]; then
+	"$kvmtest" --facts >/tmp/facts.txt
+	n=0 bad=0
+	while read -r _ name want; do
+		got=$(sed -n "s/^fact $name //p" /tmp/facts.txt)
+		n=$((n + 1))
+		[ "$got" = "$want" ] || { echo "  fact $name: keel '$got', Linux KVM '$want'"; bad=$((bad + 1)); }
+	done </facts-kvm.txt
+	[ "$n" -gt 0 ] && [ "$bad" = 0 ]; ck $? "a guest sees what it sees over Linux's KVM: $((n - bad)) of $n facts alike"
+fi
+
 out=$("$kvmtest" 2>&1); rc=$?
 echo "$out"
 summary=$(echo "$out" | tail -n 1)

@@ -6,6 +6,7 @@
 #ifndef KVMTEST_H
 #define KVMTEST_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +45,7 @@ void test_memory(void);     /* kvmtest_mem.c */
 void test_vcpus(void);      /* kvmtest_vcpu.c */
 void test_reference(void);  /* kvmtest_vcpu.c: guest behaviour that must be Linux KVM's (kvmtest --reference) */
 void test_hypercalls(void); /* kvmtest_hcall.c, from test_vcpus() */
+int print_facts(void);        /* kvmtest_facts.c: kvmtest --facts */
 void test_guest_states(void); /* kvmtest_states.c: AArch32 EL0, PSTATE.IL (also in test_reference()) */
 
 /* vCPU helpers (kvmtest_vcpu.c) */
@@ -57,8 +59,9 @@ long set_reg(int vcpu, uint64_t id, const void *val);
 uint64_t reg64(int vcpu, uint64_t id);
 long vcpu_init(int vcpu, uint32_t target, uint32_t f0, uint32_t f1);
 uint32_t preferred_target(int vm);
-/* KVM_RUN, ended by a signal after timeout_us if it has not returned by then. */
+/* KVM_RUN, ended by a signal after timeout_us if it has not returned by then (got_alarm says it came). */
 long run_timeout(int vcpu, unsigned timeout_us);
+extern volatile sig_atomic_t got_alarm;
 /* A vCPU vcpu_id of vm runs code at code_gpa (copied to code_hva) that reads one word of each of npages pages
  * from gpa on, then writes to MMIO: 0 when it got there, else a negative errno (KVM_RUN's, or -EIO). */
 long guest_touch(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages);

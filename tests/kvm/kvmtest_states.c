@@ -4,7 +4,9 @@
  * itself): AArch32 code at EL0 under an AArch64 EL1 (A32 and Thumb, MMIO
  * exits from both, a 16-bit Thumb access completed 2 bytes on, an access
  * inside an IT block whose state moves on, SVC back to EL1), and PSTATE.IL
- * (the guest takes its Illegal State exception). Part of test_reference():
+ * (the guest takes its Illegal State exception), and the EL1 physical timer
+ * (CNTP_*: emulated as KVM does, its expiry waking a WFI and reaching the
+ * VMM as KVM_ARM_DEV_EL1_PTIMER). Part of test_reference():
  * the same checks run over Linux's own KVM.
  */
 #define _GNU_SOURCE
@@ -27,6 +29,7 @@
 #define OFF_A32 0x100     /* the EL0 code */
 #define OFF_THUMB 0x10c   /* its Thumb part */
 #define OFF_IL 0x300      /* EL1 code entered with PSTATE.IL set */
+#define OFF_PTIMER 0x400  /* EL1: the physical timer 4096 ticks on, enabled, then WFI */
 #define OFF_VECTORS 0x800 /* VBAR_EL1 */
 
 /*
@@ -65,6 +68,14 @@ __asm__(".pushsection .rodata\n"
 	"	at 0x300\n"         /* entered with PSTATE.IL: the first instruction takes the Illegal State exception */
 	"	nop\n"
 	"	b .\n"
+	"	at 0x400\n"
+	"	mov x0, #0x1000\n"
+	"	msr cntp_tval_el0, x0\n"
+	"	mov x0, #1\n"
+	"	msr cntp_ctl_el0, x0\n"
+	"	isb\n"
+	"1:	wfi\n"
+	"	b 1b\n"
 	"	at 0xa00\n"         /* VBAR + 0x200, current EL with SPx, synchronous: ESR_EL1 at +40 */
 	"	movz x9, #0x1000, lsl #16\n"
 	"	mrs x5, esr_el1\n"
@@ -215,8 +226,29 @@ out:
 	states_teardown(&s);
 }
 
+static void test_ptimer(void)
+{
+	struct states s = { .vm = -1, .vcpu = -1, .mem = MAP_FAILED };
+	uint64_t pc = GUEST_RAM + OFF_PTIMER;
+	long r;
+
+	if (states_setup(&s) || set_reg(s.vcpu, CORE(regs.pc), &pc)) {
+		check(false, "physical timer: guest set up");
+		goto out;
+	}
+	r = run_timeout(s.vcpu, GUARD_US);
+	check(r == -EINTR && !got_alarm && s.run->exit_reason == KVM_EXIT_INTR &&
+		      (s.run->s.regs.device_irq_level & KVM_ARM_DEV_EL1_PTIMER),
+	      "a guest's EL1 physical timer fires in its WFI: KVM_EXIT_INTR with the PTIMER line up "
+	      "(%s, exit %u, device_irq_level 0x%llx%s)", err_name(r), s.run->exit_reason,
+	      (unsigned long long)s.run->s.regs.device_irq_level, got_alarm ? ", only at the guard's signal" : "");
+out:
+	states_teardown(&s);
+}
+
 void test_guest_states(void)
 {
 	test_aarch32_el0();
 	test_pstate_il();
+	test_ptimer();
 }

@@ -323,7 +323,14 @@ struct keel_vcpu_ctx {
 	/* Requests for the next entry (KEEL_IN_*), and the FAR for KEEL_IN_INJECT_DABT */
 	uint64_t in_flags;
 	uint64_t in_far;
-	uint64_t reserved_in[8];
+	/*
+	 * Since 2.0: the EL1 physical timer, which keel emulates (KVM's ptimer,
+	 * no counter offset): CNTP_CTL_EL0 (ENABLE, IMASK; ISTATUS is computed)
+	 * and CNTP_CVAL_EL0. Its interrupt is the host's to raise.
+	 */
+	uint64_t cntp_ctl;
+	uint64_t cntp_cval;
+	uint64_t reserved_in[6];
 	/* Written by keel at every exit */
 	struct {
 		uint64_t reason; /* enum keel_exit, as returned in x1 */
