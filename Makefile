@@ -67,6 +67,7 @@ $(BUILD)/keel.bin: $(BUILD)/keel.elf
 
 # ---- the rest ----------------------------------------------------------------
 include tests/unit/unit.mk              # unit: host unit tests (ASan/UBSan)
+include tests/fuzz/fuzz.mk              # fuzz, check-fuzz: libFuzzer over the hypercalls
 include tests/rig/rig.mk                # firmware, run, host kernels, initramfs
 include tests/integration/integration.mk # check-integration, bench
 include tests/ports/ports.mk            # check-ports: x86_64 and mips64el keel boot to banner
@@ -112,6 +113,7 @@ check:
 	$(Q)tests/rig/install-deps
 	$(Q)mkdir -p $(BUILD); set -o pipefail; \
 	{ $(MAKE) --no-print-directory unit && \
+	  $(MAKE) --no-print-directory check-fuzz && \
 	  $(MAKE) --no-print-directory check-ports && \
 	  $(MAKE) --no-print-directory check-integration && \
 	  $(MAKE) --no-print-directory check-boards && \
