@@ -2,7 +2,7 @@
 # shellcheck shell=sh
 # Runs in the host Linux under keel (tests/rig/hostrun, busybox sh): loads the shim, runs the KVM
 # API tests (kvmtest), then checks rmmod undoes everything and that the shim loads again.
-#   host-check.sh SHIM.KO KVMTEST
+#   host-check.sh SHIM.KO KVMTEST   (with /facts-kvm.txt and /hcfuzz.ko when given: see below)
 # One line per check, then "N passed, M failed" (kvmtest's checks included); exit 1 on any failure.
 ko=${1:-/shim.ko} kvmtest=${2:-/kvmtest}
 pass=0 fail=0
@@ -58,6 +58,15 @@ loaded; ck $((!$?)) "the shim is gone from /proc/modules"
 [ -e /sys/kernel/debug/kvm ]; ck $((!$?)) "no /sys/kernel/debug/kvm after rmmod"
 [ -e /sys/kernel/tracing/events/keel_kvm ]; ck $((!$?)) "no keel_kvm trace events after rmmod"
 dmesg | grep -q 'keel-kvm: unloaded'; ck $? "the shim said it unloaded"
+
+# Random keel calls straight from the host (tests/kvm/hcfuzz): keel stays alive, its accounting intact.
+if [ -f /hcfuzz.ko ]; then
+	insmod /hcfuzz.ko iterations=20000 seed=1; rc=$?
+	dmesg | grep 'hcfuzz:' | sed 's/^/  dmesg: /'
+	[ "$rc" = 0 ] && dmesg | grep -q 'hcfuzz: .*keel alive, accounting back'
+	ck $? "20000 random hypercalls from a host module: keel alive, its accounting back (insmod exit $rc)"
+	rmmod hcfuzz 2>/dev/null
+fi
 
 insmod "$ko"; ck $? "insmod again"
 [ -c /dev/kvm ]; ck $? "/dev/kvm is back"

@@ -15,7 +15,7 @@ KVM_SHIM_FILES = $(notdir $(wildcard $(TOP)/shim/*.c $(TOP)/shim/*.h)) Kbuild
 KVM_HOSTRUN := $(TOP)/tests/rig/hostrun
 KVM_KERNELS := trimmed debian
 
-.PHONY: shim kvmtest check-kvm $(addprefix shim-,$(KVM_KERNELS))
+.PHONY: shim kvmtest hcfuzz check-kvm $(addprefix shim-,$(KVM_KERNELS))
 
 shim: $(addprefix shim-,$(KVM_KERNELS))
 
@@ -32,6 +32,14 @@ shim-$(1):
 		modules >$$$$out/build.log 2>&1 || { cat $$$$out/build.log; exit 1; }
 endef
 $(foreach k,$(KVM_KERNELS),$(eval $(call KVM_SHIM_RULE,$(k))))
+
+# hcfuzz.ko (tests/kvm/hcfuzz): random keel hypercalls from the host, for the trimmed kernel.
+hcfuzz: shim-trimmed
+	$(Q)entry=$$($(TOP)/tests/rig/kernel/build-kernel trimmed) && out=$(KVM_BUILD)/hcfuzz && mkdir -p $$out && \
+	for f in hcfuzz.c Kbuild; do ln -sfn $(TOP)/tests/kvm/hcfuzz/$$f $$out/$$f; done && \
+	echo "  KBUILD  $$out/hcfuzz.ko" && \
+	$(MAKE) -C $$entry/build ARCH=arm64 CROSS_COMPILE=$(KVM_CROSS) M=$$out KEEL_TOP=$(TOP) modules \
+		>$$out/build.log 2>&1 || { cat $$out/build.log; exit 1; }
 
 # Against the arm64 uapi headers of libc6-dev-arm64-cross (Linux 6.1's; kvmtest.c refuses others).
 kvmtest: $(KVM_BUILD)/kvmtest
@@ -58,12 +66,12 @@ KVM_ADD_TESTS = --add $(KVM_BUILD)/kvmtest:/kvmtest --add $(TOP)/tests/kvm/host-
 # Linux's own KVM first, on the same emulated CPU: what its guests see (kvmtest --facts) is what
 # keel's must see (host-check.sh compares).
 KVM_FACTS = tr -d '\r' <$(KVM_BUILD)/check-nokeel-$(1).log | sed -n 's/^  facts: //p' >$(KVM_BUILD)/facts-kvm-$(1).txt
-check-kvm: shim kvmtest
+check-kvm: shim kvmtest hcfuzz
 	$(call KVM_RUN,trimmed,nokeel-trimmed,--no-keel,--add $(KVM_BUILD)/shim-trimmed/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko /kvmtest)
 	$(Q)$(call KVM_FACTS,trimmed)
 	$(call KVM_RUN,debian,nokeel-debian,--no-keel,--add $(KVM_BUILD)/shim-debian/shim.ko:/shim.ko $(KVM_ADD_TESTS),sh /nokeel-check.sh /shim.ko /kvmtest)
 	$(Q)$(call KVM_FACTS,debian)
-	$(call KVM_RUN,trimmed,keel-trimmed,,--add $(KVM_BUILD)/shim-trimmed/shim.ko:/shim.ko $(KVM_ADD_TESTS) --add $(KVM_BUILD)/facts-kvm-trimmed.txt:/facts-kvm.txt,sh /host-check.sh /shim.ko /kvmtest)
+	$(call KVM_RUN,trimmed,keel-trimmed,,--add $(KVM_BUILD)/shim-trimmed/shim.ko:/shim.ko $(KVM_ADD_TESTS) --add $(KVM_BUILD)/facts-kvm-trimmed.txt:/facts-kvm.txt --add $(KVM_BUILD)/hcfuzz/hcfuzz.ko:/hcfuzz.ko,sh /host-check.sh /shim.ko /kvmtest)
 	$(call KVM_RUN,debian,keel-debian,,--add $(KVM_BUILD)/shim-debian/shim.ko:/shim.ko $(KVM_ADD_TESTS) --add $(KVM_BUILD)/facts-kvm-debian.txt:/facts-kvm.txt,sh /host-check.sh /shim.ko /kvmtest)
 	$(Q)echo "check-kvm: all 4 runs passed"
 
