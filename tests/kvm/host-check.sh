@@ -52,6 +52,11 @@ f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 if [ -n "$p" ] && [ -n "$f" ]; then pass=$((pass + p)) fail=$((fail + f)); else fail=$((fail + 1)); fi
 [ "$rc" = 0 ]; ck $? "kvmtest exited $rc"
 
+# Random programs against /dev/kvm (kvmtest_fuzz.c): keel's counters back, no oops (checked at the end).
+out=$("$kvmtest" --fuzz 1 20 2>&1); rc=$?
+echo "$out" | sed 's/^/  /'
+[ "$rc" = 0 ]; ck $? "kvmtest --fuzz 1 20: random ioctls, guest code, churn and kill -9; counters back (exit $rc)"
+
 rmmod shim; ck $? "rmmod shim"
 loaded; ck $((!$?)) "the shim is gone from /proc/modules"
 [ -e /dev/kvm ]; ck $((!$?)) "no /dev/kvm after rmmod"

@@ -495,6 +495,10 @@ static void test_trace(void)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 3 && !strcmp(argv[1], "--fuzz")) { /* SEED ROUNDS: random programs against /dev/kvm */
+		kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		return kvm_fd < 0 ? 2 : run_fuzz(strtoull(argv[2], NULL, 0), (unsigned)strtoul(argv[3], NULL, 0));
+	}
 	if (argc > 1 && !strcmp(argv[1], "--facts")) { /* what a guest sees, one "fact NAME VALUE" a line */
 		kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 		return kvm_fd < 0 ? 2 : print_facts();
