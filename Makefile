@@ -86,8 +86,10 @@ help:
 	@echo "  firmware          build/PLAT/firmware/: keel.itb, boot.scr, bootdisk.img, hostdisk.img (+ u-boot.bin, flash1.img)"
 	@echo "  keel              keel alone (build/PLAT/keel.bin)"
 	@echo "  shim              shim.ko for the trimmed and Debian kernels; shim-external KDIR=DIR: against a board's kernel"
-	@echo "  check             every test (unit, ports, integration, boards, KVM API, QEMU guest, selftests)"
-	@echo "  unit | check-ports | check-integration | check-boards | check-kvm | check-qemu-guest | check-selftests"
+	@echo "  check             every test (unit, fuzz, ports, integration, boards, KVM API, QEMU guest, selftests)"
+	@echo "  unit | check-fuzz | check-ports | check-integration | check-boards | check-kvm | check-qemu-guest | check-selftests"
+	@echo "  fuzz              libFuzzer over keel's hypercalls, FUZZ_RUNS (1000000) executions"
+	@echo "  soak              hours of load in the host: SOAK_CYCLES (10000) VM lives, SOAK_KILLS (1000) kill -9 of QEMU"
 	@echo "  bench             keel vs Linux KVM side by side (-icount): boot cost, HVC, MMIO, nested guest boot"
 	@echo "  board-env         the board's data as shell assignments"
 	@echo "  clean             remove build/ (the cache in KEEL_CACHE stays; rig-cache-prune trims it)"
@@ -130,6 +132,13 @@ clean:
 
 # The board's data as shell assignments, for the rig's scripts (tests/rig/hostrun --plat).
 .PHONY: board-env
+SOAK_CYCLES ?= 10000
+SOAK_KILLS ?= 1000
+SOAK_ROUNDS ?= 100
+.PHONY: soak
+soak: all kvmtest
+	$(Q)tests/soak/soak.sh --cycles $(SOAK_CYCLES) --kills $(SOAK_KILLS) --rounds $(SOAK_ROUNDS)
+
 board-env:
 	@$(foreach v,BOARD_ARCH BOARD_DESC BOARD_RAM_BASE KEEL_BASE KEEL_EARLY_UART BOARD_INITRD_ADDR \
 		BOARD_FIT_ADDR BOARD_CONSOLE BOARD_UBOOT BOARD_DTB BOARD_QEMU_DTB_FIXUP BOARD_QEMU_MACHINE \

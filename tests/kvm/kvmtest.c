@@ -499,6 +499,10 @@ int main(int argc, char **argv)
 		kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 		return kvm_fd < 0 ? 2 : run_fuzz(strtoull(argv[2], NULL, 0), (unsigned)strtoul(argv[3], NULL, 0));
 	}
+	if (argc > 2 && !strcmp(argv[1], "--churn")) { /* N: VM lives one after another */
+		kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		return kvm_fd < 0 ? 2 : run_churn((unsigned)strtoul(argv[2], NULL, 0));
+	}
 	if (argc > 1 && !strcmp(argv[1], "--facts")) { /* what a guest sees, one "fact NAME VALUE" a line */
 		kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 		return kvm_fd < 0 ? 2 : print_facts();

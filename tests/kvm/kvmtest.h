@@ -47,6 +47,7 @@ void test_reference(void);  /* kvmtest_vcpu.c: guest behaviour that must be Linu
 void test_hypercalls(void); /* kvmtest_hcall.c, from test_vcpus() */
 int print_facts(void);        /* kvmtest_facts.c: kvmtest --facts */
 int run_fuzz(uint64_t seed, unsigned rounds); /* kvmtest_fuzz.c: kvmtest --fuzz SEED ROUNDS */
+int run_churn(unsigned n);                     /* kvmtest_fuzz.c: kvmtest --churn N */
 void test_guest_states(void); /* kvmtest_states.c: AArch32 EL0, PSTATE.IL (also in test_reference()) */
 
 /* vCPU helpers (kvmtest_vcpu.c) */
