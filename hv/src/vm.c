@@ -185,24 +185,36 @@ int vm_create(unsigned ipa_bits, paddr_t first, size_t npages, uint64_t *handle,
 	return 0;
 }
 
+/*
+ * The VM named by handle, locked, with the host's list of n (checked by the
+ * caller) PAs at list_pa copied into its map_buf: the host may rewrite its
+ * page at any time, so it is read once and only keel's copy is used.
+ * -EINVAL the list page not host RAM; handle errors as vm_lock_by_handle.
+ */
+static int vm_lock_copy_list(uint64_t handle, paddr_t list_pa, uint64_t n, struct vm **out)
+{
+	const volatile uint64_t *list = host_page_ptr(list_pa);
+	int ret;
+
+	if (!list)
+		return -EINVAL;
+	ret = vm_lock_by_handle(handle, out);
+	for (uint64_t i = 0; !ret && i < n; i++)
+		(*out)->map_buf[i] = list[i];
+	return ret;
+}
+
 int vm_topup(uint64_t handle, paddr_t list_pa, uint64_t n)
 {
-	const volatile uint64_t *list;
 	struct vm *vm;
 	uint64_t i;
 	int ret;
 
 	if (!n || n > KEEL_MAP_LIST_MAX)
 		return -EINVAL;
-	list = host_page_ptr(list_pa);
-	if (!list)
-		return -EINVAL;
-	ret = vm_lock_by_handle(handle, &vm);
+	ret = vm_lock_copy_list(handle, list_pa, n, &vm);
 	if (ret)
 		return ret;
-	/* The host may rewrite its list at any time: read it once, then use keel's copy only. */
-	for (i = 0; i < n; i++)
-		vm->map_buf[i] = list[i];
 	ret = host_donate_vm_pages(vm->map_buf, n);
 	if (!ret) {
 		for (i = 0; i < n; i++)
@@ -318,7 +330,6 @@ int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t 
 {
 	/* Guest memory is normal memory; a read-only slot only loses W (writes fault to the host). */
 	uint32_t prot = flags & KEEL_MAP_READONLY ? PT_PROT_R | PT_PROT_X : PT_PROT_RWX;
-	const volatile uint64_t *list;
 	struct vm *vm;
 	uint64_t i, end;
 	size_t tables;
@@ -327,10 +338,7 @@ int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t 
 	*need = 0;
 	if (!n || n > KEEL_MAP_LIST_MAX || flags & ~KEEL_MAP_READONLY || !IS_ALIGNED(ipa, PAGE_SIZE))
 		return -EINVAL;
-	list = host_page_ptr(list_pa);
-	if (!list)
-		return -EINVAL;
-	ret = vm_lock_by_handle(handle, &vm);
+	ret = vm_lock_copy_list(handle, list_pa, n, &vm);
 	if (ret)
 		return ret;
 	end = ipa + n * PAGE_SIZE;
@@ -338,9 +346,6 @@ int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t 
 		ret = -EINVAL;
 		goto out;
 	}
-	/* The host may rewrite its list at any time: read it once, then use keel's copy only. */
-	for (i = 0; i < n; i++)
-		vm->map_buf[i] = list[i];
 	/* Every page host RAM and not keel's, checked and counted all at once. */
 	if (host_share_guest_pages(vm->map_buf, n, vm->vmid)) {
 		ret = -EFAULT;

@@ -51,6 +51,15 @@ int run_churn(unsigned n);                     /* kvmtest_fuzz.c: kvmtest --chur
 void test_guest_states(void); /* kvmtest_states.c: AArch32 EL0, PSTATE.IL (also in test_reference()) */
 
 /* vCPU helpers (kvmtest_vcpu.c) */
+/* A VM with GUEST_SIZE of memory at GUEST_RAM holding [code, code_end), vCPU 0 initialised (PSCI 0.2), its kvm_run. */
+struct code_vm {
+	int vm, vcpu;
+	struct kvm_run *run;
+	long mmap_size;
+	uint8_t *mem;
+};
+int code_vm_open(struct code_vm *g, const void *code, const void *code_end); /* 0, or -1 (close it anyway) */
+void code_vm_close(struct code_vm *g);
 #define CORE(name) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
 #define GUEST_RAM 0x40000000UL  /* the test guests' memory and code */
 #define GUEST_MMIO 0x10000000UL /* where they report to the test by MMIO writes */

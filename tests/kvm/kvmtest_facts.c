@@ -112,40 +112,19 @@ static const struct {
 	{ "trusted_os", 0xb2000000, 0x1111 },
 };
 
-struct facts_vm {
-	int vm, vcpu;
-	struct kvm_run *run;
-	long mmap_size;
-	void *mem;
-};
-
-static int facts_setup(struct facts_vm *f)
+/* The code VM, with VBAR_EL1 at the vectors and x9 = the MMIO address. */
+static int facts_setup(struct code_vm *f)
 {
-	struct kvm_userspace_memory_region mr = { .slot = 0, .guest_phys_addr = GUEST_RAM, .memory_size = GUEST_SIZE };
-	uint64_t v;
+	uint64_t v = GUEST_RAM + OFF_VECTORS;
 
-	f->mmap_size = kioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	f->mem = mmap(NULL, GUEST_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	f->vm = create_vm(0);
-	if (f->mem == MAP_FAILED || f->vm < 0)
-		return -1;
-	memcpy(f->mem, guest_facts, (size_t)((const char *)guest_facts_end - (const char *)guest_facts));
-	mr.userspace_addr = (uintptr_t)f->mem;
-	if (kioctl(f->vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&mr))
-		return -1;
-	f->vcpu = (int)kioctl(f->vm, KVM_CREATE_VCPU, 0);
-	if (f->vcpu < 0 || vcpu_init(f->vcpu, preferred_target(f->vm), 1U << KVM_ARM_VCPU_PSCI_0_2, 0))
-		return -1;
-	f->run = mmap(NULL, (size_t)f->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, f->vcpu, 0);
-	v = GUEST_RAM + OFF_VECTORS;
-	if (f->run == MAP_FAILED || set_reg(f->vcpu, ARM64_SYS_REG(3, 0, 12, 0, 0), &v))
+	if (code_vm_open(f, guest_facts, guest_facts_end) || set_reg(f->vcpu, ARM64_SYS_REG(3, 0, 12, 0, 0), &v))
 		return -1;
 	v = GUEST_MMIO;
 	return (int)set_reg(f->vcpu, CORE(regs.regs[9]), &v);
 }
 
 /* Run from pc to the MMIO write; 0 if it came. The write is completed (as KVM_RUN does, PC past it) at once. */
-static long facts_run(struct facts_vm *f, uint64_t pc)
+static long facts_run(struct code_vm *f, uint64_t pc)
 {
 	long r = set_reg(f->vcpu, CORE(regs.pc), &pc);
 
@@ -160,7 +139,7 @@ static long facts_run(struct facts_vm *f, uint64_t pc)
 	return r;
 }
 
-static void print_calls(struct facts_vm *f)
+static void print_calls(struct code_vm *f)
 {
 	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
 		uint64_t x[4] = { calls[i].fid, calls[i].x1, 0x2222, 0x3333 };
@@ -179,7 +158,7 @@ static void print_calls(struct facts_vm *f)
 	}
 }
 
-static void print_mrs(struct facts_vm *f)
+static void print_mrs(struct code_vm *f)
 {
 	for (unsigned i = 0; i < sizeof(mrs_names) / sizeof(mrs_names[0]); i++) {
 		long r = facts_run(f, GUEST_RAM + OFF_MRS + 0x20 * i);
@@ -197,7 +176,7 @@ static void print_mrs(struct facts_vm *f)
 }
 
 /* The ID registers (op0 3, op1 0, CRn 0, CRm 1..7) a VMM reads for vCPU 0. */
-static void print_id_regs(struct facts_vm *f)
+static void print_id_regs(struct code_vm *f)
 {
 	for (unsigned crm = 1; crm <= 7; crm++) {
 		for (unsigned op2 = 0; op2 < 8; op2++) {
@@ -211,7 +190,7 @@ static void print_id_regs(struct facts_vm *f)
 
 int print_facts(void)
 {
-	struct facts_vm f = { .vm = -1, .vcpu = -1, .mem = MAP_FAILED };
+	struct code_vm f;
 	int ret = 0;
 
 	if (facts_setup(&f)) {
@@ -222,13 +201,6 @@ int print_facts(void)
 		print_calls(&f);
 		print_mrs(&f);
 	}
-	if (f.run && f.run != MAP_FAILED)
-		munmap(f.run, (size_t)f.mmap_size);
-	if (f.vcpu >= 0)
-		close(f.vcpu);
-	if (f.vm >= 0)
-		close(f.vm);
-	if (f.mem != MAP_FAILED)
-		munmap(f.mem, GUEST_SIZE);
+	code_vm_close(&f);
 	return ret;
 }

@@ -61,48 +61,12 @@ __asm__(".pushsection .rodata\n"
 	"hc_guest_end:\n"
 	".popsection\n");
 
-struct hc_vm {
-	int vm, vcpu;
-	struct kvm_run *run;
-	long mmap_size;
-	uint8_t *mem;
-};
-
-static int hc_vm_create(struct hc_vm *g)
-{
-	struct kvm_userspace_memory_region mr;
-
-	g->mmap_size = kioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	g->vm = create_vm(0);
-	g->mem = mmap(NULL, GUEST_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (g->vm < 0 || g->mem == MAP_FAILED)
-		return -1;
-	memcpy(g->mem, hc_guest, (size_t)((const char *)hc_guest_end - (const char *)hc_guest));
-	mr = (struct kvm_userspace_memory_region){ .slot = 0, .guest_phys_addr = GUEST_RAM,
-						   .memory_size = GUEST_SIZE, .userspace_addr = (uintptr_t)g->mem };
-	g->vcpu = (int)kioctl(g->vm, KVM_CREATE_VCPU, 0);
-	if (kioctl(g->vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&mr) || g->vcpu < 0 ||
-	    vcpu_init(g->vcpu, preferred_target(g->vm), 1U << KVM_ARM_VCPU_PSCI_0_2, 0))
-		return -1;
-	g->run = mmap(NULL, (size_t)g->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->vcpu, 0);
-	return g->run == MAP_FAILED ? -1 : 0;
-}
-
-static void hc_vm_destroy(struct hc_vm *g)
-{
-	if (g->run && g->run != MAP_FAILED)
-		munmap(g->run, (size_t)g->mmap_size);
-	close(g->vcpu);
-	close(g->vm);
-	munmap(g->mem, GUEST_SIZE);
-}
-
 /*
  * The guest makes one call (HVC, or SMC if smc) with x0 = fid, x1 = arg
  * (x2, x3 = 0x5a5a); res[] gets x0..x3 as the call left them. 0, or -1
  * when the guest did not come back with its report.
  */
-static int hc_call(struct hc_vm *g, bool smc, uint64_t fid, uint64_t arg, uint64_t res[4])
+static int hc_call(struct code_vm *g, bool smc, uint64_t fid, uint64_t arg, uint64_t res[4])
 {
 	uint64_t pc = GUEST_RAM + (smc ? (uint64_t)((const char *)hc_guest_smc - (const char *)hc_guest) : 0);
 	uint64_t junk = 0x5a5a;
@@ -126,7 +90,7 @@ static int hc_call(struct hc_vm *g, bool smc, uint64_t fid, uint64_t arg, uint64
 }
 
 /* x0 of one HVC, or 0xbad when the guest did not report. */
-static uint64_t hc(struct hc_vm *g, uint64_t fid, uint64_t arg)
+static uint64_t hc(struct code_vm *g, uint64_t fid, uint64_t arg)
 {
 	uint64_t res[4];
 
@@ -163,7 +127,7 @@ static void test_create_device(void)
 	close(vm);
 }
 
-static void test_vcpu_attrs(struct hc_vm *g)
+static void test_vcpu_attrs(struct code_vm *g)
 {
 	uint64_t v = 0;
 	int irq = -1;
@@ -215,7 +179,7 @@ static void test_vcpu_attrs(struct hc_vm *g)
 	check(r == 0 && v == STEAL_IPA, "GET PVTIME_IPA: 0x%llx", (unsigned long long)v);
 }
 
-static void test_fw_bitmaps(struct hc_vm *g)
+static void test_fw_bitmaps(struct code_vm *g)
 {
 	uint64_t v;
 	long r;
@@ -237,7 +201,7 @@ static void test_fw_bitmaps(struct hc_vm *g)
 	check(r == -ENOENT, "firmware bitmap 3: %s (want -ENOENT)", err_name(r));
 }
 
-static void test_calls(struct hc_vm *g)
+static void test_calls(struct code_vm *g)
 {
 	uint64_t res[4], v, cnt0, cnt1, t, cyc;
 	struct timespec ts0, ts1;
@@ -309,7 +273,7 @@ static void test_calls(struct hc_vm *g)
 }
 
 /* Once a vCPU has run, the bitmaps may be written only with what they hold. */
-static void test_bitmaps_fixed(struct hc_vm *g)
+static void test_bitmaps_fixed(struct code_vm *g)
 {
 	uint64_t v = 0;
 	long r;
@@ -324,12 +288,12 @@ static void test_bitmaps_fixed(struct hc_vm *g)
 /* A VM whose VMM turned every family off before it ran: each call is NOT_SUPPORTED. */
 static void test_calls_disabled(void)
 {
-	struct hc_vm g = { 0 };
+	struct code_vm g = { 0 };
 	uint64_t zero = 0, ipa = STEAL_IPA;
 
-	if (hc_vm_create(&g)) {
+	if (code_vm_open(&g, hc_guest, hc_guest_end)) {
 		check(false, "a second guest for the disabled calls");
-		hc_vm_destroy(&g);
+		code_vm_close(&g);
 		return;
 	}
 	set_reg(g.vcpu, KVM_REG_ARM_STD_BMAP, &zero);
@@ -342,25 +306,25 @@ static void test_calls_disabled(void)
 		      hc(&g, SMCCC_ARCH_FEATURES, PV_TIME_FEATURES) == NOT_SUPPORTED,
 	      "bitmaps cleared: TRNG, KVM vendor calls, PV time all NOT_SUPPORTED");
 	check(hc(&g, PSCI_VERSION_FN, 0) == 0x10001, "PSCI is not gated by the bitmaps");
-	hc_vm_destroy(&g);
+	code_vm_close(&g);
 }
 
 void test_hypercalls(void)
 {
 	struct counters base = counters_now();
-	struct hc_vm g = { 0 };
+	struct code_vm g = { 0 };
 
 	test_create_device();
-	if (hc_vm_create(&g)) {
+	if (code_vm_open(&g, hc_guest, hc_guest_end)) {
 		check(false, "a guest for the hypercall tests");
-		hc_vm_destroy(&g);
+		code_vm_close(&g);
 		return;
 	}
 	test_vcpu_attrs(&g);
 	test_fw_bitmaps(&g);
 	test_calls(&g);
 	test_bitmaps_fixed(&g);
-	hc_vm_destroy(&g);
+	code_vm_close(&g);
 	test_calls_disabled();
 	check_counters_back(&base, "the hypercall guests");
 }

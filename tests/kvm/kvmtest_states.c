@@ -96,47 +96,8 @@ __asm__(".pushsection .rodata\n"
 	"guest_states_end:\n"
 	".popsection\n");
 
-struct states {
-	int vm, vcpu;
-	struct kvm_run *run;
-	long mmap_size;
-	void *mem;
-};
-
-static int states_setup(struct states *s)
-{
-	struct kvm_userspace_memory_region mr = { .slot = 0, .guest_phys_addr = GUEST_RAM, .memory_size = GUEST_SIZE };
-
-	s->mmap_size = kioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	s->mem = mmap(NULL, GUEST_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	s->vm = create_vm(0);
-	if (s->mem == MAP_FAILED || s->vm < 0)
-		return -1;
-	memcpy(s->mem, guest_states, (size_t)((const char *)guest_states_end - (const char *)guest_states));
-	mr.userspace_addr = (uintptr_t)s->mem;
-	s->vcpu = (int)kioctl(s->vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&mr);
-	if (!s->vcpu)
-		s->vcpu = (int)kioctl(s->vm, KVM_CREATE_VCPU, 0);
-	if (s->vcpu < 0 || vcpu_init(s->vcpu, preferred_target(s->vm), 1U << KVM_ARM_VCPU_PSCI_0_2, 0))
-		return -1;
-	s->run = mmap(NULL, (size_t)s->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->vcpu, 0);
-	return s->run == MAP_FAILED ? -1 : 0;
-}
-
-static void states_teardown(struct states *s)
-{
-	if (s->run && s->run != MAP_FAILED)
-		munmap(s->run, (size_t)s->mmap_size);
-	if (s->vcpu >= 0)
-		close(s->vcpu);
-	if (s->vm >= 0)
-		close(s->vm);
-	if (s->mem != MAP_FAILED)
-		munmap(s->mem, GUEST_SIZE);
-}
-
 /* Run to the next MMIO exit at GUEST_MMIO + off; 0 if it came. */
-static long mmio_at(struct states *s, uint64_t off)
+static long mmio_at(struct code_vm *s, uint64_t off)
 {
 	long r = run_timeout(s->vcpu, GUARD_US);
 
@@ -145,15 +106,15 @@ static long mmio_at(struct states *s, uint64_t off)
 	return s->run->exit_reason == KVM_EXIT_MMIO && s->run->mmio.phys_addr == GUEST_MMIO + off ? 0 : -EIO;
 }
 
-static uint64_t mmio_u64(const struct states *s) { return *(const uint64_t *)s->run->mmio.data; }
+static uint64_t mmio_u64(const struct code_vm *s) { return *(const uint64_t *)s->run->mmio.data; }
 
 static void test_aarch32_el0(void)
 {
-	struct states s = { .vm = -1, .vcpu = -1, .mem = MAP_FAILED };
+	struct code_vm s;
 	uint64_t pc = GUEST_RAM, ps, pfr0 = 0;
 	long r;
 
-	if (states_setup(&s)) {
+	if (code_vm_open(&s, guest_states, guest_states_end)) {
 		check(false, "AArch32 EL0: guest set up");
 		goto out;
 	}
@@ -197,16 +158,16 @@ static void test_aarch32_el0(void)
 	check(!r && (uint32_t)mmio_u64(&s) == 0x5678, "the MMIO read landed in r2 (0x%llx)",
 	      (unsigned long long)mmio_u64(&s));
 out:
-	states_teardown(&s);
+	code_vm_close(&s);
 }
 
 static void test_pstate_il(void)
 {
-	struct states s = { .vm = -1, .vcpu = -1, .mem = MAP_FAILED };
+	struct code_vm s;
 	uint64_t pc, ps;
 	long r;
 
-	if (states_setup(&s)) {
+	if (code_vm_open(&s, guest_states, guest_states_end)) {
 		check(false, "PSTATE.IL: guest set up");
 		goto out;
 	}
@@ -223,16 +184,16 @@ static void test_pstate_il(void)
 	r = run_timeout(s.vcpu, 100000);
 	check(r == -EINTR, "and runs on (its handler spins: KVM_RUN ends by the timeout's signal, %s)", err_name(r));
 out:
-	states_teardown(&s);
+	code_vm_close(&s);
 }
 
 static void test_ptimer(void)
 {
-	struct states s = { .vm = -1, .vcpu = -1, .mem = MAP_FAILED };
+	struct code_vm s;
 	uint64_t pc = GUEST_RAM + OFF_PTIMER;
 	long r;
 
-	if (states_setup(&s) || set_reg(s.vcpu, CORE(regs.pc), &pc)) {
+	if (code_vm_open(&s, guest_states, guest_states_end) || set_reg(s.vcpu, CORE(regs.pc), &pc)) {
 		check(false, "physical timer: guest set up");
 		goto out;
 	}
@@ -243,7 +204,7 @@ static void test_ptimer(void)
 	      "(%s, exit %u, device_irq_level 0x%llx%s)", err_name(r), s.run->exit_reason,
 	      (unsigned long long)s.run->s.regs.device_irq_level, got_alarm ? ", only at the guard's signal" : "");
 out:
-	states_teardown(&s);
+	code_vm_close(&s);
 }
 
 void test_guest_states(void)

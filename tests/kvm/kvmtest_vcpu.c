@@ -1095,6 +1095,41 @@ void test_reference(void)
 	test_guest_states();
 }
 
+/* ---- a VM running given code (kvmtest_hcall.c, kvmtest_states.c, kvmtest_facts.c) ------------------- */
+
+int code_vm_open(struct code_vm *g, const void *code, const void *code_end)
+{
+	struct kvm_userspace_memory_region mr = { .slot = 0, .guest_phys_addr = GUEST_RAM, .memory_size = GUEST_SIZE };
+
+	*g = (struct code_vm){ .vm = -1, .vcpu = -1, .run = MAP_FAILED };
+	g->mmap_size = kioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	g->mem = mmap(NULL, GUEST_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g->vm = create_vm(0);
+	if (g->mem == MAP_FAILED || g->vm < 0)
+		return -1;
+	memcpy(g->mem, code, (size_t)((const char *)code_end - (const char *)code));
+	mr.userspace_addr = (uintptr_t)g->mem;
+	if (kioctl(g->vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&mr))
+		return -1;
+	g->vcpu = (int)kioctl(g->vm, KVM_CREATE_VCPU, 0);
+	if (g->vcpu < 0 || vcpu_init(g->vcpu, preferred_target(g->vm), 1U << KVM_ARM_VCPU_PSCI_0_2, 0))
+		return -1;
+	g->run = mmap(NULL, (size_t)g->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->vcpu, 0);
+	return g->run == MAP_FAILED ? -1 : 0;
+}
+
+void code_vm_close(struct code_vm *g)
+{
+	if (g->run != MAP_FAILED)
+		munmap(g->run, (size_t)g->mmap_size);
+	if (g->vcpu >= 0)
+		close(g->vcpu);
+	if (g->vm >= 0)
+		close(g->vm);
+	if (g->mem != MAP_FAILED)
+		munmap(g->mem, GUEST_SIZE);
+}
+
 /* ---- guest memory touched by a guest (kvmtest_mem.c) ---------------------------------------------- */
 
 /*
