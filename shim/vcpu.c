@@ -973,6 +973,7 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	struct keel_res res;
 	u64 hvc_before;
+	bool ptimer_armed;
 	long ret, r;
 
 	if (vcpu->target == -1)
@@ -1013,7 +1014,10 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 		preempt_disable();
 		keel_vtimer_mask(keel_timer_reported(vcpu) & KVM_ARM_DEV_EL1_VTIMER);
 		/* The emulated physical timer interrupts no guest by itself: a soft timer kicks it out. */
-		keel_bg_timer_start(vcpu, keel_timer_ns(c->cntp_ctl, keel_cntpct(), c->cntp_cval));
+		ptimer_armed = (c->cntp_ctl & (ARCH_TIMER_CTRL_ENABLE | ARCH_TIMER_CTRL_IT_MASK)) ==
+			       ARCH_TIMER_CTRL_ENABLE;
+		if (ptimer_armed)
+			keel_bg_timer_start(vcpu, keel_timer_ns(c->cntp_ctl, keel_cntpct(), c->cntp_cval));
 		local_irq_disable();
 		WRITE_ONCE(vcpu->in_guest, true);
 		smp_mb(); /* in_guest before reading the lines: pairs with keel_vcpu_kick() */
@@ -1030,7 +1034,8 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 				&res);
 		WRITE_ONCE(vcpu->in_guest, false);
 		local_irq_enable();
-		hrtimer_try_to_cancel(&vcpu->bg_timer);
+		if (ptimer_armed)
+			hrtimer_try_to_cancel(&vcpu->bg_timer);
 		preempt_enable();
 		if (ret == -ENODEV) {
 			/* This CPU stopped running guests (going offline): try again elsewhere. */

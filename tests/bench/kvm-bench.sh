@@ -32,7 +32,7 @@ run() {
 	fi >"$work/$mode.out" 2>&1
 }
 
-# fig MODE hvc|mmio: the figure, or nothing.
+# fig MODE hvc|hypcall|mmio: the figure, or nothing.
 fig() { sed -n "s/^$2: \([0-9]*\) ns\/round trip$/\1/p" "$work/$1.out" | head -n1; }
 
 # why MODE: one line saying why a side has no figures.
@@ -57,17 +57,18 @@ else
 	run keel || true
 fi
 
-# The goals, as keel/KVM ratios: (a) a guest HVC round trip, (b) an MMIO round trip through the VMM.
-declare -A goal=([hvc]=0.3 [mmio]=0.8) label=([hvc]="(a) HVC" [mmio]="(b) MMIO")
-printf '  %-6s %12s %12s %10s   %s\n' "" "Linux KVM" "keel" "keel/KVM" "goal"
-for p in hvc mmio; do
+# The goals, as keel/KVM ratios: (a) a guest HVC round trip, (b) an MMIO round trip through the VMM,
+# (c) a guest call nobody owns (answered in the hypervisor by both, not by the host).
+declare -A goal=([hvc]=0.3 [mmio]=0.8 [hypcall]=1.0) label=([hvc]="(a) HVC" [mmio]="(b) MMIO" [hypcall]="(c) unowned HVC")
+printf '  %-8s %12s %12s %10s   %s\n' "" "Linux KVM" "keel" "keel/KVM" "goal"
+for p in hvc hypcall mmio; do
 	k=$(fig kvm $p) h=$(fig keel $p 2>/dev/null || true)
 	ratio=- verdict=-
 	if [ -n "$k" ] && [ -n "$h" ]; then
 		ratio=$(awk -v a="$h" -v b="$k" 'BEGIN { printf "%.2f", a / b }')
 		verdict=$(awk -v r="$ratio" -v g="${goal[$p]}" 'BEGIN { print (r <= g ? "met" : "NOT met") }')
 	fi
-	printf '  %-6s %12s %12s %10s   %s <= %s: %s\n' "$p" "${k:--}" "${h:--}" "$ratio" "${label[$p]}" "${goal[$p]}" "$verdict"
+	printf '  %-8s %12s %12s %10s   %s <= %s: %s\n' "$p" "${k:--}" "${h:--}" "$ratio" "${label[$p]}" "${goal[$p]}" "$verdict"
 done
 if [ -z "$(fig keel hvc)" ] || [ -z "$(fig keel mmio)" ]; then
 	if grep -q '^keel: not available' "$work/keel.out"; then

@@ -6,6 +6,8 @@
  *
  * The guest is hand-assembled A64 code at IPA 0x40000000, run with the MMU off:
  *   phase hvc:  N x (x0 = PSCI_VERSION; HVC #0), handled in the hypervisor without an exit,
+ *   phase hypcall: N x (x0 = 0x4b000000, an id nobody owns; HVC #0): kvm-unit-tests' micro-bench
+ *               hyp_call, answered NOT_SUPPORTED by the hypervisor,
  *               then a store of the last x0 to END (an MMIO exit that ends the phase);
  *   phase mmio: N x load from DATA (unmapped: each one an MMIO exit that the VMM completes),
  *               summed in x2, then a store of the sum to END.
@@ -13,7 +15,7 @@
  * -icount shift=0 the host clock advances 1 ns per emulated instruction, so "ns" reads as
  * instructions per round trip.
  *
- *   kvmbench [-n N]    prints "hvc: X ns/round trip" and "mmio: Y ns/round trip"
+ *   kvmbench [-n N]    prints "hvc: X ns/round trip", "hypcall: ..." and "mmio: Y ns/round trip"
  * Exit status: 0 measured; 1 the guest or KVM misbehaved; 2 KVM not available here (the line
  * "kvmbench: not available: <reason>" says why).
  */
@@ -106,6 +108,7 @@ static uint32_t bne_back(int back)
 }
 
 #define HVC0 0xd4000002U
+#define UNOWNED_CALL 0x4b000000U /* a yielding call of owner 0x0b: nobody's */
 #define B_SELF 0x14000000U
 
 /* Loads a 32-bit constant into xd. */
@@ -125,6 +128,14 @@ static size_t build_guest(uint32_t *code, uint32_t n)
 	p = mov32(p, X19, n);
 	loop = p;
 	p = mov32(p, X0, PSCI_0_2_FN_PSCI_VERSION);
+	*p++ = HVC0;
+	*p++ = subs_imm(X19, X19, 1);
+	*p = bne_back(p - loop), p++;
+	*p++ = str_imm(X0, X20, 0);
+	/* phase hypcall: an id nobody owns (kvm-unit-tests' micro-bench hyp_call), answered NOT_SUPPORTED */
+	p = mov32(p, X19, n);
+	loop = p;
+	p = mov32(p, X0, UNOWNED_CALL);
 	*p++ = HVC0;
 	*p++ = subs_imm(X19, X19, 1);
 	*p = bne_back(p - loop), p++;
@@ -245,7 +256,7 @@ int main(int argc, char **argv)
 {
 	struct vm v = { 0 };
 	uint32_t n = 20000;
-	uint64_t t0, t1, t2, ver, sum;
+	uint64_t t0, t1, t2, t3, ver, sum, unowned;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "n:")) != -1) {
@@ -270,8 +281,12 @@ int main(int argc, char **argv)
 	/* PSCI_VERSION answers major << 16 | minor, at least 0.2; NOT_SUPPORTED (-1) is a failure. */
 	if (ver >> 31 || ver < 2)
 		fail("PSCI_VERSION by HVC returned 0x%llx", (unsigned long long)ver);
-	sum = run_to_end(&v);
+	unowned = run_to_end(&v);
 	t2 = now_ns();
+	if (unowned != ~0ULL)
+		fail("an unowned HVC returned 0x%llx (want NOT_SUPPORTED)", (unsigned long long)unowned);
+	sum = run_to_end(&v);
+	t3 = now_ns();
 	if (v.loads != n || sum != (uint64_t)n * DATA_VALUE)
 		fail("mmio phase: %lu loads completed, guest sum %llu (want %u, %llu)", v.loads,
 		     (unsigned long long)sum, n, (unsigned long long)n * DATA_VALUE);
@@ -279,7 +294,8 @@ int main(int argc, char **argv)
 	printf("kvmbench: %u round trips per phase, PSCI version %llu.%llu\n", n,
 	       (unsigned long long)(ver >> 16), (unsigned long long)(ver & 0xffff));
 	printf("hvc: %llu ns/round trip\n", (unsigned long long)((t1 - t0) / n));
-	printf("mmio: %llu ns/round trip\n", (unsigned long long)((t2 - t1) / n));
+	printf("hypcall: %llu ns/round trip\n", (unsigned long long)((t2 - t1) / n));
+	printf("mmio: %llu ns/round trip\n", (unsigned long long)((t3 - t2) / n));
 	return 0;
 usage:
 	fprintf(stderr, "usage: kvmbench [-n ROUND_TRIPS]\n");
