@@ -173,13 +173,12 @@ long keel_check_extension(long cap);
 /* vcpu.c */
 int keel_vcpu_cache_init(void);
 void keel_vcpu_cache_exit(void);
+/* timer.c: the guest virtual-timer PPI in the host */
 int keel_vtimer_init(void);
 void keel_vtimer_exit(void);
 void keel_vtimer_cpu_up(void);
 void keel_vtimer_cpu_down(void);
-void keel_vm_vcpu_init(struct keel_vm *vm);
-u64 keel_psci_version(struct keel_vcpu *vcpu);
-u32 keel_preferred_target(void);
+long keel_vcpu_power(struct keel_vcpu *vcpu, enum keel_power op);
 long keel_vm_create_vcpu(struct keel_vm *vm, u32 id);
 long keel_vm_irq_line(struct keel_vm *vm, const struct kvm_irq_level *il);
 void keel_vm_free_vcpus(struct keel_vm *vm, bool ctx_back);
@@ -187,6 +186,33 @@ struct dentry;
 void keel_vcpu_debugfs_init(struct dentry *dir);
 const char *keel_vstat_name(unsigned int i);
 u64 keel_vm_vstat_sum(struct keel_vm *vm, unsigned int i);
+
+/* timer.c: a vCPU's timers (levels as device_irq_level bits) */
+void keel_vtimer_mask(bool masked);
+bool keel_vtimer_level(struct keel_vcpu *vcpu);
+u64 keel_timer_levels(struct keel_vcpu *vcpu);
+u64 keel_timer_reported(struct keel_vcpu *vcpu);
+void keel_timer_update_run(struct keel_vcpu *vcpu);
+u64 keel_timer_ns(u64 ctl, u64 cnt, u64 cval); /* until it fires: 0 now, U64_MAX never */
+void keel_bg_timer_start(struct keel_vcpu *vcpu, u64 ns);
+enum hrtimer_restart keel_bg_timer_expire(struct hrtimer *t);
+void keel_vcpu_kick(struct keel_vcpu *vcpu); /* vcpu.c: wake it, or force it out of the guest */
+
+/* regs.c: a vCPU's registers (the caller holds vcpu->mutex) */
+void keel_vm_vcpu_init(struct keel_vm *vm);
+void keel_vcpu_reset(struct keel_vcpu *vcpu);
+u32 keel_preferred_target(void);
+long keel_vcpu_init(struct keel_vcpu *vcpu, const struct kvm_vcpu_init *init);
+u64 keel_psci_version(struct keel_vcpu *vcpu);
+int keel_one_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set);
+long keel_get_reg_list(struct keel_vcpu *vcpu, struct kvm_reg_list __user *ul);
+
+/* The physical counter now (the guests' timers count from it). */
+static inline u64 keel_cntpct(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
 
 /* hypercalls.c */
 #define KEEL_FW_IDS_NR 7

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A vCPU's timers (arch/arm64/kvm/arch_timer.c without an in-kernel GIC):
+ * the host's end of the guest virtual-timer PPI (keel names it in
+ * /hypervisor), the levels of the virtual and the emulated physical timer
+ * as userspace sees them (device_irq_level), and the soft timer that wakes
+ * a halted vCPU or kicks a running one when a timer is due.
+ */
+#define pr_fmt(fmt) "keel-kvm: " fmt
+
+#include <linux/hrtimer.h>
+#include <linux/interrupt.h>
+#include <linux/math64.h>
+#include <linux/of.h>
+#include <linux/of_irq.h>
+#include <linux/percpu.h>
+
+#include <asm/arch_timer.h>
+
+#include "shim.h"
+
+/* ---- the host's virtual-timer PPI (keel puts its specifier in /hypervisor) ------------------- */
+
+static int keel_vtimer_irq;
+static void __percpu *keel_vtimer_dev;
+static DEFINE_PER_CPU(bool, keel_vtimer_masked);
+
+/*
+ * The guest's timer fired while it ran: keel exited with KEEL_EXIT_IRQ and
+ * disabled CNTV, so the line is low again. The level is computed from the
+ * context page after every exit; nothing to do here.
+ */
+static irqreturn_t keel_vtimer_handler(int irq, void *dev)
+{
+	return IRQ_HANDLED;
+}
+
+int keel_vtimer_init(void)
+{
+	struct device_node *np = of_find_compatible_node(NULL, NULL, KEEL_DT_COMPATIBLE);
+	int r;
+
+	if (!np)
+		return -ENODEV;
+	keel_vtimer_irq = irq_of_parse_and_map(np, 0);
+	of_node_put(np);
+	if (!keel_vtimer_irq) {
+		/* An older keel: a guest's timer firing while it runs reaches the host unrequested. */
+		pr_warn("keel's /hypervisor node has no virtual-timer interrupt: guest timers may exit in a loop\n");
+		return 0;
+	}
+	keel_vtimer_dev = alloc_percpu(u8);
+	if (!keel_vtimer_dev)
+		return -ENOMEM;
+	r = request_percpu_irq(keel_vtimer_irq, keel_vtimer_handler, "keel-guest-vtimer", keel_vtimer_dev);
+	if (r) {
+		pr_err("requesting the guest virtual-timer interrupt %d failed: %d\n", keel_vtimer_irq, r);
+		free_percpu(keel_vtimer_dev);
+		keel_vtimer_dev = NULL;
+		keel_vtimer_irq = 0;
+		return r;
+	}
+	return 0;
+}
+
+void keel_vtimer_exit(void)
+{
+	if (!keel_vtimer_irq)
+		return;
+	free_percpu_irq(keel_vtimer_irq, keel_vtimer_dev);
+	free_percpu(keel_vtimer_dev);
+	keel_vtimer_irq = 0;
+}
+
+/* CPU online / offline callbacks (main.c), on the CPU concerned. */
+void keel_vtimer_cpu_up(void)
+{
+	if (!keel_vtimer_irq)
+		return;
+	enable_percpu_irq(keel_vtimer_irq, IRQ_TYPE_NONE);
+	this_cpu_write(keel_vtimer_masked, false);
+}
+
+void keel_vtimer_cpu_down(void)
+{
+	if (keel_vtimer_irq)
+		disable_percpu_irq(keel_vtimer_irq);
+}
+
+/*
+ * kvm_timer_vcpu_load_nogic(): while userspace was told the guest's timer
+ * is asserted, keep the PPI masked on this CPU, else an asserted timer would
+ * exit the guest over and over. Preemption off.
+ */
+void keel_vtimer_mask(bool masked)
+{
+	if (!keel_vtimer_irq || __this_cpu_read(keel_vtimer_masked) == masked)
+		return;
+	if (masked)
+		disable_percpu_irq(keel_vtimer_irq);
+	else
+		enable_percpu_irq(keel_vtimer_irq, IRQ_TYPE_NONE);
+	__this_cpu_write(keel_vtimer_masked, masked);
+}
+
+/* ---- the guest's virtual timer ------------------------------------------------------------ */
+
+/* kvm_timer_should_fire(): enabled, not masked, the counter at or past CVAL. */
+static bool keel_timer_fires(u64 ctl, u64 cnt, u64 cval)
+{
+	return (ctl & ARCH_TIMER_CTRL_ENABLE) && !(ctl & ARCH_TIMER_CTRL_IT_MASK) && cnt >= cval;
+}
+
+bool keel_vtimer_level(struct keel_vcpu *vcpu)
+{
+	struct keel_vcpu_ctx *c = vcpu->ctx;
+
+	return keel_timer_fires(c->cntv_ctl, keel_cntpct() - c->cntvoff, c->cntv_cval);
+}
+
+/* The EL1 physical timer keel emulates (KVM's ptimer, no offset): its level is the shim's to raise. */
+static bool keel_ptimer_level(struct keel_vcpu *vcpu)
+{
+	struct keel_vcpu_ctx *c = vcpu->ctx;
+
+	return keel_timer_fires(c->cntp_ctl, keel_cntpct(), c->cntp_cval);
+}
+
+/* The timer lines now, as device_irq_level bits. */
+u64 keel_timer_levels(struct keel_vcpu *vcpu)
+{
+	return (keel_vtimer_level(vcpu) ? KVM_ARM_DEV_EL1_VTIMER : 0) |
+	       (keel_ptimer_level(vcpu) ? KVM_ARM_DEV_EL1_PTIMER : 0);
+}
+
+/* The timer lines userspace was last told of. */
+u64 keel_timer_reported(struct keel_vcpu *vcpu)
+{
+	return vcpu->run->s.regs.device_irq_level & (KVM_ARM_DEV_EL1_VTIMER | KVM_ARM_DEV_EL1_PTIMER);
+}
+
+/* kvm_timer_update_run() */
+void keel_timer_update_run(struct keel_vcpu *vcpu)
+{
+	struct kvm_sync_regs *regs = &vcpu->run->s.regs;
+
+	regs->device_irq_level &= ~(KVM_ARM_DEV_EL1_VTIMER | KVM_ARM_DEV_EL1_PTIMER);
+	regs->device_irq_level |= keel_timer_levels(vcpu);
+}
+
+/* Nanoseconds until a timer that is enabled and not masked fires (0: now), U64_MAX if it never will. */
+u64 keel_timer_ns(u64 ctl, u64 cnt, u64 cval)
+{
+	u64 freq = read_sysreg(cntfrq_el0);
+
+	if (!(ctl & ARCH_TIMER_CTRL_ENABLE) || (ctl & ARCH_TIMER_CTRL_IT_MASK))
+		return U64_MAX;
+	return freq && cval > cnt ? mul_u64_u32_div(cval - cnt, NSEC_PER_SEC, (u32)freq) : 0;
+}
+
+/* The soft timer (KVM's bg_timer / the emulated ptimer's hrtimer): the vCPU is kicked when it fires. */
+enum hrtimer_restart keel_bg_timer_expire(struct hrtimer *t)
+{
+	keel_vcpu_kick(container_of(t, struct keel_vcpu, bg_timer));
+	return HRTIMER_NORESTART;
+}
+
+void keel_bg_timer_start(struct keel_vcpu *vcpu, u64 ns)
+{
+	if (ns != U64_MAX)
+		hrtimer_start(&vcpu->bg_timer, ns_to_ktime(min_t(u64, ns, KTIME_MAX)), HRTIMER_MODE_REL);
+}
