@@ -189,7 +189,6 @@ u64 keel_vm_vstat_sum(struct keel_vm *vm, unsigned int i);
 
 /* timer.c: a vCPU's timers (levels as device_irq_level bits) */
 void keel_vtimer_mask(bool masked);
-bool keel_vtimer_level(struct keel_vcpu *vcpu);
 u64 keel_timer_levels(struct keel_vcpu *vcpu);
 u64 keel_timer_reported(struct keel_vcpu *vcpu);
 void keel_timer_update_run(struct keel_vcpu *vcpu);

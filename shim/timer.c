@@ -103,7 +103,7 @@ void keel_vtimer_mask(bool masked)
 	__this_cpu_write(keel_vtimer_masked, masked);
 }
 
-/* ---- the guest's virtual timer ------------------------------------------------------------ */
+/* ---- the guest's timers -------------------------------------------------------------------- */
 
 /* kvm_timer_should_fire(): enabled, not masked, the counter at or past CVAL. */
 static bool keel_timer_fires(u64 ctl, u64 cnt, u64 cval)
@@ -111,26 +111,18 @@ static bool keel_timer_fires(u64 ctl, u64 cnt, u64 cval)
 	return (ctl & ARCH_TIMER_CTRL_ENABLE) && !(ctl & ARCH_TIMER_CTRL_IT_MASK) && cnt >= cval;
 }
 
-bool keel_vtimer_level(struct keel_vcpu *vcpu)
-{
-	struct keel_vcpu_ctx *c = vcpu->ctx;
-
-	return keel_timer_fires(c->cntv_ctl, keel_cntpct() - c->cntvoff, c->cntv_cval);
-}
-
-/* The EL1 physical timer keel emulates (KVM's ptimer, no offset): its level is the shim's to raise. */
-static bool keel_ptimer_level(struct keel_vcpu *vcpu)
-{
-	struct keel_vcpu_ctx *c = vcpu->ctx;
-
-	return keel_timer_fires(c->cntp_ctl, keel_cntpct(), c->cntp_cval);
-}
-
-/* The timer lines now, as device_irq_level bits. */
+/*
+ * The timer lines now, as device_irq_level bits, from one read of the
+ * counter: the virtual timer's, and the EL1 physical timer's that keel
+ * emulates (KVM's ptimer, no offset), whose level is the shim's to raise.
+ */
 u64 keel_timer_levels(struct keel_vcpu *vcpu)
 {
-	return (keel_vtimer_level(vcpu) ? KVM_ARM_DEV_EL1_VTIMER : 0) |
-	       (keel_ptimer_level(vcpu) ? KVM_ARM_DEV_EL1_PTIMER : 0);
+	struct keel_vcpu_ctx *c = vcpu->ctx;
+	u64 now = keel_cntpct();
+
+	return (keel_timer_fires(c->cntv_ctl, now - c->cntvoff, c->cntv_cval) ? KVM_ARM_DEV_EL1_VTIMER : 0) |
+	       (keel_timer_fires(c->cntp_ctl, now, c->cntp_cval) ? KVM_ARM_DEV_EL1_PTIMER : 0);
 }
 
 /* The timer lines userspace was last told of. */
