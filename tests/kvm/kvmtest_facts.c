@@ -188,6 +188,23 @@ static void print_id_regs(struct code_vm *f)
 	}
 }
 
+/* The physical timer's registers through ONE_REG (KVM 6.1 has ids for them but no timer behind them). */
+static void print_ptimer_regs(struct code_vm *f)
+{
+	static const struct {
+		const char *name;
+		uint64_t id;
+	} regs[] = { { "ptimer_ctl", KVM_REG_ARM_PTIMER_CTL }, { "ptimer_cval", KVM_REG_ARM_PTIMER_CVAL },
+		     { "ptimer_cnt", KVM_REG_ARM_PTIMER_CNT } };
+
+	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		uint64_t v = 0;
+		long r = get_reg(f->vcpu, regs[i].id, &v);
+
+		printf("fact get_one_reg_%s %s\n", regs[i].name, r ? err_name(r) : "ok");
+	}
+}
+
 int print_facts(void)
 {
 	struct code_vm f;
@@ -198,6 +215,7 @@ int print_facts(void)
 		ret = 1;
 	} else {
 		print_id_regs(&f);
+		print_ptimer_regs(&f);
 		print_calls(&f);
 		print_mrs(&f);
 	}
