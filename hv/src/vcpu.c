@@ -12,7 +12,7 @@
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
-_Static_assert(KEEL_MAX_VCPUS <= 255, "last_vcpu_ran holds index + 1 in a byte");
+_Static_assert(KEEL_MAX_VCPUS < 65535, "last_vcpu_ran holds index + 1 in 16 bits");
 
 /* MPIDR affinity fields (Aff3..Aff0), what PSCI calls name a CPU by. */
 #define MPIDR_AFF_MASK 0xff00ffffffULL
@@ -150,7 +150,7 @@ int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uin
 	power = v->power;
 	flush = vm->last_vcpu_ran[cpu] && vm->last_vcpu_ran[cpu] != index + 1;
 	if (power == KEEL_POWER_ON)
-		vm->last_vcpu_ran[cpu] = (uint8_t)(index + 1);
+		vm->last_vcpu_ran[cpu] = (uint16_t)(index + 1);
 	pending = v->on_pending;
 	entry = v->on_entry;
 	context = v->on_context;

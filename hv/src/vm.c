@@ -17,12 +17,13 @@
 #define HANDLE_SLOT_MASK ((1ULL << KEEL_VM_HANDLE_SLOT_BITS) - 1)
 #define HANDLE_GEN_MASK ((1ULL << KEEL_VM_HANDLE_GEN_BITS) - 1)
 #define HANDLE_BITS (KEEL_VM_HANDLE_SLOT_BITS + KEEL_VM_HANDLE_GEN_BITS)
-#define VM_FIRST_PAGES_MAX 32 /* a VM's creation pages: root tables (at most 16), its record, the map buffer */
+#define VM_FIRST_PAGES_MAX 32 /* a VM's creation pages: root tables (at most 16), its record, map buffer, vCPU table */
 
 _Static_assert(HV_MAX_CPUS <= 64, "CPU masks are 64-bit");
 _Static_assert(VM_VMID_MAX <= (1 << KEEL_VM_HANDLE_SLOT_BITS), "a VMID must fit a handle's slot");
 _Static_assert(sizeof(struct vm) <= PAGE_SIZE, "a VM's record is one donated page");
 _Static_assert(KEEL_MAP_LIST_MAX * sizeof(uint64_t) == PAGE_SIZE, "map_buf is one page");
+_Static_assert(KEEL_MAX_VCPUS * sizeof(struct vcpu *) <= PAGE_SIZE, "the vCPU table is one page");
 
 /*
  * The VMs by VMID, which is their slot: one entry per VMID the arch has,
@@ -115,8 +116,8 @@ int vm_create_size(unsigned ipa_bits, size_t *pages, size_t *align)
 	order = pgtable_root_order(PT_STAGE_GUEST, ipa_bits);
 	if (order < 0)
 		return -EINVAL; /* an arch contract bug: its limit is a size its stage 2 cannot have */
-	/* The hardware root, the VM's record, the map buffer, and a software root over concatenated tables. */
-	*pages = (1u << order) + 2 + (order ? 1 : 0);
+	/* The hardware root, the VM's record, its map buffer and vCPU table, a software root over concatenated tables. */
+	*pages = (1u << order) + 3 + (order ? 1 : 0);
 	*align = 1u << order;
 	return 0;
 }
@@ -168,6 +169,7 @@ int vm_create(unsigned ipa_bits, paddr_t first, size_t npages, uint64_t *handle,
 	vm = memcache_pop(&mc);
 	*vm = (struct vm){ .lock = SPINLOCK_INIT, .vmid = vmid, .ipa_bits = ipa_bits, .mc = mc, .donated = need };
 	vm->map_buf = memcache_pop(&vm->mc);
+	vm->vcpus = memcache_pop(&vm->mc); /* zeroed: no vCPU */
 	ret = pgtable_init_guest(&vm->s2, ipa_bits, vmid, &vm->mc, hw_root);
 	HV_ASSERT(!ret); /* vm_create_size counted its pages */
 	vm->hw_root = hw_root;
@@ -450,6 +452,7 @@ int vm_destroy(uint64_t handle)
 	HV_ASSERT(!vm->mapped_pages);
 	pgtable_destroy(&vm->s2);
 	memcache_push(&vm->mc, vm->map_buf);
+	memcache_push(&vm->mc, vm->vcpus);
 	root_pages = (size_t)1 << vm->s2.hw_root_order;
 	hw_root = vm->hw_root;
 	HV_ASSERT(vm->mc.nr + 1 + root_pages == vm->donated);

@@ -79,9 +79,10 @@ static void test_ipa_bits(void **state)
 	size_t free0 = page_pool_free_pages(), pages, align;
 
 	(void)state;
-	/* What each size takes: the root (concatenated where the arch starts a level lower), record, map buffer. */
+	/* What each size takes: the root (concatenated where the arch starts a level lower), record, map buffer,
+	 * vCPU table. */
 	assert_int_equal(vm_create_size(0, &pages, &align), 0);
-	assert_int_equal(pages, 3);
+	assert_int_equal(pages, 4);
 	assert_int_equal(align, 1);
 	/* 0 means 40; 32 .. the arch's limit (44 here) are accepted. */
 	assert_int_equal(vm_destroy(create(0)), 0);
@@ -117,7 +118,7 @@ static void test_handles(void **state)
 	st = stats();
 	assert_int_equal(st.vms, 2);
 	assert_int_equal(st.vcpus, 0);
-	assert_int_equal(st.pages, 6); /* three donated pages each */
+	assert_int_equal(st.pages, 8); /* four donated pages each */
 
 	/* Forged: zero, bits above the handle, slot out of range, generation 0. */
 	assert_int_equal(vm_destroy(0), -EINVAL);
@@ -162,8 +163,8 @@ static void test_many_and_pages_back(void **state)
 	for (i = 0; i < N; i++)
 		h[i] = create(i % 2 ? 32 : 44);
 	assert_int_equal(stats().vms, N);
-	assert_int_equal(stats().pages, 3 * N);
-	assert_int_equal(host_pages(), RAM_PAGES - 3 * N);
+	assert_int_equal(stats().pages, 4 * N);
+	assert_int_equal(host_pages(), RAM_PAGES - 4 * N);
 	/* keel's own pool pays nothing for them. */
 	assert_int_equal(page_pool_free_pages(), free0);
 	/* Out of order. */
@@ -243,7 +244,7 @@ static void test_vmids(void **state)
 	for (i = 0; i < 3; i++)
 		h[i] = create(0);
 	assert_int_equal(test_vm_create(0, &more), -ENOSPC);
-	assert_int_equal(host_pages(), RAM_PAGES - 9); /* the refused VM's pages went back */
+	assert_int_equal(host_pages(), RAM_PAGES - 12); /* the refused VM's pages went back */
 	st = stats();
 	assert_int_equal(st.vms, 3);
 	/* The VMID is flushed from the TLBs when its VM goes, before anyone can get it again. */
@@ -319,14 +320,14 @@ static void test_hc_vm(void **state)
 
 	(void)state;
 	assert_int_equal(hc(KEEL_HC_VM_SIZE, 0, 0, &a), 0);
-	assert_int_equal(a.ret[0], 3);
+	assert_int_equal(a.ret[0], 4);
 	assert_int_equal(a.ret[1], 1);
 	assert_int_equal(hc(KEEL_HC_VM_SIZE, 31, 0, NULL), -EINVAL);
 	assert_int_equal(hc(KEEL_HC_VM_SIZE, 0x100 + 40, 0, NULL), -EINVAL);
 	assert_int_equal(hc(KEEL_HC_VM_SIZE, 40, 1, NULL), -EINVAL);
-	pa = test_host_pages(3, 1);
+	pa = test_host_pages(4, 1);
 	{
-		struct hc_args c = { .arg = { 0, pa, 3 } };
+		struct hc_args c = { .arg = { 0, pa, 4 } };
 
 		assert_int_equal(hypercall_dispatch(KEEL_HC_VM_CREATE, &c), 0);
 		h = c.ret[0];
@@ -334,10 +335,10 @@ static void test_hc_vm(void **state)
 	}
 	/* Stray arguments, truncating ones. */
 	{
-		struct hc_args bad = { .arg = { 0, pa, 3, 1 } };
+		struct hc_args bad = { .arg = { 0, pa, 4, 1 } };
 
 		assert_int_equal(hypercall_dispatch(KEEL_HC_VM_CREATE, &bad), -EINVAL);
-		bad = (struct hc_args){ .arg = { 0, pa, 1ULL << 32 | 3 } };
+		bad = (struct hc_args){ .arg = { 0, pa, 1ULL << 32 | 4 } };
 		assert_int_equal(hypercall_dispatch(KEEL_HC_VM_CREATE, &bad), -EINVAL);
 		bad = (struct hc_args){ .arg = { h, 0, 0, 0, 0, 7 } };
 		assert_int_equal(hypercall_dispatch(KEEL_HC_VM_DESTROY, &bad), -EINVAL);
@@ -352,7 +353,7 @@ static void test_hc_vm(void **state)
 	assert_int_equal(hc(KEEL_HC_STATS, KEEL_STATS_POOL, 0, &a), 0);
 	assert_int_equal(a.ret[0], free0);
 	assert_int_equal(a.ret[1], page_pool_total_pages());
-	assert_int_equal(a.ret[2], 3);
+	assert_int_equal(a.ret[2], 4);
 
 	assert_int_equal(hc(KEEL_HC_VM_DESTROY, h + 1, 0, NULL), -ENOENT); /* another, free slot */
 	assert_int_equal(hc(KEEL_HC_VM_DESTROY, ~0ULL, 0, NULL), -EINVAL);

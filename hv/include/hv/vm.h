@@ -40,9 +40,9 @@ struct vm {
 	size_t donated;       /* pages the host donated for it (all given back at destroy) */
 	struct pgtable s2;    /* the guest's stage 2 (its vmid field = vmid), tables from mc */
 	unsigned nr_vcpus;
-	struct vcpu *vcpus[KEEL_MAX_VCPUS]; /* hv/vcpu.h: one memcache page each */
+	struct vcpu **vcpus;  /* [KEEL_MAX_VCPUS], one memcache page; each vCPU (hv/vcpu.h) one page more */
 	/* Per physical CPU: 1 + the vCPU that last ran there (0: none), to flush stale local TLB entries */
-	uint8_t last_vcpu_ran[HV_MAX_CPUS];
+	uint16_t last_vcpu_ran[HV_MAX_CPUS];
 	size_t mapped_pages;  /* guest pages mapped by vm_map (host pages shared with this VM) */
 	/* keel's copy of a VM_MAP or VM_TOPUP list, and batches of PAs being unmapped (one page) */
 	uint64_t *map_buf;

@@ -167,7 +167,7 @@ enum keel_hc {
 #define KEEL_VM_IPA_BITS_MIN 32     /* ARM64_MIN_PARANGE_BITS */
 
 /* vCPUs (since 1.2) */
-#define KEEL_MAX_VCPUS 64
+#define KEEL_MAX_VCPUS 512 /* KVM_MAX_VCPUS on arm64 (and KVM_CAP_MAX_VCPUS with a vGICv3) */
 /* MPIDR_EL1 of vCPU i, as Linux KVM gives it (reset_mpidr): Aff0 = i % 16, Aff1 = i / 16, RES1 bit 31. */
 #define KEEL_VCPU_MPIDR(i) ((1ULL << 31) | (((unsigned long long)(i) & 0xf)) | \
 			    ((((unsigned long long)(i) >> 4) & 0xff) << 8) | \
