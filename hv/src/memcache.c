@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <hv/arch/mm.h>
 #include <hv/memcache.h>
 
 void memcache_push(struct memcache *mc, void *page)
@@ -17,6 +16,5 @@ void *memcache_pop(struct memcache *mc)
 		return NULL;
 	mc->head = *(void **)p;
 	mc->nr--;
-	arch_zero_pages(p, PAGE_SIZE);
 	return p;
 }

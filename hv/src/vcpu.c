@@ -40,6 +40,7 @@ int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need
 		ret = -ENOMEM;
 	} else {
 		v = memcache_pop(&vm->mc);
+		arch_zero_pages(v, PAGE_SIZE);
 		v->vm = vm;
 		v->index = (unsigned)index;
 		v->power = KEEL_POWER_ON;

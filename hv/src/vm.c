@@ -169,7 +169,8 @@ int vm_create(unsigned ipa_bits, paddr_t first, size_t npages, uint64_t *handle,
 	vm = memcache_pop(&mc);
 	*vm = (struct vm){ .lock = SPINLOCK_INIT, .vmid = vmid, .ipa_bits = ipa_bits, .mc = mc, .donated = need };
 	vm->map_buf = memcache_pop(&vm->mc);
-	vm->vcpus = memcache_pop(&vm->mc); /* zeroed: no vCPU */
+	vm->vcpus = memcache_pop(&vm->mc);
+	arch_zero_pages(vm->vcpus, PAGE_SIZE); /* no vCPU yet */
 	ret = pgtable_init_guest(&vm->s2, ipa_bits, vmid, &vm->mc, hw_root);
 	HV_ASSERT(!ret); /* vm_create_size counted its pages */
 	vm->hw_root = hw_root;

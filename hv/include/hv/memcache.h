@@ -17,7 +17,11 @@ struct memcache {
 };
 
 void memcache_push(struct memcache *mc, void *page);
-/* A page from the list, zeroed; NULL when empty. */
+/*
+ * A page from the list, NULL when empty. Its contents are what the host or
+ * keel left there: callers initialise what they use (tables write every
+ * entry; a reclaimed page is zeroed on its way back).
+ */
 void *memcache_pop(struct memcache *mc);
 
 #endif
