@@ -30,8 +30,6 @@ long keel_check_extension(long cap)
 	switch (cap) {
 	case KVM_CAP_CHECK_EXTENSION_VM:
 		return 1;
-	case KVM_CAP_ARM_VM_IPA_SIZE:
-		return keel_info.max_ipa_bits;
 	/* Guest memory over keel (memslot.c); SYNC_MMU and READONLY_MEM stay 0 (see there). */
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
@@ -40,28 +38,15 @@ long keel_check_extension(long cap)
 	case KVM_CAP_NR_MEMSLOTS:
 		return SHRT_MAX; /* KVM_USER_MEM_SLOTS */
 	/* vCPUs over keel (vcpu.c) */
-	case KVM_CAP_ARM_PSCI: /* 0.1, KVM's own ids, for vCPUs without KVM_ARM_VCPU_PSCI_0_2 */
-	case KVM_CAP_ARM_SYSTEM_SUSPEND:
 	case KVM_CAP_IMMEDIATE_EXIT:
-	case KVM_CAP_ARM_PSCI_0_2:
 	case KVM_CAP_MP_STATE:
-	case KVM_CAP_ONE_REG:
-	case KVM_CAP_ARM_NISV_TO_USER:
-	case KVM_CAP_ENABLE_CAP_VM: /* KVM_ENABLE_CAP on the VM fd (NISV_TO_USER, SYSTEM_SUSPEND) */
-		return 1;
-	case KVM_CAP_ARM_USER_IRQ:
-		return 1; /* device_irq_level reports the EL1 virtual timer */
-	/* Guest calls the shim answers (hypercalls.c) and the vCPU attributes that configure them */
-	case KVM_CAP_PTP_KVM:
-	case KVM_CAP_VCPU_ATTRIBUTES:
+	case KVM_CAP_ENABLE_CAP_VM: /* KVM_ENABLE_CAP on the VM fd */
 		return 1;
 	case KVM_CAP_BINARY_STATS_FD: /* binstats.c */
 		return 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: /* KVM_CLEAR_DIRTY_LOG, memslot.c */
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
-	case KVM_CAP_STEAL_TIME:
-		return sched_info_on();
-	/* KVM_CREATE_DEVICE works, and says -ENODEV for every type: no in-kernel vGIC, ITS or VFIO device */
+	/* KVM_CREATE_DEVICE works, and says -ENODEV for every type: no in-kernel irqchip or VFIO device */
 	case KVM_CAP_DEVICE_CTRL:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
@@ -70,8 +55,8 @@ long keel_check_extension(long cap)
 	case KVM_CAP_MAX_VCPU_ID:
 		return KEEL_MAX_VCPUS;
 	default:
-		/* Not (yet) over keel: SYNC_MMU, READONLY_MEM, IRQCHIP, dirty logging, ... */
-		return 0;
+		/* The arch's (shim/<arch>/); not (yet) over keel: SYNC_MMU, READONLY_MEM, IRQCHIP, ... read 0 */
+		return keel_arch_check_extension(cap);
 	}
 }
 
@@ -139,27 +124,6 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 	case KVM_CREATE_VCPU:
 		/* kvm_vm_ioctl_create_vcpu() takes the id as a u32 */
 		return keel_vm_create_vcpu(vm, (u32)arg);
-	case KVM_IRQ_LINE:
-	case KVM_IRQ_LINE_STATUS: {
-		struct kvm_irq_level il;
-		long r;
-
-		if (copy_from_user(&il, (void __user *)arg, sizeof(il)))
-			return -EFAULT;
-		r = keel_vm_irq_line(vm, &il);
-		if (r)
-			return r;
-		if (ioctl == KVM_IRQ_LINE_STATUS && copy_to_user((void __user *)arg, &il, sizeof(il)))
-			return -EFAULT;
-		return 0;
-	}
-	case KVM_ARM_PREFERRED_TARGET: {
-		struct kvm_vcpu_init init = {};
-
-		/* kvm_vcpu_preferred_target(): the target KVM_ARM_VCPU_INIT accepts, no features. */
-		init.target = keel_preferred_target();
-		return copy_to_user((void __user *)arg, &init, sizeof(init)) ? -EFAULT : 0;
-	}
 	case KVM_CREATE_DEVICE: {
 		struct kvm_create_device cd;
 
@@ -173,7 +137,7 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 
 		if (copy_from_user(&cap, (void __user *)arg, sizeof(cap)))
 			return -EFAULT;
-		/* kvm_vm_ioctl_enable_cap(): ARM_NISV_TO_USER, ARM_SYSTEM_SUSPEND, and the generic MANUAL_DIRTY_LOG_PROTECT2. */
+		/* kvm_vm_ioctl_enable_cap(): the generic MANUAL_DIRTY_LOG_PROTECT2, then the arch's. */
 		if (cap.flags)
 			return -EINVAL;
 		if (cap.cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) {
@@ -187,17 +151,14 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 			WRITE_ONCE(vm->manual_dirty_log_protect, cap.args[0]);
 			return 0;
 		}
-		if (cap.cap == KVM_CAP_ARM_NISV_TO_USER)
-			WRITE_ONCE(vm->nisv_to_user, true);
-		else if (cap.cap == KVM_CAP_ARM_SYSTEM_SUSPEND)
-			WRITE_ONCE(vm->system_suspend, true);
-		else
-			return -EINVAL;
-		return 0;
+		return keel_arch_enable_cap(vm, &cap);
 	}
-	default:
-		/* kvm_arch_vm_ioctl() on arm64: unknown -> -EINVAL. */
-		return -EINVAL;
+	default: {
+		long r = keel_arch_vm_ioctl(vm, ioctl, arg);
+
+		/* kvm_arch_vm_ioctl(): unknown -> -EINVAL. */
+		return r == -ENOIOCTLCMD ? -EINVAL : r;
+	}
 	}
 }
 
@@ -257,8 +218,7 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 	vm->ipa_bits = (unsigned int)res.r[1];
 	vm->pid = task_tgid_nr(current);
 	mutex_init(&vm->lock);
-	keel_vm_vcpu_init(vm);
-	keel_vm_hypercalls_init(vm);
+	keel_arch_vm_init(vm);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	ret = keel_vm_memslots_init(vm);

@@ -26,7 +26,6 @@
 #include <linux/cpumask.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/of.h>
 #include <linux/reboot.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -48,29 +47,18 @@ static cpumask_t keel_cpus_enabled;
 
 static int keel_probe(void)
 {
-	struct device_node *np;
 	struct keel_res res;
-	u32 dt_abi;
+	u32 adv_abi;
 	long ret;
 	int err;
 
-	/* The DT node first: without keel at EL2 an HVC would reach whatever else is there. */
-	np = of_find_compatible_node(NULL, NULL, KEEL_DT_COMPATIBLE);
-	if (!np) {
-		pr_err("keel is not running (no /hypervisor node compatible with \"%s\" in the device tree): not loading; /dev/kvm stays with the kernel's own KVM, if any\n",
-		       KEEL_DT_COMPATIBLE);
-		return -ENODEV;
-	}
-	err = of_property_read_u32(np, KEEL_DT_ABI_PROP, &dt_abi);
-	of_node_put(np);
-	if (err) {
-		pr_err("keel's /hypervisor node has no valid \"%s\" (%d): not loading\n", KEEL_DT_ABI_PROP,
-		       err);
-		return -ENODEV;
-	}
-	if (dt_abi >> 16 != KEEL_ABI_MAJOR) {
-		pr_err("keel speaks hypercall ABI %u.%u (device tree), this shim %u.%u: major versions differ, not loading\n",
-		       dt_abi >> 16, dt_abi & 0xffff, KEEL_ABI_MAJOR, KEEL_ABI_MINOR);
+	/* Where keel says it is, before any call (arm64: the device tree's /hypervisor node). */
+	err = keel_arch_discover(&adv_abi);
+	if (err)
+		return err;
+	if (adv_abi >> 16 != KEEL_ABI_MAJOR) {
+		pr_err("keel speaks hypercall ABI %u.%u (as it advertises), this shim %u.%u: major versions differ, not loading\n",
+		       adv_abi >> 16, adv_abi & 0xffff, KEEL_ABI_MAJOR, KEEL_ABI_MINOR);
 		return -EPROTO;
 	}
 
@@ -82,9 +70,9 @@ static int keel_probe(void)
 	keel_info.abi = (u32)res.r[0];
 	keel_info.nr_cpus = (unsigned int)res.r[1];
 	keel_info.cpus_mask = res.r[2];
-	if (keel_info.abi >> 16 != KEEL_ABI_MAJOR || keel_info.abi != dt_abi) {
-		pr_err("keel answers hypercall ABI %u.%u (device tree said %u.%u), this shim %u.%u: not loading\n",
-		       keel_info.abi >> 16, keel_info.abi & 0xffff, dt_abi >> 16, dt_abi & 0xffff,
+	if (keel_info.abi >> 16 != KEEL_ABI_MAJOR || keel_info.abi != adv_abi) {
+		pr_err("keel answers hypercall ABI %u.%u (it advertised %u.%u), this shim %u.%u: not loading\n",
+		       keel_info.abi >> 16, keel_info.abi & 0xffff, adv_abi >> 16, adv_abi & 0xffff,
 		       KEEL_ABI_MAJOR, KEEL_ABI_MINOR);
 		return -EPROTO;
 	}
@@ -177,7 +165,7 @@ static int keel_cpu_online(unsigned int cpu)
 	ret = keel_cpu_enable_nolock();
 	local_irq_restore(flags);
 	if (!ret)
-		keel_vtimer_cpu_up();
+		keel_arch_cpu_up();
 	return ret ? -EIO : 0;
 }
 
@@ -185,7 +173,7 @@ static int keel_cpu_offline(unsigned int cpu)
 {
 	unsigned long flags;
 
-	keel_vtimer_cpu_down();
+	keel_arch_cpu_down();
 	local_irq_save(flags);
 	keel_cpu_disable_nolock(NULL);
 	local_irq_restore(flags);
@@ -237,8 +225,8 @@ static int __init keel_kvm_init(void)
 	r = keel_check_cpus();
 	if (r)
 		return r;
-	/* The host's virtual-timer PPI (guest timers): requested before the CPUs enable it. */
-	r = keel_vtimer_init();
+	/* What guests need from the host (arm64: the virtual-timer PPI), before the CPUs enable it. */
+	r = keel_arch_init();
 	if (r)
 		return r;
 
@@ -247,7 +235,7 @@ static int __init keel_kvm_init(void)
 			      keel_cpu_offline);
 	if (r < 0) {
 		pr_err("CPU hotplug callbacks (enabling guests on every CPU) failed: %d\n", r);
-		keel_vtimer_exit();
+		keel_arch_exit();
 		return r;
 	}
 	keel_cpuhp_state = r;
@@ -280,7 +268,7 @@ out_reboot:
 	unregister_reboot_notifier(&keel_reboot_notifier);
 out_cpuhp:
 	cpuhp_remove_state(keel_cpuhp_state);
-	keel_vtimer_exit();
+	keel_arch_exit();
 	return r;
 }
 
@@ -293,7 +281,7 @@ static void __exit keel_kvm_exit(void)
 	unregister_reboot_notifier(&keel_reboot_notifier);
 	/* Calls keel_cpu_offline() on every online CPU. */
 	cpuhp_remove_state(keel_cpuhp_state);
-	keel_vtimer_exit();
+	keel_arch_exit();
 	WARN_ON(!cpumask_empty(&keel_cpus_enabled));
 	pr_info("unloaded\n");
 }

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The shim's internal interfaces: hypercalls to keel, the VM object, the
- * /dev/kvm device, debugfs statistics.
+ * The shim's internal interfaces, as Linux splits virt/kvm from arch/<arch>/kvm:
+ * the KVM-generic part here (the /dev/kvm device, the VM and vCPU files,
+ * memslots, keel's memory, statistics) and, in shim/<arch>/shim_arch.h,
+ * what each arch adds: how a hypercall is made, the arch's VM and vCPU
+ * state (struct keel_vm_arch, struct keel_vcpu_arch, embedded as arch), and
+ * the hooks the generic code calls (keel_arch_*).
  */
 #ifndef KEEL_SHIM_H
 #define KEEL_SHIM_H
 
-#include <linux/arm-smccc.h>
 #include <linux/kvm.h>
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
@@ -18,42 +21,12 @@
 
 #define KEEL_PR_PREFIX "keel-kvm: "
 
-/* Results of a keel hypercall: x1..x3. */
+/* Results of a keel hypercall after the status (arm64: x1..x3). */
 struct keel_res {
 	u64 r[3];
 };
 
-/*
- * Call keel function fn with arguments a1..a5 (every other argument register
- * is 0, as keel requires). Returns 0 or a negative errno from keel; -ENOSYS
- * if keel does not know the function (an older keel).
- */
-static inline long keel_hvc5(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct keel_res *out)
-{
-	struct arm_smccc_res res;
-	long ret;
-
-	arm_smccc_1_1_hvc(KEEL_HC(fn), a1, a2, a3, a4, a5, 0UL, &res);
-	ret = (long)res.a0;
-	if (ret == SMCCC_RET_NOT_SUPPORTED)
-		return -ENOSYS;
-	if (out) {
-		out->r[0] = res.a1;
-		out->r[1] = res.a2;
-		out->r[2] = res.a3;
-	}
-	return ret;
-}
-
-static inline long keel_hvc4(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, struct keel_res *out)
-{
-	return keel_hvc5(fn, a1, a2, a3, a4, 0, out);
-}
-
-static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *out)
-{
-	return keel_hvc5(fn, a1, a2, 0, 0, 0, out);
-}
+#include "shim_arch.h" /* shim/<arch>/: the arch's calls to keel, VM and vCPU parts, hooks */
 
 /*
  * memcache.c: the pages keel holds for a VM. keel_vm_donate_first creates the
@@ -109,14 +82,7 @@ struct keel_vm {
 	struct mutex lock;
 	struct keel_vcpu *vcpus[KEEL_MAX_VCPUS]; /* by vcpu_idx, creation order */
 	unsigned int nr_vcpus;
-	u64 cntvoff;            /* one virtual-counter offset for every vCPU (update_vtimer_cntvoff) */
-	u64 psci_version;       /* KVM_REG_ARM_PSCI_VERSION for vCPUs with PSCI 0.2 */
-	u8 csv2, csv3;          /* ID_AA64PFR0_EL1.CSV2/CSV3 the guest sees */
-	bool has_run;           /* a vCPU entered KVM_RUN: the firmware bitmaps are fixed (under lock) */
-	/* KVM_REG_ARM_{STD,STD_HYP,VENDOR_HYP}_BMAP: guest call families offered (hypercalls.c) */
-	unsigned long std_bmap, std_hyp_bmap, vendor_hyp_bmap;
-	bool nisv_to_user;      /* KVM_CAP_ARM_NISV_TO_USER enabled */
-	bool system_suspend;    /* KVM_CAP_ARM_SYSTEM_SUSPEND enabled: PSCI SYSTEM_SUSPEND exits to the VMM */
+	bool has_run;           /* a vCPU entered KVM_RUN (under lock): arm64's firmware bitmaps are fixed */
 	u64 manual_dirty_log_protect; /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's KVM_DIRTY_LOG_* (memslot.c) */
 	struct keel_memslots *memslots; /* memslot.c */
 	/* debugfs kvm/<pid>-<fd>/: this VM's counters, where kvm_stat reads them (stats.c) */
@@ -125,13 +91,14 @@ struct keel_vm {
 		struct keel_vm *vm;
 		unsigned int stat;
 	} stat_files[KEEL_VSTAT_NR];
+	struct keel_vm_arch arch;
 };
 
 /*
  * A vCPU, allocated from the "kvm_vcpu" kmem cache as kvm_init() creates
  * it; freed with its VM. The guest state is in the context page (ctx), which
- * keel reads at KEEL_HC_VCPU_RUN and writes back at exit; arch is the part
- * kept by the shim alone (AArch32-only state keel never runs).
+ * keel reads at KEEL_HC_VCPU_RUN and writes back at exit; arch is the arch's
+ * (shim_arch.h), with the state kept by the shim alone.
  */
 struct keel_vcpu {
 	struct keel_vm *vm;
@@ -141,29 +108,16 @@ struct keel_vcpu {
 	struct page *ctx_page;
 	struct keel_vcpu_ctx *ctx;
 	struct kvm_run *run;     /* mmap'ed by userspace */
-	int target;              /* -1 until KVM_ARM_VCPU_INIT */
-	unsigned long features;  /* KVM_ARM_VCPU_* of the first INIT */
-	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
-	bool config_dirty;       /* ctx id_regs/dbg may differ from keel's copy: no KEEL_IN_CONFIG_KEPT */
 	bool sigset_active;      /* KVM_SET_SIGNAL_MASK: sigset is the thread's mask during KVM_RUN */
 	sigset_t sigset;
 	bool orphan;             /* its fd could not be installed */
-	unsigned long irq_lines; /* bit 0 IRQ, bit 1 FIQ (KEEL_IN_VIRQ/VFIQ): KVM_IRQ_LINE, no mutex */
-	/* kicks: KVM_IRQ_LINE, PSCI CPU_ON of another vCPU, system events, the WFI timer */
+	/* kicks: KVM_IRQ_LINE, a guest's power-on call for another vCPU, system events, the halt timer */
 	struct task_struct *task; /* in KVM_RUN */
 	bool in_guest;
 	bool kick;
 	wait_queue_head_t wq;
-	struct hrtimer bg_timer;  /* the guest's timer while it waits in WFI */
-	struct {
-		u64 base;         /* IPA of the PV stolen-time record, ~0 if none (hypercalls.c) */
-		u64 last_steal;   /* run_delay at the last update */
-	} steal;
 	u64 stat[KEEL_VSTAT_NR];
-	struct {
-		u64 spsr_aa32[4]; /* KVM_REG_ARM_CORE spsr[1..4] (abt, und, irq, fiq) */
-		u64 dacr32, ifsr32, fpexc32, dbgvcr32;
-	} arch;
+	struct keel_vcpu_arch arch;
 };
 
 /* dev.c */
@@ -173,55 +127,70 @@ long keel_check_extension(long cap);
 /* vcpu.c */
 int keel_vcpu_cache_init(void);
 void keel_vcpu_cache_exit(void);
-/* timer.c: the guest virtual-timer PPI in the host */
-int keel_vtimer_init(void);
-void keel_vtimer_exit(void);
-void keel_vtimer_cpu_up(void);
-void keel_vtimer_cpu_down(void);
 long keel_vcpu_power(struct keel_vcpu *vcpu, enum keel_power op);
 long keel_vm_create_vcpu(struct keel_vm *vm, u32 id);
-long keel_vm_irq_line(struct keel_vm *vm, const struct kvm_irq_level *il);
 void keel_vm_free_vcpus(struct keel_vm *vm, bool ctx_back);
 struct dentry;
 void keel_vcpu_debugfs_init(struct dentry *dir);
 const char *keel_vstat_name(unsigned int i);
 u64 keel_vm_vstat_sum(struct keel_vm *vm, unsigned int i);
 
-/* timer.c: a vCPU's timers (levels as device_irq_level bits) */
-void keel_vtimer_mask(bool masked);
-u64 keel_timer_levels(struct keel_vcpu *vcpu);
-u64 keel_timer_reported(struct keel_vcpu *vcpu);
-void keel_timer_update_run(struct keel_vcpu *vcpu);
-u64 keel_timer_ns(u64 ctl, u64 cnt, u64 cval); /* until it fires: 0 now, U64_MAX never */
-void keel_bg_timer_start(struct keel_vcpu *vcpu, u64 ns);
-enum hrtimer_restart keel_bg_timer_expire(struct hrtimer *t);
 void keel_vcpu_kick(struct keel_vcpu *vcpu); /* vcpu.c: wake it, or force it out of the guest */
+/* vcpu.c, for the arch's exit handlers */
+void keel_vstat_add(struct keel_vcpu *vcpu, enum keel_vstat s, u64 n);
+struct keel_vcpu *keel_vcpu_by_id(struct keel_vm *vm, unsigned int id);
+void keel_vm_kick_others(struct keel_vcpu *vcpu); /* every other vCPU of the VM (system events) */
+/* Blocking (kvm_vcpu_block): prepare, check for a wake-up already due, then block until a kick or a signal. */
+void keel_vcpu_block_prepare(struct keel_vcpu *vcpu);
+void keel_vcpu_block(struct keel_vcpu *vcpu);
 
-/* regs.c: a vCPU's registers (the caller holds vcpu->mutex) */
-void keel_vm_vcpu_init(struct keel_vm *vm);
-void keel_vcpu_reset(struct keel_vcpu *vcpu);
-u32 keel_preferred_target(void);
-long keel_vcpu_init(struct keel_vcpu *vcpu, const struct kvm_vcpu_init *init);
-u64 keel_psci_version(struct keel_vcpu *vcpu);
-int keel_one_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set);
-long keel_get_reg_list(struct keel_vcpu *vcpu, struct kvm_reg_list __user *ul);
+/*
+ * The arch's part (shim/<arch>/), as KVM's kvm_arch_* hooks. An ioctl hook
+ * returns -ENOIOCTLCMD for an ioctl that is not the arch's.
+ *
+ * Module: keel_arch_discover finds keel before the first hypercall (arm64:
+ * the device tree's /hypervisor node) and says which ABI it advertises;
+ * keel_arch_init/exit set up what guests need from the host (arm64: the
+ * virtual-timer PPI), keel_arch_cpu_up/down per CPU.
+ * VM: keel_arch_vm_init for a new VM; keel_arch_check_extension answers
+ * the arch's capabilities (0 for unknown); keel_arch_vm_ioctl the VM fd's
+ * arch ioctls, keel_arch_enable_cap KVM_ENABLE_CAP's arch caps (-EINVAL
+ * unknown).
+ * vCPU: keel_arch_vcpu_create before keel's VCPU_CREATE, _created after
+ * it; keel_arch_vcpu_ioctl the vCPU fd's arch ioctls (vcpu->mutex held,
+ * after keel_arch_vcpu_ioctl_begin, which every ioctl calls first).
+ * KVM_RUN: _run_begin (0, or an errno) before the loop, _run_end after it;
+ * each entry: _before_enter (preemptible; > 0 leaves KVM_RUN with
+ * KVM_EXIT_INTR and -EINTR), _load (preemption off), _enter (interrupts
+ * off, in_guest published), then keel's VCPU_RUN, _put (interrupts on),
+ * _exited after a run keel took; then keel_arch_exits[reason] unless the
+ * generic table has the reason. An exit handler returns 0 to enter the
+ * guest again, > 0 to return 0 from KVM_RUN, or a negative errno.
+ */
+typedef long (*keel_exit_fn)(struct keel_vcpu *vcpu);
+extern const keel_exit_fn keel_arch_exits[KEEL_EXIT_NR];
+int keel_arch_discover(u32 *abi);
+int keel_arch_init(void);
+void keel_arch_exit(void);
+void keel_arch_cpu_up(void);
+void keel_arch_cpu_down(void);
+void keel_arch_vm_init(struct keel_vm *vm);
+long keel_arch_check_extension(long cap);
+long keel_arch_vm_ioctl(struct keel_vm *vm, unsigned int ioctl, unsigned long arg);
+long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap);
+void keel_arch_vcpu_create(struct keel_vcpu *vcpu);
+void keel_arch_vcpu_created(struct keel_vcpu *vcpu);
+void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu);
+long keel_arch_vcpu_ioctl(struct keel_vcpu *vcpu, unsigned int ioctl, void __user *argp);
+long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu);
+void keel_arch_vcpu_run_end(struct keel_vcpu *vcpu);
+long keel_arch_vcpu_before_enter(struct keel_vcpu *vcpu);
+void keel_arch_vcpu_load(struct keel_vcpu *vcpu);
+void keel_arch_vcpu_enter(struct keel_vcpu *vcpu);
+void keel_arch_vcpu_put(struct keel_vcpu *vcpu);
+void keel_arch_vcpu_exited(struct keel_vcpu *vcpu);
+u64 keel_arch_vcpu_pc(struct keel_vcpu *vcpu);
 
-/* The physical counter now (the guests' timers count from it). */
-static inline u64 keel_cntpct(void)
-{
-	isb();
-	return read_sysreg(cntpct_el0);
-}
-
-/* hypercalls.c */
-#define KEEL_FW_IDS_NR 7
-extern const u64 keel_fw_ids[KEEL_FW_IDS_NR];
-void keel_vm_hypercalls_init(struct keel_vm *vm);
-void keel_vcpu_hypercalls_init(struct keel_vcpu *vcpu);
-int keel_fw_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set);
-void keel_vcpu_hypercall(struct keel_vcpu *vcpu);
-void keel_vcpu_update_stolen_time(struct keel_vcpu *vcpu);
-long keel_vcpu_pvtime_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr);
 
 /* memslot.c */
 int keel_vm_memslots_init(struct keel_vm *vm);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vCPUs over keel: KVM_CREATE_VCPU, the vCPU fd (mmap of struct kvm_run,
- * MP_STATE, KVM_RUN; the registers are regs.c's) and KVM_IRQ_LINE for a
- * userspace irqchip, with Linux 6.1's errnos (virt/kvm/kvm_main.c,
- * arch/arm64/kvm/{arm,guest,reset,sys_regs,arch_timer,hypercalls,mmio}.c).
+ * vCPUs over keel, the KVM-generic part (virt/kvm/kvm_main.c in Linux 6.1):
+ * KVM_CREATE_VCPU, the vCPU fd (mmap of struct kvm_run, MP_STATE, the
+ * signal mask, statistics) and the KVM_RUN loop, whose exits go through a
+ * table keyed by enum keel_exit; the arch's ioctls, registers and exits are
+ * shim/<arch>/'s (keel_arch_*).
  *
  * The guest state lives in one zeroed kernel page per vCPU (struct
  * keel_vcpu_ctx); keel loads it at KEEL_HC_VCPU_RUN and stores it back at
@@ -17,26 +18,13 @@
 #include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/hrtimer.h>
-#include <linux/interrupt.h>
-#include <linux/math64.h>
 #include <linux/mm.h>
-#include <linux/of.h>
-#include <linux/of_irq.h>
-#include <linux/percpu.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include <asm/arch_timer.h>
-#include <asm/cputype.h>
-#include <asm/sysreg.h>
-
 #include "shim.h"
 #include "trace.h"
-
-/* kvm_vcpu_dabt_iss_nisv_sanitized(): ESR CM | WnR | FSC */
-#define KEEL_NISV_ISS_MASK ((1UL << 8) | (1UL << 6) | 0x3fUL)
 
 static struct kmem_cache *keel_vcpu_cache;
 
@@ -82,7 +70,7 @@ u64 keel_vm_vstat_sum(struct keel_vm *vm, unsigned int i)
 	return sum;
 }
 
-static void keel_vstat_add(struct keel_vcpu *vcpu, enum keel_vstat s, u64 n)
+void keel_vstat_add(struct keel_vcpu *vcpu, enum keel_vstat s, u64 n)
 {
 	vcpu->stat[s] += n;
 	atomic64_add(n, &keel_stat[s]);
@@ -122,60 +110,69 @@ void keel_vcpu_kick(struct keel_vcpu *vcpu)
 
 /* ---- KVM_RUN -------------------------------------------------------------------------------- */
 
-/* kvm_handle_mmio_return(): the access QEMU just emulated; vcpu->mutex held. */
-static void keel_complete_mmio(struct keel_vcpu *vcpu)
+void keel_vcpu_block_prepare(struct keel_vcpu *vcpu)
 {
-	struct keel_vcpu_ctx *c = vcpu->ctx;
-	struct kvm_run *run = vcpu->run;
-	unsigned int len = c->exit.mmio.len;
-	u64 data = 0;
-
-	vcpu->mmio_pending = false;
-	if (!c->exit.mmio.is_write) {
-		memcpy(&data, run->mmio.data, min_t(unsigned int, len, 8)); /* little-endian guest */
-		if (c->exit.mmio.sign_extend && len < 8) {
-			u64 mask = 1ULL << (len * 8 - 1);
-
-			data = (data ^ mask) - mask;
-		}
-		if (!c->exit.mmio.sixty_four)
-			data &= 0xffffffff;
-		if (c->exit.mmio.reg < 31)
-			c->regs[c->exit.mmio.reg] = data;
-	}
-	/* kvm_incr_pc(): 2 or 4 bytes in AArch32 (Thumb's IT state moves on), 4 in AArch64. */
-	keel_ctx_skip_insn(c, c->exit.esr);
+	WRITE_ONCE(vcpu->kick, false);
+	smp_mb(); /* the kick flag cleared before the caller looks for a wake-up already due */
 }
 
-/* Block (kvm_vcpu_block) until the guest has an interrupt due, a kick or a signal. */
-static void keel_vcpu_halt(struct keel_vcpu *vcpu)
+void keel_vcpu_block(struct keel_vcpu *vcpu)
 {
-	struct keel_vcpu_ctx *c = vcpu->ctx;
-	u64 now;
-
-	WRITE_ONCE(vcpu->kick, false);
-	smp_mb();
-	if (READ_ONCE(vcpu->irq_lines) || keel_timer_levels(vcpu))
-		return;
-	now = keel_cntpct();
-	keel_bg_timer_start(vcpu, min(keel_timer_ns(c->cntv_ctl, now - c->cntvoff, c->cntv_cval),
-				      keel_timer_ns(c->cntp_ctl, now, c->cntp_cval)));
 	if (!wait_event_interruptible(vcpu->wq, READ_ONCE(vcpu->kick)))
 		keel_vstat_add(vcpu, KEEL_VSTAT_HALT_WAKEUP, 1);
-	hrtimer_cancel(&vcpu->bg_timer);
 }
 
 /* A powered-off vCPU sleeps until a PSCI CPU_ON from another vCPU (a WAKE exit) kicks it, or a signal. */
-static void keel_vcpu_sleep_off(struct keel_vcpu *vcpu)
+static long keel_exit_power_off(struct keel_vcpu *vcpu)
 {
-	WRITE_ONCE(vcpu->kick, false);
-	smp_mb();
-	if (keel_vcpu_power(vcpu, KEEL_POWER_QUERY) == KEEL_POWER_ON)
-		return;
-	wait_event_interruptible(vcpu->wq, READ_ONCE(vcpu->kick));
+	keel_vcpu_block_prepare(vcpu);
+	if (keel_vcpu_power(vcpu, KEEL_POWER_QUERY) != KEEL_POWER_ON)
+		wait_event_interruptible(vcpu->wq, READ_ONCE(vcpu->kick));
+	return 0;
 }
 
-static struct keel_vcpu *keel_vcpu_by_id(struct keel_vm *vm, unsigned int id)
+static long keel_exit_none(struct keel_vcpu *vcpu)
+{
+	return 0;
+}
+
+/* A host interrupt: the host took it when interrupts came back on; enter again. */
+static long keel_exit_irq(struct keel_vcpu *vcpu)
+{
+	keel_vstat_add(vcpu, KEEL_VSTAT_IRQ, 1);
+	return 0;
+}
+
+/* Exits every arch handles alike; the others are keel_arch_exits[]'s. */
+static const keel_exit_fn keel_generic_exits[KEEL_EXIT_NR] = {
+	[KEEL_EXIT_NONE] = keel_exit_none,
+	[KEEL_EXIT_IRQ] = keel_exit_irq,
+	[KEEL_EXIT_POWER_OFF] = keel_exit_power_off,
+};
+
+static long keel_handle_exit(struct keel_vcpu *vcpu, u64 reason)
+{
+	keel_exit_fn fn = NULL;
+
+	if (reason < KEEL_EXIT_NR)
+		fn = keel_generic_exits[reason] ?: keel_arch_exits[reason];
+	/* A reason this shim does not know: the VMM hears of a failed entry, as for one keel reports. */
+	if (!fn)
+		fn = keel_arch_exits[KEEL_EXIT_FAIL_ENTRY];
+	return fn ? fn(vcpu) : -EIO;
+}
+
+void keel_vm_kick_others(struct keel_vcpu *vcpu)
+{
+	unsigned int i, n = READ_ONCE(vcpu->vm->nr_vcpus);
+
+	smp_rmb();
+	for (i = 0; i < n; i++)
+		if (vcpu->vm->vcpus[i] != vcpu)
+			keel_vcpu_kick(vcpu->vm->vcpus[i]);
+}
+
+struct keel_vcpu *keel_vcpu_by_id(struct keel_vm *vm, unsigned int id)
 {
 	unsigned int i, n = READ_ONCE(vm->nr_vcpus);
 
@@ -204,24 +201,13 @@ static void keel_sigset_deactivate(struct keel_vcpu *vcpu)
 /* kvm_arch_vcpu_ioctl_run(); vcpu->mutex held. */
 static long keel_vcpu_run(struct keel_vcpu *vcpu)
 {
-	struct keel_vcpu_ctx *c = vcpu->ctx;
 	struct kvm_run *run = vcpu->run;
 	struct keel_res res;
-	u64 hvc_before;
-	bool ptimer_armed;
-	long ret, r;
+	long ret;
 
-	if (vcpu->target == -1)
-		return -ENOEXEC;
-	/* kvm_arch_vcpu_run_pid_change(): from now on the firmware bitmaps are fixed. */
-	if (!READ_ONCE(vcpu->vm->has_run)) {
-		mutex_lock(&vcpu->vm->lock);
-		WRITE_ONCE(vcpu->vm->has_run, true);
-		mutex_unlock(&vcpu->vm->lock);
-	}
-	/* The access QEMU emulated is completed first, even with immediate_exit. */
-	if (run->exit_reason == KVM_EXIT_MMIO && vcpu->mmio_pending)
-		keel_complete_mmio(vcpu);
+	ret = keel_arch_vcpu_run_begin(vcpu);
+	if (ret)
+		return ret;
 	if (READ_ONCE(run->immediate_exit))
 		return -EINTR;
 
@@ -237,40 +223,24 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
-		/* kvm_vcpu_exit_request(): the timer levels userspace knows are stale. */
-		if (keel_timer_levels(vcpu) != keel_timer_reported(vcpu)) {
+		if (keel_arch_vcpu_before_enter(vcpu)) {
 			run->exit_reason = KVM_EXIT_INTR;
 			ret = -EINTR;
 			break;
 		}
 
-		keel_vcpu_update_stolen_time(vcpu);
-
 		preempt_disable();
-		keel_vtimer_mask(keel_timer_reported(vcpu) & KVM_ARM_DEV_EL1_VTIMER);
-		/* The emulated physical timer interrupts no guest by itself: a soft timer kicks it out. */
-		ptimer_armed = (c->cntp_ctl & (ARCH_TIMER_CTRL_ENABLE | ARCH_TIMER_CTRL_IT_MASK)) ==
-			       ARCH_TIMER_CTRL_ENABLE;
-		if (ptimer_armed)
-			keel_bg_timer_start(vcpu, keel_timer_ns(c->cntp_ctl, keel_cntpct(), c->cntp_cval));
+		keel_arch_vcpu_load(vcpu);
 		local_irq_disable();
 		WRITE_ONCE(vcpu->in_guest, true);
-		smp_mb(); /* in_guest before reading the lines: pairs with keel_vcpu_kick() */
-		c->in_flags = (c->in_flags & ~(KEEL_IN_VIRQ | KEEL_IN_VFIQ | KEEL_IN_SYSTEM_SUSPEND |
-					       KEEL_IN_CONFIG_KEPT)) |
-			      KEEL_IN_HOST_CALLS | (vcpu->config_dirty ? 0 : KEEL_IN_CONFIG_KEPT) |
-			      READ_ONCE(vcpu->irq_lines) |
-			      (READ_ONCE(vcpu->vm->system_suspend) ? KEEL_IN_SYSTEM_SUSPEND : 0);
-		c->cntvoff = READ_ONCE(vcpu->vm->cntvoff);
-		c->psci_version = keel_psci_version(vcpu);
-		hvc_before = c->stat.hvc;
-		trace_keel_vcpu_entry(vcpu->vcpu_id, c->pc);
+		smp_mb(); /* in_guest before the arch reads what a kick changes: pairs with keel_vcpu_kick() */
+		keel_arch_vcpu_enter(vcpu);
+		trace_keel_vcpu_entry(vcpu->vcpu_id, keel_arch_vcpu_pc(vcpu));
 		ret = keel_hvc4(KEEL_HC_VCPU_RUN, vcpu->vm->handle, vcpu->vcpu_id, page_to_phys(vcpu->ctx_page), 0,
 				&res);
 		WRITE_ONCE(vcpu->in_guest, false);
 		local_irq_enable();
-		if (ptimer_armed)
-			hrtimer_try_to_cancel(&vcpu->bg_timer);
+		keel_arch_vcpu_put(vcpu);
 		preempt_enable();
 		if (ret == -ENODEV) {
 			/* This CPU stopped running guests (going offline): try again elsewhere. */
@@ -282,123 +252,15 @@ static long keel_vcpu_run(struct keel_vcpu *vcpu)
 					    vcpu->vm->handle, ret);
 			break;
 		}
-		vcpu->config_dirty = false; /* keel holds the ID and debug registers as the page has them */
+		keel_arch_vcpu_exited(vcpu);
 		keel_vstat_add(vcpu, KEEL_VSTAT_EXITS, 1);
-		keel_vstat_add(vcpu, KEEL_VSTAT_HVC, c->stat.hvc - hvc_before);
-		trace_keel_vcpu_exit(vcpu->vcpu_id, res.r[0], c->pc);
-
-		switch (res.r[0]) {
-		case KEEL_EXIT_NONE:
-			continue;
-		case KEEL_EXIT_HYPERCALL:
-			keel_vcpu_hypercall(vcpu);
-			continue;
-		case KEEL_EXIT_IRQ:
-			keel_vstat_add(vcpu, KEEL_VSTAT_IRQ, 1);
-			continue;
-		case KEEL_EXIT_MEM_FAULT:
-			/* kvm_is_write_fault(): a permission fault of a table walk is a write (HW AF/DBM). */
-			r = keel_vm_fault_in(vcpu->vm, c->exit.ipa,
-					     ESR_ELx_EC(c->exit.esr) == ESR_ELx_EC_DABT_LOW &&
-						     (c->exit.esr & ESR_ELx_FSC_TYPE) == ESR_ELx_FSC_PERM);
-			if (r < 0) {
-				ret = r;
-				break;
-			}
-			if (!r) {
-				/* Fetching or walking tables outside guest memory: an external abort (KVM's too). */
-				c->in_flags |= ESR_ELx_EC(c->exit.esr) == ESR_ELx_EC_IABT_LOW ? KEEL_IN_INJECT_IABT :
-												 KEEL_IN_INJECT_DABT;
-				c->in_far = c->exit.far;
-			}
-			continue;
-		case KEEL_EXIT_MMIO:
-			r = keel_vm_fault_in(vcpu->vm, c->exit.ipa, c->exit.mmio.is_write);
-			if (r) {
-				if (r > 0)
-					continue;
-				ret = r;
-				break;
-			}
-			keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_USER, 1);
-			run->exit_reason = KVM_EXIT_MMIO;
-			run->mmio.phys_addr = c->exit.mmio.addr;
-			run->mmio.len = c->exit.mmio.len;
-			run->mmio.is_write = c->exit.mmio.is_write;
-			memset(run->mmio.data, 0, sizeof(run->mmio.data));
-			if (c->exit.mmio.is_write)
-				memcpy(run->mmio.data, &c->exit.mmio.data, min_t(u32, c->exit.mmio.len, 8));
-			vcpu->mmio_pending = true;
-			ret = 0;
-			break;
-		case KEEL_EXIT_MMIO_NISV:
-			r = keel_vm_fault_in(vcpu->vm, c->exit.ipa, c->exit.esr & ESR_ELx_WNR);
-			if (r) {
-				if (r > 0)
-					continue;
-				ret = r;
-				break;
-			}
-			if (vcpu->vm->nisv_to_user) {
-				run->exit_reason = KVM_EXIT_ARM_NISV;
-				run->arm_nisv.esr_iss = c->exit.esr & KEEL_NISV_ISS_MASK;
-				run->arm_nisv.fault_ipa = c->exit.ipa;
+		trace_keel_vcpu_exit(vcpu->vcpu_id, res.r[0], keel_arch_vcpu_pc(vcpu));
+		ret = keel_handle_exit(vcpu, res.r[0]);
+		if (ret) {
+			if (ret > 0)
 				ret = 0;
-				break;
-			}
-			/*
-			 * No instruction syndrome to emulate from, and the VMM did not ask for these
-			 * exits: io_mem_abort() in KVM 6.1 fails KVM_RUN with -ENOSYS (the guest stays
-			 * on the instruction, so running it again gives the same).
-			 */
-			pr_warn_ratelimited("vCPU %u: data abort outside memslots with no valid syndrome info at IPA 0x%llx\n",
-					    vcpu->vcpu_id, (unsigned long long)c->exit.ipa);
-			ret = -ENOSYS;
-			break;
-		case KEEL_EXIT_WFI:
-			keel_vstat_add(vcpu, KEEL_VSTAT_WFI, 1);
-			keel_vcpu_halt(vcpu);
-			continue;
-		case KEEL_EXIT_POWER_OFF:
-			keel_vcpu_sleep_off(vcpu);
-			continue;
-		case KEEL_EXIT_WAKE: {
-			struct keel_vcpu *t = keel_vcpu_by_id(vcpu->vm, (unsigned int)c->exit.target);
-
-			if (t)
-				keel_vcpu_kick(t);
-			continue;
-		}
-		case KEEL_EXIT_SYSTEM_EVENT: {
-			unsigned int i, n = READ_ONCE(vcpu->vm->nr_vcpus);
-
-			keel_vstat_add(vcpu, KEEL_VSTAT_SYSEVENT, 1);
-			memset(&run->system_event, 0, sizeof(run->system_event));
-			run->system_event.type = (u32)c->exit.system_event;
-			run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
-			ret = 0;
-			/* kvm_psci_system_suspend(): this vCPU only, ndata 0, the VMM reads the registers. */
-			if (c->exit.system_event == KVM_SYSTEM_EVENT_SUSPEND)
-				break;
-			smp_rmb();
-			for (i = 0; i < n; i++)
-				if (vcpu->vm->vcpus[i] != vcpu)
-					keel_vcpu_kick(vcpu->vm->vcpus[i]);
-			/* kvm_prepare_system_event(): type, ndata 1, data[0] = flags (none from keel). */
-			run->system_event.ndata = 1;
-			run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
-			ret = 0;
 			break;
 		}
-		case KEEL_EXIT_FAIL_ENTRY:
-		default:
-			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-			run->fail_entry.hardware_entry_failure_reason = c->exit.esr;
-			run->fail_entry.cpu = raw_smp_processor_id();
-			ret = 0;
-			break;
-		}
-		break;
 	}
 	WRITE_ONCE(vcpu->task, NULL);
 	keel_sigset_deactivate(vcpu);
@@ -456,39 +318,6 @@ static long keel_vcpu_set_mp_state(struct keel_vcpu *vcpu, const struct kvm_mp_s
 	return ret < 0 ? ret : 0;
 }
 
-/* The timer PPIs KVM 6.1 gives a vCPU by default (default_{v,p}timer_irq). */
-#define KEEL_VTIMER_PPI 27
-#define KEEL_PTIMER_PPI 30
-
-/* kvm_arm_vcpu_arch_{set,get,has}_attr(): a vCPU without PMU or in-kernel irqchip, with PV time. */
-static long keel_vcpu_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr)
-{
-	int __user *uaddr = u64_to_user_ptr(attr->addr);
-
-	switch (attr->group) {
-	case KVM_ARM_VCPU_PMU_V3_CTRL:
-		/* kvm_arm_pmu_v3_*_attr() without KVM_ARM_VCPU_PMU_V3 */
-		if (ioctl == KVM_SET_DEVICE_ATTR)
-			return -ENODEV;
-		if (ioctl == KVM_GET_DEVICE_ATTR && attr->attr == KVM_ARM_VCPU_PMU_V3_IRQ)
-			return -EINVAL;
-		return -ENXIO;
-	case KVM_ARM_VCPU_TIMER_CTRL:
-		/* kvm_arm_timer_*_attr(): the PPIs only matter to an in-kernel irqchip, so they stay put. */
-		if (ioctl == KVM_SET_DEVICE_ATTR)
-			return -EINVAL;
-		if (attr->attr != KVM_ARM_VCPU_TIMER_IRQ_VTIMER && attr->attr != KVM_ARM_VCPU_TIMER_IRQ_PTIMER)
-			return -ENXIO;
-		if (ioctl == KVM_HAS_DEVICE_ATTR)
-			return 0;
-		return put_user(attr->attr == KVM_ARM_VCPU_TIMER_IRQ_VTIMER ? KEEL_VTIMER_PPI : KEEL_PTIMER_PPI,
-				uaddr);
-	case KVM_ARM_VCPU_PVTIME_CTRL:
-		return keel_vcpu_pvtime_attr(vcpu, ioctl, attr);
-	}
-	return -ENXIO;
-}
-
 static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct keel_vcpu *vcpu = filp->private_data;
@@ -499,44 +328,11 @@ static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 		return -EIO;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
-	/* The VM-wide counter offset may have moved (TIMER_CNT of another vCPU, a new vCPU). */
-	vcpu->ctx->cntvoff = READ_ONCE(vcpu->vm->cntvoff);
+	keel_arch_vcpu_ioctl_begin(vcpu);
 	switch (ioctl) {
 	case KVM_RUN:
 		r = arg ? -EINVAL : keel_vcpu_run(vcpu);
-		if (vcpu->target != -1)
-			keel_timer_update_run(vcpu);
-		break;
-	case KVM_ARM_VCPU_INIT: {
-		struct kvm_vcpu_init init;
-
-		r = -EFAULT;
-		if (copy_from_user(&init, argp, sizeof(init)))
-			break;
-		r = keel_vcpu_init(vcpu, &init);
-		break;
-	}
-	case KVM_GET_ONE_REG:
-	case KVM_SET_ONE_REG: {
-		struct kvm_one_reg reg;
-
-		r = -ENOEXEC;
-		if (vcpu->target == -1)
-			break;
-		r = -EFAULT;
-		if (copy_from_user(&reg, argp, sizeof(reg)))
-			break;
-		/* A guest's CPU_ON owes this vCPU a reset: take it first, as KVM does (KVM_REQ_VCPU_RESET). */
-		r = keel_vcpu_power(vcpu, KEEL_POWER_TAKE_RESET);
-		if (r < 0)
-			break;
-		r = keel_one_reg(vcpu, &reg, ioctl == KVM_SET_ONE_REG);
-		if (ioctl == KVM_SET_ONE_REG)
-			vcpu->config_dirty = true; /* whichever register: keel reads them all again */
-		break;
-	}
-	case KVM_GET_REG_LIST:
-		r = vcpu->target == -1 ? -ENOEXEC : keel_get_reg_list(vcpu, argp);
+		keel_arch_vcpu_run_end(vcpu);
 		break;
 	case KVM_GET_STATS_FD:
 		r = keel_get_stats_fd(vcpu->vm, vcpu);
@@ -567,17 +363,6 @@ static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 		r = 0;
 		break;
 	}
-	case KVM_SET_DEVICE_ATTR:
-	case KVM_GET_DEVICE_ATTR:
-	case KVM_HAS_DEVICE_ATTR: {
-		struct kvm_device_attr attr;
-
-		r = -EFAULT;
-		if (copy_from_user(&attr, argp, sizeof(attr)))
-			break;
-		r = keel_vcpu_attr(vcpu, ioctl, &attr);
-		break;
-	}
 	case KVM_GET_MP_STATE: {
 		struct kvm_mp_state mp;
 
@@ -598,8 +383,10 @@ static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 		break;
 	}
 	default:
+		r = keel_arch_vcpu_ioctl(vcpu, ioctl, argp);
 		/* kvm_arch_vcpu_ioctl(): unknown -> -EINVAL */
-		r = -EINVAL;
+		if (r == -ENOIOCTLCMD)
+			r = -EINVAL;
 		break;
 	}
 	mutex_unlock(&vcpu->mutex);
@@ -658,12 +445,9 @@ long keel_vm_create_vcpu(struct keel_vm *vm, u32 id)
 	vcpu->vm = vm;
 	vcpu->vcpu_id = id;
 	vcpu->vcpu_idx = vm->nr_vcpus;
-	vcpu->target = -1;
-	keel_vcpu_hypercalls_init(vcpu);
 	mutex_init(&vcpu->mutex);
 	init_waitqueue_head(&vcpu->wq);
-	hrtimer_init(&vcpu->bg_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	vcpu->bg_timer.function = keel_bg_timer_expire;
+	keel_arch_vcpu_create(vcpu);
 	vcpu->ctx_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->ctx_page || !vcpu->run) {
@@ -679,8 +463,7 @@ long keel_vm_create_vcpu(struct keel_vm *vm, u32 id)
 		keel_vcpu_free(vcpu);
 		goto out_unlock;
 	}
-	/* kvm_timer_vcpu_init(): every vCPU of the VM counts from the same offset, reset now. */
-	vm->cntvoff = keel_cntpct();
+	keel_arch_vcpu_created(vcpu);
 
 	snprintf(name, sizeof(name), "kvm-vcpu:%u", id);
 	get_file(vm->filp);
@@ -713,46 +496,14 @@ void keel_vm_free_vcpus(struct keel_vm *vm, bool ctx_back)
 	vm->nr_vcpus = 0;
 }
 
-/* kvm_vm_ioctl_irq_line() for a VM without an in-kernel irqchip. */
-long keel_vm_irq_line(struct keel_vm *vm, const struct kvm_irq_level *il)
-{
-	u32 irq = il->irq;
-	unsigned int type = (irq >> KVM_ARM_IRQ_TYPE_SHIFT) & KVM_ARM_IRQ_TYPE_MASK;
-	unsigned int idx = ((irq >> KVM_ARM_IRQ_VCPU_SHIFT) & KVM_ARM_IRQ_VCPU_MASK) +
-			   ((irq >> KVM_ARM_IRQ_VCPU2_SHIFT) & KVM_ARM_IRQ_VCPU2_MASK) *
-				   (KVM_ARM_IRQ_VCPU_MASK + 1);
-	unsigned int num = (irq >> KVM_ARM_IRQ_NUM_SHIFT) & KVM_ARM_IRQ_NUM_MASK;
-	struct keel_vcpu *vcpu;
-	unsigned long bit;
-	bool was;
-
-	if (type != KVM_ARM_IRQ_TYPE_CPU)
-		return -ENXIO; /* PPI, SPI: only with an in-kernel GIC */
-	if (idx >= READ_ONCE(vm->nr_vcpus))
-		return -EINVAL;
-	smp_rmb();
-	vcpu = vm->vcpus[idx];
-	if (num > KVM_ARM_IRQ_CPU_FIQ)
-		return -EINVAL;
-	bit = num == KVM_ARM_IRQ_CPU_IRQ ? 0 : 1; /* KEEL_IN_VIRQ, KEEL_IN_VFIQ */
-	if (il->level)
-		was = test_and_set_bit(bit, &vcpu->irq_lines);
-	else
-		was = test_and_clear_bit(bit, &vcpu->irq_lines);
-	/* vcpu_interrupt_line(): no change, no kick */
-	if (was != !!il->level)
-		keel_vcpu_kick(vcpu);
-	return 0;
-}
-
 /* ---- module init / exit ---------------------------------------------------------------------- */
 
 int keel_vcpu_cache_init(void)
 {
 	keel_vcpu_cache = kmem_cache_create_usercopy("kvm_vcpu", sizeof(struct keel_vcpu),
 						     __alignof__(struct keel_vcpu), SLAB_ACCOUNT,
-						     offsetof(struct keel_vcpu, arch),
-						     sizeof_field(struct keel_vcpu, arch), NULL);
+						     offsetof(struct keel_vcpu, arch.aa32),
+						     sizeof_field(struct keel_vcpu, arch.aa32), NULL);
 	return keel_vcpu_cache ? 0 : -ENOMEM;
 }
 

@@ -9,6 +9,7 @@
  * reflect) never leave keel, so a guest's HVC round trip stays short.
  */
 #include <arch/arm64.h>
+#include <arch/smccc.h>
 #include <arch/sysreg.h>
 #include <hv/arch/vm.h>
 #include <hv/errno.h>
@@ -60,66 +61,7 @@ _Static_assert(__builtin_offsetof(struct keel_vcpu_ctx, fpcr) - __builtin_offset
 #define FSC_TRANS 0x04
 #define FSC_PERM 0x0c
 
-#define PSR_F (1UL << 6)
-#define PSR_I (1UL << 7)
-#define PSR_IL (1UL << 20)
-#define PSR_DIT (1UL << 24)
-#define PSR_SSBS (1UL << 12)
-#define PSR_NZCV (0xfUL << 28)
-/*
- * PSTATE bits a VMM may hand keel for an AArch64 guest: NZCV, TCO, DIT, UAO, PAN, SS, IL, SSBS, BTYPE, DAIF,
- * M[3:0]. IL is what a guest's illegal exception return leaves: the guest takes its Illegal State exception.
- */
-#define PSR_VALID (PSR_NZCV | (0xfUL << 21) | (1UL << 25) | PSR_IL | PSR_SSBS | (3UL << 10) | PSR_DAIF | 0xfUL)
-#define PSR_AA32_MODE_USR 0x10
-#define SCTLR_EL1_RESET 0x00c50078UL /* KVM's reset value: RES1 bits, MMU and caches off */
-#define SCTLR_EE (1UL << 25)
-#define SCTLR_SPAN (1UL << 23)
-#define SCTLR_DSSBS (1UL << 44)
 
-/* SMCCC / PSCI as the guest sees them (Linux's arm-smccc.h, psci.h) */
-#define SMCCC_VERSION 0x80000000U
-#define SMCCC_ARCH_FEATURES 0x80000001U
-#define SMCCC_WORKAROUND_1 0x80008000U
-#define SMCCC_WORKAROUND_2 0x80007fffU
-#define SMCCC_WORKAROUND_3 0x80003fffU
-#define SMCCC_WA_RET_UNAFFECTED 1 /* SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED */
-#define SMCCC_VERSION_1_1 0x10001
-#define PSCI_0_2_VERSION 0x84000000U
-#define PSCI_0_2_CPU_SUSPEND 0x84000001U
-#define PSCI_0_2_CPU_OFF 0x84000002U
-#define PSCI_0_2_CPU_ON 0x84000003U
-#define PSCI_0_2_AFFINITY_INFO 0x84000004U
-#define PSCI_0_2_MIGRATE_INFO_TYPE 0x84000006U
-#define PSCI_0_2_SYSTEM_OFF 0x84000008U
-#define PSCI_0_2_SYSTEM_RESET 0x84000009U
-#define PSCI_1_0_FEATURES 0x8400000aU
-#define PSCI_1_0_SYSTEM_SUSPEND 0x8400000eU
-#define PSCI_1_1_SYSTEM_RESET2 0x84000012U
-#define KVM_PSCI_FN_BASE 0x95c1ba5eU /* PSCI 0.1: KVM's ids KVM_PSCI_FN(0..3) */
-#define KVM_PSCI_FN_CPU_OFF (KVM_PSCI_FN_BASE + 1)
-#define KVM_PSCI_FN_CPU_ON (KVM_PSCI_FN_BASE + 2)
-#define KVM_PSCI_FN_LAST (KVM_PSCI_FN_BASE + 3)
-#define PSCI_FN64 0x40000000U
-#define PSCI_RET_SUCCESS 0
-#define PSCI_RET_NOT_SUPPORTED (-1)
-#define PSCI_RET_INVALID_PARAMS (-2)
-#define PSCI_RET_ALREADY_ON (-4)
-#define PSCI_RET_INTERNAL_FAILURE (-6)
-#define PSCI_TOS_MP 2 /* MIGRATE_INFO_TYPE: no trusted OS needs migrating */
-#define PSCI_V0_1 0x1
-#define PSCI_V0_2 0x2
-#define PSCI_V1_0 0x10000
-#define PSCI_V1_1 0x10001
-#define MPIDR_AFF_MASK 0xff00ffffffULL
-#define KVM_SYSTEM_EVENT_SHUTDOWN 1
-#define KVM_SYSTEM_EVENT_SUSPEND 5
-#define KVM_SYSTEM_EVENT_RESET 2
-
-#define VECTOR_CURRENT_SP0 0x000
-#define VECTOR_CURRENT_SPX 0x200
-#define VECTOR_LOWER_A64 0x400
-#define VECTOR_LOWER_A32 0x600
 
 /* The host's state the guest's run overwrites; on keel's stack for the duration of one VCPU_RUN. */
 struct host_state {
@@ -188,8 +130,9 @@ static void sysregs_load(const uint64_t *s)
 
 #define OSLSR_OSLK (1UL << 1)
 
-int arch_vcpu_ctx_check(const struct keel_vcpu_ctx *ctx)
+int arch_vcpu_check(const struct vcpu *v)
 {
+	const struct keel_vcpu_ctx *ctx = &v->arch.ctx;
 	uint64_t mode = ctx->pstate & PSR_MODE_MASK;
 	uint64_t psci = ctx->psci_version;
 
@@ -208,20 +151,6 @@ int arch_vcpu_ctx_check(const struct keel_vcpu_ctx *ctx)
 	if (psci && psci != PSCI_V0_1 && psci != PSCI_V0_2 && psci != PSCI_V1_0 && psci != PSCI_V1_1)
 		return -EINVAL;
 	return 0;
-}
-
-void arch_vcpu_ctx_reset(struct keel_vcpu_ctx *ctx, uint64_t entry, uint64_t context, bool big_endian)
-{
-	/* As kvm_reset_vcpu() for an AArch64 vCPU brought up by PSCI CPU_ON. */
-	memset(ctx->regs, 0, sizeof(ctx->regs));
-	memset(ctx->vregs, 0, sizeof(ctx->vregs));
-	ctx->sp = 0;
-	ctx->fpsr = ctx->fpcr = 0;
-	ctx->regs[0] = context;
-	ctx->pc = entry;
-	ctx->pstate = PSR_DAIF | PSR_MODE_EL1h;
-	ctx->sys[KEEL_SCTLR_EL1] = SCTLR_EL1_RESET | (big_endian ? SCTLR_EE : 0);
-	ctx->cntv_ctl = 0;
 }
 
 static void skip_insn(struct keel_vcpu_ctx *c, uint64_t esr) { keel_ctx_skip_insn(c, esr); }
@@ -261,34 +190,10 @@ static bool aarch32_cond_passed(const struct keel_vcpu_ctx *c, uint64_t esr)
 	return (cond & 1) ? !pass : pass;
 }
 
-/*
- * Deliver a synchronous exception to the guest's EL1 as the hardware would
- * (KVM's enter_exception64). The guest's EL1 registers are live.
- */
+/* A synchronous exception to the guest's EL1, whose registers are live (KVM's enter_exception64). */
 static void inject_sync(struct keel_vcpu_ctx *c, uint64_t esr, bool set_far, uint64_t far)
 {
-	uint64_t old = c->pstate, sctlr = read_sysreg(sctlr_el1), off, new;
-
-	if (old & PSR_MODE32)
-		off = VECTOR_LOWER_A32;
-	else if ((old & PSR_MODE_MASK) == PSR_MODE_EL0t)
-		off = VECTOR_LOWER_A64;
-	else if ((old & PSR_MODE_MASK) == PSR_MODE_EL1t)
-		off = VECTOR_CURRENT_SP0;
-	else
-		off = VECTOR_CURRENT_SPX;
-	write_sysreg(c->pc, elr_el1);
-	write_sysreg(old, spsr_el1);
-	write_sysreg(esr, esr_el1);
-	if (set_far)
-		write_sysreg(far, far_el1);
-	new = (old & (PSR_NZCV | PSR_DIT | PSR_PAN)) | PSR_DAIF | PSR_MODE_EL1h;
-	if (arm64_id_field(read_sysreg(ID_AA64MMFR1_EL1), 20) && !(sctlr & SCTLR_SPAN))
-		new |= PSR_PAN;
-	if (sctlr & SCTLR_DSSBS)
-		new |= PSR_SSBS;
-	c->pstate = new;
-	c->pc = read_sysreg(vbar_el1) + off;
+	arm64_enter_el1_sync(&c->pc, &c->pstate, esr, set_far, far);
 }
 
 static bool from_el0(const struct keel_vcpu_ctx *c)
@@ -312,7 +217,7 @@ static void inject_abort(struct keel_vcpu_ctx *c, bool iabt, uint64_t far, uint6
 /* Data abort at stage 2: outside the guest's memory or a read-only page: the VMM emulates it. */
 static unsigned guest_dabt(struct vcpu *v, uint64_t esr)
 {
-	struct keel_vcpu_ctx *c = &v->ctx;
+	struct keel_vcpu_ctx *c = &v->arch.ctx;
 	uint64_t far = read_sysreg(far_el2);
 	uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfff);
 	unsigned len, rt;
@@ -433,7 +338,7 @@ static uint64_t guest_ptimer(struct keel_vcpu_ctx *c, unsigned op2, bool read, u
 
 static void guest_sysreg(struct vcpu *v, uint64_t esr)
 {
-	struct keel_vcpu_ctx *c = &v->ctx;
+	struct keel_vcpu_ctx *c = &v->arch.ctx;
 	unsigned op0 = (esr >> 20) & 3, op2 = (esr >> 17) & 7, op1 = (esr >> 14) & 7;
 	unsigned crn = (esr >> 10) & 0xf, rt = (esr >> 5) & 0x1f, crm = (esr >> 1) & 0xf;
 	bool read = esr & 1, done = false;
@@ -476,7 +381,7 @@ static void guest_sysreg(struct vcpu *v, uint64_t esr)
 			*slot = val;
 	}
 	if (op0 == 2 && !read)
-		v->dbg_written = true; /* ctx.dbg (or MDSCR/OSLSR in ctx.sys) goes back to the host */
+		v->arch.dbg_written = true; /* ctx.dbg (or MDSCR/OSLSR in ctx.sys) goes back to the host */
 	if (read && rt != 31)
 		c->regs[rt] = val;
 	v->stat.sysreg++;
@@ -486,223 +391,10 @@ undef:
 	inject_undef(c, esr);
 }
 
-static bool smccc_is_workaround(uint32_t feature)
-{
-	return feature == SMCCC_WORKAROUND_1 || feature == SMCCC_WORKAROUND_2 || feature == SMCCC_WORKAROUND_3;
-}
-
-static int64_t smccc_arch_features(uint32_t feature)
-{
-	uint64_t pfr0 = read_sysreg(ID_AA64PFR0_EL1), mmfr1 = read_sysreg(ID_AA64MMFR1_EL1);
-	unsigned csv2 = arm64_id_field(pfr0, 56);
-
-	/*
-	 * As KVM 6.1 from the host's Spectre states: an unaffected CPU answers
-	 * SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED (1) for WORKAROUND_1 and _3; keel
-	 * offers no firmware mitigation of its own, so an affected one is
-	 * NOT_SUPPORTED (KVM's "vulnerable").
-	 */
-	switch (feature) {
-	case SMCCC_WORKAROUND_1:
-		return csv2 ? SMCCC_WA_RET_UNAFFECTED : SMCCC_RET_NOT_SUPPORTED;
-	case SMCCC_WORKAROUND_3:
-		return csv2 >= 3 || arm64_id_field(mmfr1, 60) ? SMCCC_WA_RET_UNAFFECTED : SMCCC_RET_NOT_SUPPORTED;
-	}
-	return SMCCC_RET_NOT_SUPPORTED; /* WORKAROUND_2 included: KVM says so when SSBS exists */
-}
-
-/* PSCI as KVM's arch/arm64/kvm/psci.c offers it at the version the VMM chose. */
-static int64_t guest_psci(struct vcpu *v, uint32_t fid, unsigned *exit)
-{
-	struct keel_vcpu_ctx *c = &v->ctx;
-	uint64_t version = c->psci_version ? c->psci_version : PSCI_V1_1;
-	uint64_t a1 = c->regs[1], a2 = c->regs[2], a3 = c->regs[3];
-	uint32_t fn = fid & ~PSCI_FN64;
-	unsigned target;
-	int ret;
-
-	if (!(fid & PSCI_FN64)) { /* SMC32 calls take 32-bit arguments */
-		a1 = (uint32_t)a1;
-		a2 = (uint32_t)a2;
-		a3 = (uint32_t)a3;
-	}
-	/* Only these exist in a 64-bit form. */
-	if ((fid & PSCI_FN64) && fn != PSCI_0_2_CPU_SUSPEND && fn != PSCI_0_2_CPU_ON && fn != PSCI_0_2_AFFINITY_INFO &&
-	    fn != PSCI_1_1_SYSTEM_RESET2 && fn != PSCI_1_0_SYSTEM_SUSPEND)
-		return PSCI_RET_NOT_SUPPORTED;
-	if (version == PSCI_V0_1) /* KVM's 0.1 answers only its own ids (guest_psci_0_1) */
-		return PSCI_RET_NOT_SUPPORTED;
-
-	switch (fn) {
-	case PSCI_0_2_VERSION:
-		return (int64_t)version;
-	case PSCI_0_2_CPU_SUSPEND:
-		/* Every power state is a standby: wait for an interrupt. */
-		v->stat.wfi++;
-		*exit = KEEL_EXIT_WFI;
-		return PSCI_RET_SUCCESS;
-	case PSCI_0_2_CPU_OFF:
-		vcpu_off(v);
-		*exit = KEEL_EXIT_POWER_OFF;
-		return PSCI_RET_SUCCESS;
-	case PSCI_0_2_CPU_ON:
-		if (a1 & ~MPIDR_AFF_MASK)
-			return PSCI_RET_INVALID_PARAMS;
-		ret = vcpu_cpu_on(v, a1, a2, a3, read_sysreg(sctlr_el1) & SCTLR_EE, &target);
-		if (ret == -EALREADY)
-			return PSCI_RET_ALREADY_ON;
-		if (ret)
-			return PSCI_RET_INVALID_PARAMS;
-		c->exit.target = target;
-		*exit = KEEL_EXIT_WAKE;
-		return PSCI_RET_SUCCESS;
-	case PSCI_0_2_AFFINITY_INFO: {
-		static const unsigned shift[] = { 0, 8, 16, 32 };
-
-		if ((a1 & ~MPIDR_AFF_MASK) || a2 > 3)
-			return PSCI_RET_INVALID_PARAMS;
-		return vcpu_affinity_on(v, a1, MPIDR_AFF_MASK & ~((1ULL << shift[a2]) - 1)) ? 0 : 1;
-	}
-	case PSCI_0_2_MIGRATE_INFO_TYPE:
-		return PSCI_TOS_MP;
-	case PSCI_0_2_SYSTEM_OFF:
-	case PSCI_0_2_SYSTEM_RESET:
-		vcpu_all_off(v);
-		c->exit.system_event = fn == PSCI_0_2_SYSTEM_OFF ? KVM_SYSTEM_EVENT_SHUTDOWN : KVM_SYSTEM_EVENT_RESET;
-		*exit = KEEL_EXIT_SYSTEM_EVENT;
-		return PSCI_RET_INTERNAL_FAILURE; /* what the vCPU sees should the VMM resume it */
-	case PSCI_1_0_FEATURES:
-		if (version < PSCI_V1_0)
-			return PSCI_RET_NOT_SUPPORTED;
-		switch ((uint32_t)a1) {
-		case PSCI_0_2_VERSION:
-		case PSCI_0_2_CPU_SUSPEND:
-		case PSCI_0_2_CPU_SUSPEND | PSCI_FN64:
-		case PSCI_0_2_CPU_OFF:
-		case PSCI_0_2_CPU_ON:
-		case PSCI_0_2_CPU_ON | PSCI_FN64:
-		case PSCI_0_2_AFFINITY_INFO:
-		case PSCI_0_2_AFFINITY_INFO | PSCI_FN64:
-		case PSCI_0_2_MIGRATE_INFO_TYPE:
-		case PSCI_0_2_SYSTEM_OFF:
-		case PSCI_0_2_SYSTEM_RESET:
-		case PSCI_1_0_FEATURES:
-		case SMCCC_VERSION:
-			return 0;
-		case PSCI_1_1_SYSTEM_RESET2:
-		case PSCI_1_1_SYSTEM_RESET2 | PSCI_FN64:
-			return version >= PSCI_V1_1 ? 0 : PSCI_RET_NOT_SUPPORTED;
-		case PSCI_1_0_SYSTEM_SUSPEND:
-		case PSCI_1_0_SYSTEM_SUSPEND | PSCI_FN64:
-			return c->in_flags & KEEL_IN_SYSTEM_SUSPEND ? 0 : PSCI_RET_NOT_SUPPORTED;
-		}
-		return PSCI_RET_NOT_SUPPORTED;
-	case PSCI_1_0_SYSTEM_SUSPEND:
-		/* The VMM emulates it from the untouched registers (SMC32: upper halves of x1..x3 cleared). */
-		if (version < PSCI_V1_0 || !(c->in_flags & KEEL_IN_SYSTEM_SUSPEND))
-			return PSCI_RET_NOT_SUPPORTED;
-		c->regs[1] = a1, c->regs[2] = a2, c->regs[3] = a3;
-		c->exit.system_event = KVM_SYSTEM_EVENT_SUSPEND;
-		*exit = KEEL_EXIT_SYSTEM_EVENT;
-		return (int64_t)c->regs[0];
-	case PSCI_1_1_SYSTEM_RESET2:
-		if (version < PSCI_V1_1)
-			return PSCI_RET_NOT_SUPPORTED;
-		/* Architectural warm reset (0) or any vendor-specific type (bit 31). */
-		if (a1 != 0 && !(a1 & (1ULL << 31)))
-			return PSCI_RET_INVALID_PARAMS;
-		vcpu_all_off(v);
-		c->exit.system_event = KVM_SYSTEM_EVENT_RESET;
-		*exit = KEEL_EXIT_SYSTEM_EVENT;
-		return PSCI_RET_INTERNAL_FAILURE;
-	}
-	return PSCI_RET_NOT_SUPPORTED;
-}
-
-/* PSCI 0.1 as KVM's kvm_psci_0_1_call(): CPU_OFF and CPU_ON (no context id) by KVM's own ids. */
-static int64_t guest_psci_0_1(struct vcpu *v, uint32_t fid, unsigned *exit)
-{
-	struct keel_vcpu_ctx *c = &v->ctx;
-	unsigned target;
-	int ret;
-
-	if (fid == KVM_PSCI_FN_CPU_OFF) {
-		vcpu_off(v);
-		*exit = KEEL_EXIT_POWER_OFF;
-		return PSCI_RET_SUCCESS;
-	}
-	if (fid != KVM_PSCI_FN_CPU_ON)
-		return PSCI_RET_NOT_SUPPORTED;
-	if (c->regs[1] & ~MPIDR_AFF_MASK)
-		return PSCI_RET_INVALID_PARAMS;
-	ret = vcpu_cpu_on(v, c->regs[1], c->regs[2], 0, read_sysreg(sctlr_el1) & SCTLR_EE, &target);
-	if (ret) /* 0.1 has no ALREADY_ON */
-		return PSCI_RET_INVALID_PARAMS;
-	c->exit.target = target;
-	*exit = KEEL_EXIT_WAKE;
-	return PSCI_RET_SUCCESS;
-}
-
-/*
- * The calls the host may answer (KVM's kvm_hvc_call_handler() families):
- * ARCH_FEATURES of other features, TRNG (standard service 0x50-0x5f), the
- * standard hypervisor service (PV time) and the vendor hypervisor service
- * (KVM's UID, features, PTP); fast calls only. Anything else (yielding calls,
- * other owners, other standard-service functions) is NOT_SUPPORTED from
- * keel itself, as KVM answers it, without a trip to the host.
- */
-static bool smccc_host_family(uint32_t fid)
-{
-	unsigned owner = (fid >> 24) & 0x3f, fn = fid & 0xffff;
-
-	if (fid == SMCCC_ARCH_FEATURES)
-		return true;
-	if (!(fid & (1U << 31)))
-		return false;
-	return owner == 5 || owner == 6 || (owner == 4 && fn >= 0x50 && fn <= 0x5f);
-}
-
-/*
- * A guest HVC. keel owns SMCCC_VERSION, the arch workarounds and their
- * queries, and PSCI (KVM's 0.1 ids for a 0.1 vCPU): answered here, with no
- * trip to the host. The families of smccc_host_family() are the host's to
- * answer as Linux KVM's kvm_hvc_call_handler() would, when it asked for
- * them (KEEL_IN_HOST_CALLS); everything else is NOT_SUPPORTED.
- */
-static unsigned guest_hvc(struct vcpu *v)
-{
-	struct keel_vcpu_ctx *c = &v->ctx;
-	uint32_t fid = (uint32_t)c->regs[0];
-	unsigned exit = 0;
-	int64_t ret = SMCCC_RET_NOT_SUPPORTED;
-
-	v->stat.hvc++;
-	if (smccc_is_workaround(fid)) {
-		/* KVM's hyp fast path: the host has its mitigations; x0 = x1 = 0, x2 and x3 untouched. */
-		c->regs[0] = c->regs[1] = 0;
-		return 0;
-	}
-	if (fid == SMCCC_VERSION)
-		ret = SMCCC_VERSION_1_1;
-	else if (fid == SMCCC_ARCH_FEATURES && smccc_is_workaround((uint32_t)c->regs[1]))
-		ret = smccc_arch_features((uint32_t)c->regs[1]);
-	else if ((fid & 0xbfffffe0U) == 0x84000000U) /* fast, standard service (PSCI), 0x00-0x1f */
-		ret = guest_psci(v, fid, &exit);
-	else if (c->psci_version == PSCI_V0_1 && fid >= KVM_PSCI_FN_BASE && fid <= KVM_PSCI_FN_LAST)
-		ret = guest_psci_0_1(v, fid, &exit);
-	else if ((c->in_flags & KEEL_IN_HOST_CALLS) && smccc_host_family(fid))
-		return KEEL_EXIT_HYPERCALL; /* registers as the guest left them, for the host */
-	if (exit == KEEL_EXIT_SYSTEM_EVENT && c->exit.system_event == KVM_SYSTEM_EVENT_SUSPEND)
-		return exit; /* registers as the guest left them, for the VMM */
-	c->regs[0] = (uint64_t)ret;
-	c->regs[1] = c->regs[2] = c->regs[3] = 0;
-	return exit;
-}
-
 /* One trap from the guest: 0 to enter it again, else the exit for the host. */
 static unsigned handle_trap(struct vcpu *v, unsigned kind)
 {
-	struct keel_vcpu_ctx *c = &v->ctx;
+	struct keel_vcpu_ctx *c = &v->arch.ctx;
 	uint64_t esr = read_sysreg(esr_el2);
 	unsigned exit = 0;
 
@@ -733,7 +425,7 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 		c->regs[0] = (uint64_t)SMCCC_RET_NOT_SUPPORTED;
 		break;
 	case EC_HVC64:
-		exit = guest_hvc(v);
+		exit = arm64_guest_hvc(v);
 		break;
 	case EC_SYS64:
 		guest_sysreg(v, esr);
@@ -764,7 +456,7 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 
 int arch_vcpu_run(struct vcpu *v, bool flush_local)
 {
-	struct keel_vcpu_ctx *c = &v->ctx;
+	struct keel_vcpu_ctx *c = &v->arch.ctx;
 	struct host_state h;
 	uint64_t pfr0 = read_sysreg(ID_AA64PFR0_EL1), hcr, cptr;
 	const struct pgtable *s2 = &v->vm->s2;

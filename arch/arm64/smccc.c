@@ -6,6 +6,7 @@
  * arch calls are answered as SMCCC 1.1; vendor-hyp calls go to keel.
  */
 #include <arch/arm64.h>
+#include <arch/smccc.h>
 #include <arch/sysreg.h>
 #include <hv/cpu.h>
 #include <hv/errno.h>
@@ -14,23 +15,6 @@
 #include <hv/printf.h>
 #include <hv/spinlock.h>
 #include <keel/abi.h>
-
-#define SMCCC_VERSION 0x80000000U
-#define SMCCC_ARCH_FEATURES 0x80000001U
-#define SMCCC_VERSION_1_1 0x10001
-
-#define PSCI_FN(n) (0x84000000U + (n))
-#define PSCI_FN64(n) (0xc4000000U + (n))
-#define PSCI_CPU_SUSPEND 0x01
-#define PSCI_CPU_OFF 0x02
-#define PSCI_CPU_ON 0x03
-#define PSCI_FEATURES 0x0a
-#define PSCI_SYSTEM_OFF 0x08
-#define PSCI_SYSTEM_RESET 0x09
-#define PSCI_SYSTEM_SUSPEND 0x0e
-#define PSCI_RET_INVALID_PARAMS (-2)
-#define PSCI_RET_INVALID_ADDRESS (-9)
-#define MPIDR_AFF_MASK 0xff00ffffffUL
 
 static struct spinlock psci_lock = SPINLOCK_INIT;
 static bool firmware_smccc_1_1;

@@ -10,34 +10,16 @@
 #include <hv/host.h>
 #include <hv/printf.h>
 
-#define VECTOR_CURRENT_SP0 0x000
-#define VECTOR_CURRENT_SPX 0x200
-#define VECTOR_LOWER_A64 0x400
-#define VECTOR_LOWER_A32 0x600
-
 static unsigned reported; /* keep a misbehaving host from flooding the console */
 
-/* Deliver a synchronous exception to the host's EL1 as the hardware would. */
+/* Deliver a synchronous exception to the host's EL1 as the hardware would (exception.c). */
 static void inject_el1_sync(uint64_t esr, uint64_t far)
 {
-	uint64_t spsr = read_sysreg(spsr_el2), off, pstate;
+	uint64_t pc = read_sysreg(elr_el2), pstate = read_sysreg(spsr_el2);
 
-	switch (spsr & PSR_MODE_MASK) {
-	case PSR_MODE_EL1t: off = VECTOR_CURRENT_SP0; break;
-	case PSR_MODE_EL1h: off = VECTOR_CURRENT_SPX; break;
-	case PSR_MODE_EL0t: off = VECTOR_LOWER_A64; break;
-	default: off = VECTOR_LOWER_A32; break;
-	}
-	write_sysreg(esr, esr_el1);
-	write_sysreg(far, far_el1);
-	write_sysreg(read_sysreg(elr_el2), elr_el1);
-	write_sysreg(spsr, spsr_el1);
-	pstate = PSR_DAIF | PSR_MODE_EL1h;
-	/* PAN is set on exception entry unless SCTLR_EL1.SPAN says otherwise. */
-	if (((read_sysreg(ID_AA64MMFR1_EL1) >> 20) & 0xf) && !(read_sysreg(sctlr_el1) & (1UL << 23)))
-		pstate |= PSR_PAN;
+	arm64_enter_el1_sync(&pc, &pstate, esr, true, far);
 	write_sysreg(pstate, spsr_el2);
-	write_sysreg(read_sysreg(vbar_el1) + off, elr_el2);
+	write_sysreg(pc, elr_el2);
 }
 
 static bool from_el0(void) { return (read_sysreg(spsr_el2) & PSR_MODE_MASK) == PSR_MODE_EL0t; }

@@ -10,6 +10,7 @@
 
 #include <hv/arch/vm.h>
 #include <hv/errno.h>
+#include <hv/memcache.h>
 #include <hv/pgtable.h>
 #include <hv/vcpu.h>
 
@@ -35,27 +36,69 @@ void arch_vm_tlb_flush_vmid(const struct pgtable *pt)
 
 /*
  * vCPUs: the fake arch runs no guest. A test installs fake_vcpu_run_hook to
- * play the guest (change v->ctx, call the core's PSCI helpers, return an
- * exit); without one, running fails with -ENODEV as on an arch with no
- * guests. ctx_check accepts what arm64 would by mode only (pstate 0, 4, 5).
+ * play the guest (change v->arch.ctx, call the core's power helpers, return
+ * an exit); without one, running fails with -ENODEV as on an arch with no
+ * guests. Its context (keel/abi_arch.h) is loaded and stored with the same
+ * kinds of rules a real arch has: config[] kept with KEEL_IN_CONFIG_KEPT,
+ * in_arg never handed back, statistics keel's. fake_vcpu_extra_pages makes
+ * a vCPU take more memcache pages, as an arch with big vCPU state would.
  */
 int (*fake_vcpu_run_hook)(struct vcpu *v, bool flush_local);
 unsigned long fake_vcpu_runs, fake_vcpu_flushes;
+unsigned fake_vcpu_extra_pages;
+static void *extra[KEEL_MAX_VCPUS][4];
 
-int arch_vcpu_ctx_check(const struct keel_vcpu_ctx *ctx)
+unsigned arch_vcpu_extra_pages(void) { return fake_vcpu_extra_pages; }
+
+void arch_vcpu_init(struct vcpu *v, struct memcache *mc)
 {
-	uint64_t m = ctx->pstate;
-
-	return m == 0 || (m & ~0x3c0ULL) == 4 || (m & ~0x3c0ULL) == 5 ? 0 : -EINVAL;
+	for (unsigned i = 0; i < fake_vcpu_extra_pages; i++) {
+		extra[v->index][i] = memcache_pop(mc);
+		if (!extra[v->index][i]) {
+			fprintf(stderr, "fake arch: the core gave a vCPU fewer pages than it asked for\n");
+			abort();
+		}
+	}
 }
 
-void arch_vcpu_ctx_reset(struct keel_vcpu_ctx *ctx, uint64_t entry, uint64_t context, bool big_endian)
+void arch_vcpu_fini(struct vcpu *v, struct memcache *mc)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (extra[v->index][i])
+			memcache_push(mc, extra[v->index][i]);
+	memset(extra[v->index], 0, sizeof(extra[v->index]));
+}
+
+uint64_t arch_vcpu_hw_id(unsigned index) { return 0x100 + index; }
+
+void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *h, const struct vcpu_boot *reset)
+{
+	struct keel_vcpu_ctx *k = &v->arch.ctx;
+	uint64_t config[4];
+
+	memcpy(config, k->config, sizeof(config));
+	*k = *h;
+	if (v->arch.config_valid && (h->in_flags & KEEL_IN_CONFIG_KEPT))
+		memcpy(k->config, config, sizeof(config));
+	v->arch.config_valid = true;
+	memset(&k->exit, 0, sizeof(k->exit));
+	if (reset)
+		arch_vcpu_reset(k, reset);
+}
+
+int arch_vcpu_check(const struct vcpu *v)
+{
+	uint64_t m = v->arch.ctx.mode;
+
+	return m == KEEL_FAKE_MODE_USER || m == KEEL_FAKE_MODE_KERNEL ? 0 : -EINVAL;
+}
+
+void arch_vcpu_reset(struct keel_vcpu_ctx *ctx, const struct vcpu_boot *boot)
 {
 	memset(ctx->regs, 0, sizeof(ctx->regs));
-	ctx->regs[0] = context;
-	ctx->pc = entry;
-	ctx->pstate = 0x3c5;
-	ctx->sys[KEEL_SCTLR_EL1] = 0x00c50078 | (big_endian ? 1ULL << 25 : 0);
+	ctx->regs[0] = boot->context;
+	ctx->pc = boot->entry;
+	ctx->mode = KEEL_FAKE_MODE_KERNEL;
 }
 
 int arch_vcpu_run(struct vcpu *v, bool flush_local)
@@ -63,4 +106,22 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	fake_vcpu_runs++;
 	fake_vcpu_flushes += flush_local;
 	return fake_vcpu_run_hook ? fake_vcpu_run_hook(v, flush_local) : -ENODEV;
+}
+
+void arch_vcpu_store(struct keel_vcpu_ctx *h, const struct vcpu *v, unsigned exit)
+{
+	const struct keel_vcpu_ctx *k = &v->arch.ctx;
+
+	memcpy(h->regs, k->regs, sizeof(h->regs));
+	h->pc = k->pc;
+	h->mode = k->mode;
+	h->in_flags = k->in_flags;
+	h->exit = k->exit;
+	h->exit.reason = exit;
+	h->stat.exits = v->stat.exits;
+	h->stat.mmio = v->stat.mmio;
+	h->stat.wfi = v->stat.wfi;
+	h->stat.irq = v->stat.irq;
+	h->stat.hvc = v->stat.hvc;
+	h->stat.sysreg = v->stat.sysreg;
 }

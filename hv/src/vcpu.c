@@ -14,8 +14,26 @@
 
 _Static_assert(KEEL_MAX_VCPUS < 65535, "last_vcpu_ran holds index + 1 in 16 bits");
 
-/* MPIDR affinity fields (Aff3..Aff0), what PSCI calls name a CPU by. */
-#define MPIDR_AFF_MASK 0xff00ffffffULL
+/* Lend (share) or take back the host's context pages of a vCPU: -EFAULT if a page cannot be lent. */
+static int ctx_lend(uint64_t ctx_pa)
+{
+	unsigned i;
+
+	for (i = 0; i < KEEL_VCPU_CTX_PAGES; i++)
+		if (host_share_hyp(pa_init(ctx_pa + i * PAGE_SIZE)))
+			break;
+	if (i == KEEL_VCPU_CTX_PAGES)
+		return 0;
+	while (i--)
+		HV_ASSERT(!host_unshare_hyp(pa_init(ctx_pa + i * PAGE_SIZE)));
+	return -EFAULT;
+}
+
+static void ctx_take_back(uint64_t ctx_pa)
+{
+	for (unsigned i = 0; i < KEEL_VCPU_CTX_PAGES; i++)
+		HV_ASSERT(!host_unshare_hyp(pa_init(ctx_pa + i * PAGE_SIZE)));
+}
 
 int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need)
 {
@@ -31,12 +49,12 @@ int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need
 		return ret;
 	if (vm->vcpus[index]) {
 		ret = -EEXIST;
-	} else if (host_share_hyp(pa_init(ctx_pa))) {
-		/* keel writes the page at every exit: the host may not donate it or map it into a guest. */
+	} else if (ctx_lend(ctx_pa)) {
+		/* keel writes the pages at every exit: the host may not donate them or map them into a guest. */
 		ret = -EFAULT;
-	} else if (!vm->mc.nr) {
-		HV_ASSERT(!host_unshare_hyp(pa_init(ctx_pa)));
-		*need = 1;
+	} else if (vm->mc.nr < 1 + arch_vcpu_extra_pages()) {
+		ctx_take_back(ctx_pa);
+		*need = 1 + arch_vcpu_extra_pages() - vm->mc.nr;
 		ret = -ENOMEM;
 	} else {
 		v = memcache_pop(&vm->mc);
@@ -45,6 +63,7 @@ int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need
 		v->index = (unsigned)index;
 		v->power = KEEL_POWER_ON;
 		v->ctx_pa = ctx_pa;
+		arch_vcpu_init(v, &vm->mc);
 		vm->vcpus[index] = v;
 		vm->nr_vcpus++;
 	}
@@ -60,9 +79,10 @@ void vcpu_destroy_all_locked(struct vm *vm)
 		if (!v)
 			continue;
 		HV_ASSERT(!v->running && vm->nr_vcpus > 0);
-		HV_ASSERT(!host_unshare_hyp(pa_init(v->ctx_pa)));
+		ctx_take_back(v->ctx_pa);
 		vm->vcpus[i] = NULL;
 		vm->nr_vcpus--;
+		arch_vcpu_fini(v, &vm->mc);
 		memcache_push(&vm->mc, v);
 	}
 	HV_ASSERT(!vm->nr_vcpus);
@@ -76,47 +96,6 @@ bool vcpu_any_running_locked(const struct vm *vm)
 	return false;
 }
 
-#define CTX_OFF(field) __builtin_offsetof(struct keel_vcpu_ctx, field)
-
-/*
- * The host's page into keel's copy: everything before the exit record
- * (which starts zeroed), and the ID and debug registers unless the host says
- * they are as at this vCPU's last run (KEEL_IN_CONFIG_KEPT). A context copy
- * is most of an exit's cost, so only what is needed crosses.
- */
-static void ctx_copy_in(struct vcpu *v, const struct keel_vcpu_ctx *h)
-{
-	struct keel_vcpu_ctx *k = &v->ctx;
-	bool keep = v->config_valid && (h->in_flags & KEEL_IN_CONFIG_KEPT);
-
-	if (keep) {
-		memcpy(k, h, CTX_OFF(id_regs));
-		memcpy(&k->cntv_ctl, &h->cntv_ctl, CTX_OFF(exit) - CTX_OFF(cntv_ctl));
-	} else {
-		memcpy(k, h, CTX_OFF(exit));
-		memcpy(k->dbg, h->dbg, sizeof(k->dbg));
-		v->config_valid = true;
-	}
-	memset(&k->exit, 0, sizeof(k->exit));
-	v->dbg_written = false;
-}
-
-/* What a run may change back to the host's page (never the ID registers, the counter offset, the PSCI version). */
-static void ctx_copy_out(struct keel_vcpu_ctx *h, const struct vcpu *v)
-{
-	const struct keel_vcpu_ctx *k = &v->ctx;
-
-	memcpy(h, k, CTX_OFF(id_regs));
-	h->cntv_ctl = k->cntv_ctl;
-	h->cntv_cval = k->cntv_cval;
-	h->cntp_ctl = k->cntp_ctl;
-	h->cntp_cval = k->cntp_cval;
-	h->in_flags = k->in_flags;
-	memcpy(&h->exit, &k->exit, CTX_OFF(dbg) - CTX_OFF(exit)); /* exit and stat */
-	if (v->dbg_written)
-		memcpy(h->dbg, k->dbg, sizeof(h->dbg));
-}
-
 static void set_power_locked(struct vcpu *v, uint32_t power)
 {
 	__atomic_store_n(&v->power, power, __ATOMIC_RELAXED);
@@ -126,8 +105,8 @@ static void set_power_locked(struct vcpu *v, uint32_t power)
 int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uint64_t *exit)
 {
 	struct keel_vcpu_ctx *host_ctx = pa_to_ptr(pa_init(ctx_pa));
-	bool pending, big_endian, flush;
-	uint64_t entry, context;
+	struct vcpu_boot boot;
+	bool pending, flush;
 	uint32_t power;
 	struct vm *vm;
 	struct vcpu *v;
@@ -153,35 +132,22 @@ int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uin
 	if (power == KEEL_POWER_ON)
 		vm->last_vcpu_ran[cpu] = (uint16_t)(index + 1);
 	pending = v->on_pending;
-	entry = v->on_entry;
-	context = v->on_context;
-	big_endian = v->on_big_endian;
+	boot = v->on_boot;
 	v->on_pending = false;
 	spin_unlock(&vm->lock);
 
-	/* From here on, only this CPU touches v->ctx: the host's page may change, keel's copy does not. */
-	ctx_copy_in(v, host_ctx);
+	/* From here on, only this CPU touches v->arch: the host's page may change, keel's copy does not. */
+	arch_vcpu_load(v, host_ctx, pending && power == KEEL_POWER_ON ? &boot : NULL);
 	if (power != KEEL_POWER_ON) {
-		v->ctx.exit.reason = KEEL_EXIT_POWER_OFF;
 		ret = KEEL_EXIT_POWER_OFF;
 	} else {
-		if (pending)
-			arch_vcpu_ctx_reset(&v->ctx, entry, context, big_endian);
-		ret = arch_vcpu_ctx_check(&v->ctx);
+		ret = arch_vcpu_check(v);
 		if (!ret)
 			ret = arch_vcpu_run(v, flush);
 	}
 	if (ret > 0) {
 		v->stat.exits++;
-		v->ctx.exit.reason = (uint64_t)ret;
-		v->ctx.stat.exits = v->stat.exits;
-		v->ctx.stat.mmio = v->stat.mmio;
-		v->ctx.stat.wfi = v->stat.wfi;
-		v->ctx.stat.irq = v->stat.irq;
-		v->ctx.stat.hvc = v->stat.hvc;
-		v->ctx.stat.sysreg = v->stat.sysreg;
-		memset(v->ctx.stat.reserved, 0, sizeof(v->ctx.stat.reserved));
-		ctx_copy_out(host_ctx, v);
+		arch_vcpu_store(host_ctx, v, (unsigned)ret);
 		*exit = (uint64_t)ret;
 		ret = 0;
 	}
@@ -218,7 +184,7 @@ int vcpu_power(uint64_t handle, uint64_t index, uint64_t op, uint64_t ctx_pa, ui
 		} else if (v->running) {
 			ret = -EBUSY;
 		} else if (v->on_pending) {
-			arch_vcpu_ctx_reset(pa_to_ptr(pa_init(ctx_pa)), v->on_entry, v->on_context, v->on_big_endian);
+			arch_vcpu_reset(pa_to_ptr(pa_init(ctx_pa)), &v->on_boot);
 			v->on_pending = false;
 		}
 	} else if (op != KEEL_POWER_QUERY) {
@@ -230,10 +196,7 @@ int vcpu_power(uint64_t handle, uint64_t index, uint64_t op, uint64_t ctx_pa, ui
 	return ret;
 }
 
-static uint64_t mpidr_of(unsigned index) { return KEEL_VCPU_MPIDR(index) & MPIDR_AFF_MASK; }
-
-int vcpu_cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t context, bool big_endian,
-		unsigned *target)
+int vcpu_cpu_on(struct vcpu *v, uint64_t hw_id, const struct vcpu_boot *boot, unsigned *target)
 {
 	struct vm *vm = v->vm;
 	int ret = -ENOENT;
@@ -242,16 +205,14 @@ int vcpu_cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t context
 	for (unsigned i = 0; i < KEEL_MAX_VCPUS; i++) {
 		struct vcpu *t = vm->vcpus[i];
 
-		if (!t || mpidr_of(i) != mpidr)
+		if (!t || arch_vcpu_hw_id(i) != hw_id)
 			continue;
 		if (t->power == KEEL_POWER_ON) {
 			ret = -EALREADY;
 		} else {
 			__atomic_store_n(&t->power, KEEL_POWER_ON, __ATOMIC_RELAXED);
 			t->on_pending = true;
-			t->on_entry = entry;
-			t->on_context = context;
-			t->on_big_endian = big_endian;
+			t->on_boot = *boot;
 			*target = i;
 			ret = 0;
 		}
@@ -268,7 +229,7 @@ bool vcpu_affinity_on(struct vcpu *v, uint64_t aff, uint64_t mask)
 
 	spin_lock(&vm->lock);
 	for (unsigned i = 0; i < KEEL_MAX_VCPUS && !on; i++)
-		on = vm->vcpus[i] && (mpidr_of(i) & mask) == (aff & mask) &&
+		on = vm->vcpus[i] && (arch_vcpu_hw_id(i) & mask) == (aff & mask) &&
 		     vm->vcpus[i]->power == KEEL_POWER_ON;
 	spin_unlock(&vm->lock);
 	return on;

@@ -59,7 +59,7 @@ static uint64_t ram_pa(uint64_t page) { return (uintptr_t)ram + (page % RAM_PAGE
 static int guest_wfi(struct vcpu *v, bool flush)
 {
 	(void)flush;
-	v->ctx.pc += 4;
+	v->arch.ctx.pc += 4;
 	return KEEL_EXIT_WFI;
 }
 extern int (*fake_vcpu_run_hook)(struct vcpu *v, bool flush_local);

@@ -11,7 +11,8 @@
 
 KVM_BUILD := $(TOP)/build/qemu-arm64/kvm
 KVM_CROSS := aarch64-linux-gnu-
-KVM_SHIM_FILES = $(notdir $(wildcard $(TOP)/shim/*.c $(TOP)/shim/*.h)) Kbuild
+# The shim's files, generic and arm64's (shim/arm64/), relative to shim/.
+KVM_SHIM_FILES = $(patsubst $(TOP)/shim/%,%,$(wildcard $(TOP)/shim/*.c $(TOP)/shim/*.h $(TOP)/shim/arm64/*)) Kbuild
 KVM_HOSTRUN := $(TOP)/tests/rig/hostrun
 KVM_KERNELS := trimmed debian
 
@@ -25,7 +26,7 @@ shim: $(addprefix shim-,$(KVM_KERNELS))
 define KVM_SHIM_RULE
 shim-$(1):
 	$$(Q)entry=$$$$($(TOP)/tests/rig/kernel/build-kernel $(1) $(if $(filter debian,$(1)),--headers)) && \
-	out=$(KVM_BUILD)/shim-$(1) && mkdir -p $$$$out && \
+	out=$(KVM_BUILD)/shim-$(1) && mkdir -p $$$$out/arm64 && \
 	for f in $$(KVM_SHIM_FILES); do ln -sfn $(TOP)/shim/$$$$f $$$$out/$$$$f; done && \
 	echo "  KBUILD  $$$$out/shim.ko ($(1) kernel $$$$(cat $$$$entry/version))" && \
 	$$(MAKE) -C $$$$entry/build ARCH=arm64 CROSS_COMPILE=$(KVM_CROSS) M=$$$$out KEEL_TOP=$(TOP) \
@@ -44,10 +45,11 @@ hcfuzz: shim-trimmed
 # Against the arm64 uapi headers of libc6-dev-arm64-cross (Linux 6.1's; kvmtest.c refuses others).
 kvmtest: $(KVM_BUILD)/kvmtest
 KVMTEST_SRCS = $(wildcard $(TOP)/tests/kvm/kvmtest*.c)
-$(KVM_BUILD)/kvmtest: $(KVMTEST_SRCS) $(TOP)/tests/kvm/kvmtest.h $(TOP)/hv/include/keel/abi.h
+$(KVM_BUILD)/kvmtest: $(KVMTEST_SRCS) $(TOP)/tests/kvm/kvmtest.h $(TOP)/hv/include/keel/abi.h \
+		$(TOP)/arch/arm64/include/keel/abi_arch.h
 	@mkdir -p $(dir $@)
 	$(Q)echo "  CC      $@ (static arm64)"; \
-		$(KVM_CROSS)gcc -static -O2 -g -Wall -Wextra -Werror -I$(TOP)/hv/include -o $@ $(KVMTEST_SRCS)
+		$(KVM_CROSS)gcc -static -O2 -g -Wall -Wextra -Werror -I$(TOP)/hv/include -I$(TOP)/arch/arm64/include -o $@ $(KVMTEST_SRCS)
 
 # $(1): kernel, $(2): log name, $(3): hostrun options, $(4): --add options, $(5): the command
 define KVM_RUN

@@ -19,7 +19,10 @@ UNIT_LDLIBS := -lcmocka
 UNIT_CORE_SRCS := $(addprefix hv/src/,printf.c page_alloc.c pgtable.c dt.c owner.c boot_util.c \
 	vm.c vcpu.c hypercall.c cpu.c host.c memcache.c)
 UNIT_FAKE_SRCS := $(wildcard arch/fake/*.c)
-UNIT_SUITES := string printf page_alloc pgtable owner dt vm vm_map vcpu
+UNIT_CORE_SUITES := string printf page_alloc pgtable owner dt vm vm_map vcpu
+# Pure-C arch files tested with their own arch's headers instead of the fake arch's.
+UNIT_ARCH_SUITES := arm64_vcpu
+UNIT_SUITES := $(UNIT_CORE_SUITES) $(UNIT_ARCH_SUITES)
 UNIT_TESTS := $(patsubst %,$(UNIT_BUILD)/test_%,$(UNIT_SUITES))
 
 UNIT_OBJS := $(patsubst %,$(UNIT_BUILD)/obj/%.o,$(UNIT_CORE_SRCS) $(UNIT_FAKE_SRCS))
@@ -28,7 +31,7 @@ UNIT_STRING_OBJ := $(UNIT_BUILD)/obj/hv/src/string-renamed.o
 UNIT_STRING_RENAME := $(foreach f,memcpy memmove memset memcmp memchr strlen strnlen strcmp \
 	strncmp strchr strrchr,-D$(f)=hv_$(f))
 
-UNIT_TEST_OBJS := $(patsubst %,$(UNIT_BUILD)/obj/tests/unit/test_%.c.o,$(UNIT_SUITES))
+UNIT_TEST_OBJS := $(patsubst %,$(UNIT_BUILD)/obj/tests/unit/test_%.c.o,$(UNIT_CORE_SUITES))
 # Reached through pattern rules only: keep them, they are not throw-away intermediates.
 .SECONDARY: $(UNIT_TEST_OBJS) $(UNIT_OBJS) $(UNIT_LIBFDT_OBJS) $(UNIT_STRING_OBJ)
 
@@ -46,8 +49,16 @@ unit: $(UNIT_TESTS) $(UNIT_DTS_DTBS) $(UNIT_QEMU_DTBS)
 	if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed"; exit 1; fi; \
 	echo "unit: all $(words $(UNIT_SUITES)) suites passed"
 
-$(UNIT_BUILD)/test_%: $(UNIT_BUILD)/obj/tests/unit/test_%.c.o $(UNIT_OBJS) $(UNIT_LIBFDT_OBJS)
+$(patsubst %,$(UNIT_BUILD)/test_%,$(UNIT_CORE_SUITES)): $(UNIT_BUILD)/test_%: \
+		$(UNIT_BUILD)/obj/tests/unit/test_%.c.o $(UNIT_OBJS) $(UNIT_LIBFDT_OBJS)
 	$(Q)echo "  LD      $@"; $(UNIT_CC) $(UNIT_LDFLAGS) -o $@ $^ $(UNIT_LDLIBS)
+
+# arm64's context rules: the test and arch/arm64/vcpu.c with arm64's arch headers.
+UNIT_ARM64_CFLAGS := $(subst -I$(TOP)/arch/fake/include,-I$(TOP)/arch/arm64/include,$(UNIT_CFLAGS))
+$(UNIT_BUILD)/test_arm64_vcpu: tests/unit/test_arm64_vcpu.c arch/arm64/vcpu.c
+	@mkdir -p $(dir $@)
+	$(Q)echo "  HOSTCC  $@ (arm64 headers)"; \
+		$(UNIT_CC) $(UNIT_ARM64_CFLAGS) -MF $@.d -o $@ $^ $(UNIT_LDLIBS)
 $(UNIT_BUILD)/test_string: $(UNIT_STRING_OBJ)
 
 $(UNIT_BUILD)/obj/%.c.o: %.c $(LIBFDT_STAMP)
@@ -78,4 +89,4 @@ $(UNIT_QEMU_DTBS): $(UNIT_DTB)/%.dtb:
 		$(UNIT_QEMU_ARGS_$*) -display none -serial none -monitor none \
 		</dev/null >/dev/null 2>$@.log && mv $@.tmp $@ || { cat $@.log; exit 1; }
 
--include $(shell find $(UNIT_BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(UNIT_BUILD)/obj -name '*.d' 2>/dev/null) $(wildcard $(UNIT_BUILD)/*.d)

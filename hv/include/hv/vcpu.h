@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Guest vCPUs: up to KEEL_MAX_VCPUS per VM, each in one keel page charged
- * to its VM's page limit, freed with the VM. The guest state lives in the
- * host's context page (struct keel_vcpu_ctx); keel copies it into the vCPU's
- * page for a run (so the host cannot change it under keel's feet) and
- * copies back at the exit what the run may have changed.
+ * Guest vCPUs: up to KEEL_MAX_VCPUS per VM, each in one page of its VM's
+ * memcache (plus what the arch takes besides, arch_vcpu_extra_pages), freed
+ * with the VM. The guest state lives in the host's context pages (struct
+ * keel_vcpu_ctx of <keel/abi_arch.h>); the arch copies what it needs into
+ * the vCPU (struct vcpu_arch, embedded) for a run, so the host cannot change
+ * it under keel's feet, and copies back at the exit what the run changed.
  *
  * Power state (ON/OFF, pending PSCI CPU_ON) is keel's because guest PSCI
  * changes it without the host; the host reads and sets it with
@@ -14,6 +15,7 @@
 #ifndef HV_VCPU_H
 #define HV_VCPU_H
 
+#include <arch/vcpu.h>
 #include <hv/types.h>
 #include <keel/abi.h>
 
@@ -26,19 +28,16 @@ struct vcpu_stat {
 struct vcpu {
 	struct vm *vm;
 	unsigned index;
-	uint64_t ctx_pa;         /* the host's context page, lent to keel (host_share_hyp) while the vCPU lives */
+	uint64_t ctx_pa;         /* the host's context pages, lent to keel (host_share_hyp) while the vCPU lives */
 	/* Under vm->lock: */
 	bool running;            /* a CPU runs it (that CPU owns ctx and stat) */
 	unsigned run_cpu;
 	uint32_t power;          /* KEEL_POWER_ON / KEEL_POWER_OFF; read lock-free by its running CPU */
-	bool on_pending;         /* PSCI CPU_ON not yet applied: reset at the next run */
-	bool on_big_endian;      /* the caller's data endianness, for the reset */
-	uint64_t on_entry, on_context;
+	bool on_pending;         /* a guest's power-on call not yet applied: reset at the next run */
+	struct vcpu_boot on_boot; /* ... how (arch/vcpu.h) */
 	/* Owned by the running CPU: */
 	struct vcpu_stat stat;
-	bool config_valid;        /* ctx.id_regs and ctx.dbg hold the host's from an earlier run */
-	bool dbg_written;         /* the guest wrote a debug register during this run (ctx.dbg goes back) */
-	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
+	struct vcpu_arch arch;
 };
 
 _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "a vCPU is one page of its VM's memcache");
@@ -66,16 +65,16 @@ void vcpu_destroy_all_locked(struct vm *vm);
 bool vcpu_any_running_locked(const struct vm *vm);
 
 /*
- * Guest power management, called by the arch while v runs (its PSCI):
- * vcpu_cpu_on: switch on the vCPU whose MPIDR is mpidr, to start at entry
- *   with context in its first argument register at its next run: -ENOENT no
- *   such vCPU, -EALREADY it is on. *target = its index.
- * vcpu_affinity_on: is any vCPU with (MPIDR & mask) == (aff & mask) on?
+ * Guest power management, called by the arch while v runs (arm64: its PSCI).
+ * vCPUs are named by their hardware id (arch_vcpu_hw_id: arm64 MPIDR):
+ * vcpu_cpu_on: switch on the vCPU whose id is hw_id, to start as boot says
+ *   at its next run: -ENOENT no such vCPU, -EALREADY it is on. *target = its
+ *   index.
+ * vcpu_affinity_on: is any vCPU with (id & mask) == (aff & mask) on?
  * vcpu_off: v is off (it exits KEEL_EXIT_POWER_OFF).
  * vcpu_all_off: every vCPU of v's VM is off (system off / reset).
  */
-int vcpu_cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t context, bool big_endian,
-		unsigned *target);
+int vcpu_cpu_on(struct vcpu *v, uint64_t hw_id, const struct vcpu_boot *boot, unsigned *target);
 bool vcpu_affinity_on(struct vcpu *v, uint64_t aff, uint64_t mask);
 void vcpu_off(struct vcpu *v);
 void vcpu_all_off(struct vcpu *v);

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * keel hypercall ABI: the one header shared by keel and the shim.
+ * keel hypercall ABI: the one versioned header shared by keel and the shim.
  *
- * On arm64 a hypercall is an SMCCC (v1.1) fast call, SMC64, owner
- * "vendor-specific hypervisor service" (6), issued with HVC #0 from the host
- * at EL1: function id in x0, arguments in x1..x6, results in x0..x3. x0 is 0
- * or a negative Linux errno; SMCCC_RET_NOT_SUPPORTED (-1, which is -EPERM's
- * value) only for an unknown function id. See docs/hypercall-abi.md.
+ * This part is the same on every arch: the version, the function numbers
+ * and what they do, handles, statistics, exit reasons. What differs per
+ * arch lives in <keel/abi_arch.h> (arch/<arch>/include/keel/), found by the
+ * include path of the arch being built (keel: ARCH; the shim: the kernel's
+ * SRCARCH): how a call is issued (arm64: an SMCCC fast call with HVC #0,
+ * function id KEEL_HC(n) in x0, arguments in x1..x6, results in x0..x3), the
+ * vCPU context page (struct keel_vcpu_ctx) and the arch's limits. The first
+ * result is 0 or a negative Linux errno. See docs/hypercall-abi.md.
  *
  * The major version changes when a call changes meaning; the shim refuses to
- * load on a different major. The minor grows when calls are added.
+ * load on a different major. The minor grows when calls are added. The
+ * version covers both headers.
  */
 #ifndef KEEL_ABI_H
 #define KEEL_ABI_H
@@ -28,20 +32,7 @@
 #define KEEL_DT_COMPATIBLE "keel,hypervisor"
 #define KEEL_DT_ABI_PROP "keel,abi-version"
 
-/* SMCCC function-id fields */
-#define KEEL_SMCCC_FAST (1U << 31)
-#define KEEL_SMCCC_64 (1U << 30)
-#define KEEL_SMCCC_OWNER_VENDOR_HYP (6U << 24)
-#define KEEL_HC(n) (KEEL_SMCCC_FAST | KEEL_SMCCC_64 | KEEL_SMCCC_OWNER_VENDOR_HYP | (n))
-
-/* SMCCC standard vendor-hyp queries (SMC32 ids, as SMCCC defines them) */
-#define KEEL_SMCCC_VENDOR_HYP_UID 0x8600ff01U
-#define KEEL_SMCCC_VENDOR_HYP_REVISION 0x8600ff03U
-/* keel's UID, returned in w0..w3 by KEEL_SMCCC_VENDOR_HYP_UID: 4b2d6a1e-6b65-656c-8e11-0d5a9c3f7e21 */
-#define KEEL_UID_W0 0x1e6a2d4bU
-#define KEEL_UID_W1 0x6c65656bU
-#define KEEL_UID_W2 0x5a0d118eU
-#define KEEL_UID_W3 0x217e3f9cU
+#include <keel/abi_arch.h>
 
 /*
  * Function numbers. Every argument register a call does not use (up to x6)
@@ -110,13 +101,15 @@ enum keel_hc {
 	KEEL_HC_VM_UNMAP = 7,
 	/*
 	 * Since 1.2. x1 = VM handle, x2 = vCPU index (0 .. KEEL_MAX_VCPUS - 1),
-	 * x3 (since 2.0) = PA of the vCPU's context page (struct keel_vcpu_ctx;
-	 * a page of host RAM the host owns alone): lent to keel until the VM
-	 * goes (the host keeps access; it cannot be donated or mapped into a
-	 * guest meanwhile). The vCPU's MPIDR is KEEL_VCPU_MPIDR(index); it
-	 * starts powered on. -EEXIST index taken; -EFAULT the context page;
-	 * -ENOMEM the VM's memcache is empty (a vCPU takes one page of it):
-	 * x1 = pages to donate. vCPUs go with their VM.
+	 * x3 (since 2.0) = PA of the vCPU's context (struct keel_vcpu_ctx of
+	 * <keel/abi_arch.h>: KEEL_VCPU_CTX_PAGES contiguous pages of host RAM
+	 * the host owns alone): lent to keel until the VM goes (the host keeps
+	 * access; it cannot be donated or mapped into a guest meanwhile). The
+	 * vCPU's hardware id is the arch's for index (arm64: MPIDR
+	 * KEEL_VCPU_MPIDR(index)); it starts powered on. -EEXIST index taken;
+	 * -EFAULT the context pages; -ENOMEM the VM's memcache lacks the pages
+	 * a vCPU takes (one, and what the arch needs besides): x1 = pages to
+	 * donate. vCPUs go with their VM.
 	 */
 	KEEL_HC_VCPU_CREATE = 8,
 	/*
@@ -126,8 +119,8 @@ enum keel_hc {
 	 * until something needs the host, stores the state back and returns
 	 * x1 = enum keel_exit (details in the page). -EBUSY the vCPU runs on
 	 * another CPU; -ENODEV the calling CPU is not guest-enabled; -EINVAL
-	 * the page or the state in it (e.g. a PSTATE that is not EL0/EL1
-	 * AArch64); handle errors as VM_DESTROY, -ENOENT no such vCPU.
+	 * the page or the state in it (arm64: a PSTATE no guest can be in);
+	 * handle errors as VM_DESTROY, -ENOENT no such vCPU.
 	 */
 	KEEL_HC_VCPU_RUN = 9,
 	/*
@@ -161,17 +154,6 @@ enum keel_hc {
 	KEEL_HC_VM_TOPUP = 12,
 	KEEL_HC_NR_CALLS,
 };
-
-/* VM creation */
-#define KEEL_VM_IPA_BITS_DEFAULT 40 /* what type 0 means in KVM_CREATE_VM on arm64 */
-#define KEEL_VM_IPA_BITS_MIN 32     /* ARM64_MIN_PARANGE_BITS */
-
-/* vCPUs (since 1.2) */
-#define KEEL_MAX_VCPUS 512 /* KVM_MAX_VCPUS on arm64 (and KVM_CAP_MAX_VCPUS with a vGICv3) */
-/* MPIDR_EL1 of vCPU i, as Linux KVM gives it (reset_mpidr): Aff0 = i % 16, Aff1 = i / 16, RES1 bit 31. */
-#define KEEL_VCPU_MPIDR(i) ((1ULL << 31) | (((unsigned long long)(i) & 0xf)) | \
-			    ((((unsigned long long)(i) >> 4) & 0xff) << 8) | \
-			    ((((unsigned long long)(i) >> 12) & 0xff) << 16))
 
 /* VM_MAP */
 #define KEEL_MAP_LIST_MAX 512         /* PAs in one list page */
@@ -211,40 +193,11 @@ enum keel_stats {
 };
 
 /*
- * The vCPU context page (since 1.2): the guest state the host keeps for a
- * vCPU, given to KEEL_HC_VCPU_RUN. It lives in host memory; keel reads it
- * at entry (all of it up to exit, and dbg; id_regs and dbg may be skipped
- * with KEEL_IN_CONFIG_KEPT) and writes back at exit what a run can change
- * (everything but id_regs, cntvoff, psci_version and the in_* fields other
- * than in_flags), so the shim's KVM_{GET,SET}_ONE_REG and KVM_GET_REG_LIST
- * work on it without calling keel. Layout fixed by the ABI (u64 fields,
- * offsets asserted below).
+ * Why VCPU_RUN returned (x1, and ctx.exit.reason). The reasons are the same
+ * on every arch; what the context page says about each is the arch's
+ * (<keel/abi_arch.h>), and the shim dispatches them through a table
+ * indexed by reason. The comments give the arm64 detail.
  */
-enum keel_sysreg { /* EL1 state switched by keel, in this order in ctx.sys[] */
-	KEEL_SCTLR_EL1, KEEL_CPACR_EL1, KEEL_TTBR0_EL1, KEEL_TTBR1_EL1, KEEL_TCR_EL1,
-	KEEL_ESR_EL1, KEEL_AFSR0_EL1, KEEL_AFSR1_EL1, KEEL_FAR_EL1, KEEL_MAIR_EL1,
-	KEEL_VBAR_EL1, KEEL_CONTEXTIDR_EL1, KEEL_AMAIR_EL1, KEEL_CNTKCTL_EL1, KEEL_PAR_EL1,
-	KEEL_TPIDR_EL1, KEEL_TPIDR_EL0, KEEL_TPIDRRO_EL0, KEEL_CSSELR_EL1, KEEL_MDSCR_EL1,
-	KEEL_SP_EL1, KEEL_ELR_EL1, KEEL_SPSR_EL1,
-	/* Emulated by keel from ctx (trapped), never loaded into the CPU: */
-	KEEL_ACTLR_EL1, KEEL_MDCCINT_EL1, KEEL_OSLSR_EL1 /* OSLK set by OSLAR_EL1 writes */,
-	/* Kept for userspace only, as KVM keeps it (HCR_EL2.AMO sends guest accesses to VDISR_EL2): */
-	KEEL_DISR_EL1,
-	KEEL_NR_SYSREGS,
-};
-#define KEEL_NR_SYSREG_SLOTS 32 /* ctx.sys[] size: room to grow within 1.x */
-
-/*
- * ID registers the guest reads (HCR_EL2.TID3 traps them to keel), by
- * encoding op0=3 op1=0 CRn=0 CRm=1..7 op2=0..7: index (CRm - 1) * 8 + op2.
- * The shim fills them (the host's sanitised values, as KVM's defaults, or
- * what userspace set); keel answers guest reads from here.
- */
-#define KEEL_NR_ID_REGS 56
-#define KEEL_ID_REG_INDEX(crm, op2) (((crm) - 1) * 8 + (op2))
-
-enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEEL_DBG_KINDS };
-
 enum keel_exit {
 	KEEL_EXIT_NONE = 0,
 	/* A host interrupt arrived while the guest ran (the host takes it once it unmasks). */
@@ -281,153 +234,7 @@ enum keel_exit {
 	 * checks its memory slots first there too.
 	 */
 	KEEL_EXIT_MEM_FAULT = 10,
+	KEEL_EXIT_NR,
 };
-
-/* ctx.in_flags: asked of keel at the next VCPU_RUN (keel clears those it carried out) */
-#define KEEL_IN_VIRQ (1ULL << 0)      /* assert the guest's virtual IRQ line (HCR_EL2.VI) while it runs */
-#define KEEL_IN_VFIQ (1ULL << 1)      /* virtual FIQ (HCR_EL2.VF) */
-#define KEEL_IN_INJECT_DABT (1ULL << 2) /* inject a synchronous external data abort at ctx.in_far first (cleared) */
-#define KEEL_IN_INJECT_UNDEF (1ULL << 3) /* inject an undefined-instruction exception first (cleared) */
-#define KEEL_IN_INJECT_IABT (1ULL << 5) /* inject a synchronous external instruction abort at ctx.in_far (cleared) */
-#define KEEL_IN_SYSTEM_SUSPEND (1ULL << 4) /* the VMM handles PSCI SYSTEM_SUSPEND (KVM_CAP_ARM_SYSTEM_SUSPEND; kept) */
-#define KEEL_IN_HOST_CALLS (1ULL << 6) /* since 1.3: guest calls keel does not own exit as KEEL_EXIT_HYPERCALL (kept) */
-/*
- * Since 1.3: id_regs[] and dbg[] are as they were at this vCPU's last
- * VCPU_RUN (the host wrote neither since), so keel may keep its own copy
- * instead of reading them again (kept). Without it keel reads the whole page.
- */
-#define KEEL_IN_CONFIG_KEPT (1ULL << 7)
-
-struct keel_vcpu_ctx {
-	/* Core registers, as struct user_pt_regs: x0..x30, sp (SP_EL0), pc, pstate */
-	uint64_t regs[31];
-	uint64_t sp;
-	uint64_t pc;
-	uint64_t pstate;
-	/* FP/SIMD: V0..V31 as (low, high) u64 pairs, then FPSR, FPCR */
-	uint64_t vregs[64];
-	uint64_t fpsr;
-	uint64_t fpcr;
-	/* EL1 system registers, enum keel_sysreg */
-	uint64_t sys[KEEL_NR_SYSREG_SLOTS];
-	uint64_t id_regs[KEEL_NR_ID_REGS];
-	/* Virtual timer: CNTV_CTL_EL0, CNTV_CVAL_EL0, and CNTVOFF_EL2 (guest CNTVCT = CNTPCT - offset) */
-	uint64_t cntv_ctl;
-	uint64_t cntv_cval;
-	uint64_t cntvoff;
-	/*
-	 * PSCI version the guest sees (KVM_REG_ARM_PSCI_VERSION: 0x2 = 0.2, 0x10000 = 1.0, 0x10001 = 1.1; 0 = 1.1;
-	 * 0x1 = 0.1: a vCPU without KVM_ARM_VCPU_PSCI_0_2, KVM's own function ids KVM_PSCI_FN_*)
-	 */
-	uint64_t psci_version;
-	/* Requests for the next entry (KEEL_IN_*), and the FAR for KEEL_IN_INJECT_DABT */
-	uint64_t in_flags;
-	uint64_t in_far;
-	/*
-	 * Since 2.0: the EL1 physical timer, which keel emulates (KVM's ptimer,
-	 * no counter offset): CNTP_CTL_EL0 (ENABLE, IMASK; ISTATUS is computed)
-	 * and CNTP_CVAL_EL0. Its interrupt is the host's to raise.
-	 */
-	uint64_t cntp_ctl;
-	uint64_t cntp_cval;
-	uint64_t reserved_in[6];
-	/* Written by keel at every exit */
-	struct {
-		uint64_t reason; /* enum keel_exit, as returned in x1 */
-		uint64_t esr;    /* ESR_EL2 of the guest trap */
-		uint64_t far;    /* FAR_EL2 (guest VA) */
-		uint64_t ipa;    /* faulting IPA (MMIO, NISV) */
-		struct {
-			uint64_t addr;     /* IPA of the access */
-			uint64_t data;     /* a write's value (zero-extended from len bytes) */
-			uint32_t len;      /* 1, 2, 4 or 8 */
-			uint32_t is_write;
-			uint32_t reg;      /* Rt (31 = XZR for a write of zero) */
-			uint32_t sign_extend; /* ESR SSE: sign-extend a read from len bytes */
-			uint32_t sixty_four;  /* ESR SF: Rt is Xn (else Wn, upper 32 bits zeroed) */
-			uint32_t pad;
-		} mmio;
-		uint64_t system_event; /* KVM_SYSTEM_EVENT_SHUTDOWN (1) / _RESET (2) / _SUSPEND (5: registers untouched) */
-		uint64_t target;       /* KEEL_EXIT_WAKE: vCPU index */
-		uint64_t reserved[8];
-	} exit;
-	/* keel's statistics for this vCPU, counted by keel (never written by the shim) */
-	struct {
-		uint64_t exits;       /* all exits to the host */
-		uint64_t mmio;
-		uint64_t wfi;
-		uint64_t irq;
-		uint64_t hvc;         /* guest HVC/SMC handled in keel (PSCI, SMCCC) */
-		uint64_t sysreg;      /* trapped system-register accesses emulated in keel */
-		uint64_t reserved[10];
-	} stat;
-	/*
-	 * Debug breakpoint/watchpoint registers, indexed by n (CRm of the
-	 * encoding, as KVM's vcpu_debug_state): DBGBVRn, DBGBCRn, DBGWVRn,
-	 * DBGWCRn. Guest accesses trap (MDCR_EL2.TDA) and read back what was
-	 * written; keel does not arm them in the CPU.
-	 */
-	uint64_t dbg[KEEL_DBG_KINDS][16];
-};
-
-#define KEEL_CTX_OFF_REGS 0
-#define KEEL_CTX_OFF_VREGS (34 * 8)
-#define KEEL_CTX_OFF_SYS (KEEL_CTX_OFF_VREGS + 66 * 8)
-#define KEEL_CTX_OFF_ID (KEEL_CTX_OFF_SYS + KEEL_NR_SYSREG_SLOTS * 8)
-#define KEEL_CTX_OFF_TIMER (KEEL_CTX_OFF_ID + KEEL_NR_ID_REGS * 8)
-#ifdef __cplusplus
-#define KEEL_STATIC_ASSERT static_assert
-#else
-#define KEEL_STATIC_ASSERT _Static_assert
-#endif
-KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, vregs) == KEEL_CTX_OFF_VREGS, "ctx layout");
-KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, sys) == KEEL_CTX_OFF_SYS, "ctx layout");
-KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, id_regs) == KEEL_CTX_OFF_ID, "ctx layout");
-KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, cntv_ctl) == KEEL_CTX_OFF_TIMER, "ctx layout");
-KEEL_STATIC_ASSERT(sizeof(struct keel_vcpu_ctx) <= 4096, "the context is one page");
-KEEL_STATIC_ASSERT(KEEL_NR_SYSREGS <= KEEL_NR_SYSREG_SLOTS, "sysreg slots");
-
-/*
- * Stepping a vCPU past the instruction of a trap with syndrome esr, as the
- * CPU would (KVM's kvm_skip_instr): AArch32 2 or 4 bytes by ESR.IL (Thumb
- * 16-bit: 2), the Thumb IT state advanced; AArch64 4 bytes, BTYPE cleared;
- * PSTATE.SS cleared. keel uses it for what it emulates, the shim when it
- * completes an MMIO access: the same rule on both sides of the ABI.
- */
-#define KEEL_PSR_MODE32 (1ULL << 4)
-#define KEEL_PSR_T (1ULL << 5)
-#define KEEL_PSR_IT_MASK ((0x3fULL << 10) | (3ULL << 25))
-#define KEEL_ESR_IL (1ULL << 25)
-
-static inline void keel_ctx_skip_insn(struct keel_vcpu_ctx *c, uint64_t esr)
-{
-	uint64_t ps = c->pstate, it;
-
-	if (ps & KEEL_PSR_MODE32) {
-		c->pc = (uint32_t)(c->pc + ((esr & KEEL_ESR_IL) || !(ps & KEEL_PSR_T) ? 4 : 2));
-		if ((ps & KEEL_PSR_T) && (ps & KEEL_PSR_IT_MASK)) {
-			/* IT[7:2] in bits 15:10, IT[1:0] in 26:25; ITAdvance keeps IT[7:5], shifts IT[4:0]. */
-			it = ((ps >> 8) & 0xfc) | ((ps >> 25) & 3);
-			it = (it & 7) ? (it & 0xe0) | ((it << 1) & 0x1f) : 0;
-			ps = (ps & ~KEEL_PSR_IT_MASK) | ((it & 0xfc) << 8) | ((it & 3) << 25);
-		}
-	} else {
-		c->pc += 4;
-		ps &= ~(3ULL << 10); /* BTYPE */
-	}
-	c->pstate = ps & ~(1ULL << 21); /* SS: the step is done */
-}
-
-/*
- * SMCCC return values. Linux's <linux/arm-smccc.h> defines the same names
- * (unparenthesised), so the shim takes those.
- */
-#define KEEL_SMCCC_RET_NOT_SUPPORTED (-1)
-#ifndef __KERNEL__
-#define SMCCC_RET_SUCCESS 0
-#define SMCCC_RET_NOT_SUPPORTED (-1)
-#define SMCCC_RET_NOT_REQUIRED (-2)
-#define SMCCC_RET_INVALID_PARAMETER (-3)
-#endif
 
 #endif

@@ -54,6 +54,13 @@ unsigned arm64_guest_enter(uint64_t *regs);
 void arm64_fpsimd_save(uint64_t *fp);
 void arm64_fpsimd_load(const uint64_t *fp);
 
+/* exception.c: a synchronous exception to EL1 (host or guest, EL1 registers live): updates *pc, *pstate */
+void arm64_enter_el1_sync(uint64_t *pc, uint64_t *pstate, uint64_t esr, bool set_far, uint64_t far);
+
+/* guest_psci.c: a guest HVC/SMC; 0 to go on, else the exit for the host */
+struct vcpu;
+unsigned arm64_guest_hvc(struct vcpu *v);
+
 /* traps.c */
 void arm64_handle_host_sync(struct trap_frame *f);
 void __noreturn arm64_hyp_panic(unsigned kind, struct trap_frame *f);

@@ -59,6 +59,22 @@
 #define PSR_MODE32 0x10
 #define PSR_DAIF (0xfUL << 6)
 #define PSR_PAN (1UL << 22)
+#define PSR_F (1UL << 6)
+#define PSR_I (1UL << 7)
+#define PSR_IL (1UL << 20)
+#define PSR_DIT (1UL << 24)
+#define PSR_SSBS (1UL << 12)
+#define PSR_NZCV (0xfUL << 28)
+/*
+ * PSTATE bits a VMM may hand keel for an AArch64 guest: NZCV, TCO, DIT, UAO, PAN, SS, IL, SSBS, BTYPE, DAIF,
+ * M[3:0]. IL is what a guest's illegal exception return leaves: the guest takes its Illegal State exception.
+ */
+#define PSR_VALID (PSR_NZCV | (0xfUL << 21) | (1UL << 25) | PSR_IL | PSR_SSBS | (3UL << 10) | PSR_DAIF | 0xfUL)
+#define PSR_AA32_MODE_USR 0x10
+#define SCTLR_EL1_RESET 0x00c50078UL /* KVM's reset value: RES1 bits, MMU and caches off */
+#define SCTLR_EE (1UL << 25)
+#define SCTLR_SPAN (1UL << 23)
+#define SCTLR_DSSBS (1UL << 44)
 
 /* CNTHCTL_EL2 (nVHE): EL1 may use the physical counter and timer */
 #define CNTHCTL_EL1PCTEN (1UL << 0)

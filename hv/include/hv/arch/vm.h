@@ -25,27 +25,46 @@ void arch_vm_cpu_disable(void);
 void arch_vm_tlb_flush_vmid(const struct pgtable *pt);
 
 /*
- * Running vCPUs (hv/vcpu.h). An arch that runs no guests (its VM_CREATE
- * already fails with -ENODEV) answers -ENODEV / does nothing.
+ * vCPUs (hv/vcpu.h). The core handles objects, locking, power state and
+ * the host's context pages as opaque; everything about the guest's state is
+ * the arch's. An arch that runs no guests (its VM_CREATE already fails
+ * with -ENODEV) answers -ENODEV / does nothing.
  *
- * arch_vcpu_ctx_check: can the guest state in ctx be loaded as it is?
- *   -EINVAL if not (arm64: PSTATE must be AArch64 EL0t, EL1t or EL1h with
- *   no reserved or illegal-state bits; an unknown PSCI version).
- * arch_vcpu_ctx_reset: the state a vCPU starts in after a guest's power-on
- *   call (PSCI CPU_ON): at entry, with context in its first argument
- *   register, EL1 with interrupts masked, MMU off, data accesses in
- *   big_endian if its caller's were.
- * arch_vcpu_run: run v (v->ctx loaded and checked, v->running set by the
- *   calling CPU) until the host is needed; handles what it can itself (the
- *   guest's PSCI/SMCCC calls, trapped system registers) and stores the guest
- *   state, ctx.exit and v->stat back. flush_local: another vCPU of this VM
- *   ran on this CPU since v last did, so drop the CPU's local TLB entries
- *   of the VM. Returns enum keel_exit (> 0) or a negative errno.
+ * arch_vcpu_extra_pages: pages of the VM's memcache a vCPU takes besides
+ *   its struct vcpu page (state that does not fit there); arch_vcpu_init
+ *   takes them (v zeroed, v->vm and v->index set) and arch_vcpu_fini gives
+ *   them back.
+ * arch_vcpu_hw_id: the id guests name vCPU index by (arm64: MPIDR_EL1
+ *   affinity, as PSCI CPU_ON and AFFINITY_INFO take it).
+ * arch_vcpu_load: the host's context (ctx, KEEL_VCPU_CTX_PAGES) into
+ *   v->arch for a run, the exit record zeroed; then, if reset is not NULL,
+ *   a pending power-on applied to it (as arch_vcpu_reset).
+ * arch_vcpu_check: can the loaded state run as it is? -EINVAL if not
+ *   (arm64: a PSTATE no guest can be in, an unknown PSCI version).
+ * arch_vcpu_reset: apply a guest power-on call to a context (the host's at
+ *   KEEL_POWER_TAKE_RESET, keel's copy at a run): at boot->entry, EL1 or
+ *   kernel mode, interrupts masked, MMU off.
+ * arch_vcpu_run: run v (loaded and checked, v->running set by the calling
+ *   CPU) until the host is needed; handles what it can itself (arm64: the
+ *   guest's PSCI/SMCCC calls, trapped system registers), counting in
+ *   v->stat. flush_local: another vCPU of this VM ran on this CPU since v
+ *   last did, so drop the CPU's local TLB entries of the VM. Returns enum
+ *   keel_exit (> 0) or a negative errno.
+ * arch_vcpu_store: back to the host's context what a run may change, the
+ *   exit record with reason exit, and v->stat.
  */
 struct vcpu;
+struct vcpu_boot;
+struct memcache;
 struct keel_vcpu_ctx;
-int arch_vcpu_ctx_check(const struct keel_vcpu_ctx *ctx);
-void arch_vcpu_ctx_reset(struct keel_vcpu_ctx *ctx, uint64_t entry, uint64_t context, bool big_endian);
+unsigned arch_vcpu_extra_pages(void);
+void arch_vcpu_init(struct vcpu *v, struct memcache *mc);
+void arch_vcpu_fini(struct vcpu *v, struct memcache *mc);
+uint64_t arch_vcpu_hw_id(unsigned index);
+void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *ctx, const struct vcpu_boot *reset);
+int arch_vcpu_check(const struct vcpu *v);
+void arch_vcpu_reset(struct keel_vcpu_ctx *ctx, const struct vcpu_boot *boot);
 int arch_vcpu_run(struct vcpu *v, bool flush_local);
+void arch_vcpu_store(struct keel_vcpu_ctx *ctx, const struct vcpu *v, unsigned exit);
 
 #endif

@@ -79,7 +79,7 @@ static u64 keel_guest_id_reg(struct keel_vcpu *vcpu, unsigned int i)
 	switch (i) {
 	case KEEL_ID_REG_INDEX(4, 0): /* ID_AA64PFR0_EL1 */
 		v &= ~(IDF(32) | IDF(44) | IDF(56) | IDF(60) | IDF(24));
-		v |= (u64)vcpu->vm->csv2 << 56 | (u64)vcpu->vm->csv3 << 60;
+		v |= (u64)vcpu->vm->arch.csv2 << 56 | (u64)vcpu->vm->arch.csv3 << 60;
 		if (read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1) & IDF(24))
 			v |= 1ULL << 24;
 		break;
@@ -108,10 +108,10 @@ void keel_vm_vcpu_init(struct keel_vm *vm)
 {
 	u64 pfr0 = read_sysreg_s(SYS_ID_AA64PFR0_EL1);
 
-	vm->csv2 = min_t(u8, (pfr0 >> 56) & 0xf, 1);
-	vm->csv3 = min_t(u8, (pfr0 >> 60) & 0xf, 1);
-	vm->psci_version = 0x10001; /* KVM_ARM_PSCI_LATEST (1.1) */
-	vm->cntvoff = keel_cntpct();
+	vm->arch.csv2 = min_t(u8, (pfr0 >> 56) & 0xf, 1);
+	vm->arch.csv3 = min_t(u8, (pfr0 >> 60) & 0xf, 1);
+	vm->arch.psci_version = 0x10001; /* KVM_ARM_PSCI_LATEST (1.1) */
+	vm->arch.cntvoff = keel_cntpct();
 }
 
 #define OSLSR_OSLM_IMPLEMENTED (1UL << 3) /* KVM's reset value */
@@ -130,7 +130,7 @@ void keel_vcpu_reset(struct keel_vcpu *vcpu)
 	memset(c->vregs, 0, sizeof(c->vregs));
 	c->fpsr = 0;
 	c->fpcr = 0;
-	memset(vcpu->arch.spsr_aa32, 0, sizeof(vcpu->arch.spsr_aa32));
+	memset(vcpu->arch.aa32.spsr_aa32, 0, sizeof(vcpu->arch.aa32.spsr_aa32));
 
 	for (i = 0; i < KEEL_NR_SYSREG_SLOTS; i++)
 		c->sys[i] = 0;
@@ -151,10 +151,10 @@ void keel_vcpu_reset(struct keel_vcpu *vcpu)
 	c->sys[KEEL_CSSELR_EL1] = KEEL_RESET_UNKNOWN;
 	c->sys[KEEL_OSLSR_EL1] = OSLSR_OSLM_IMPLEMENTED;
 	memset(c->dbg, 0, sizeof(c->dbg));
-	vcpu->arch.dbgvcr32 = 0;
-	vcpu->arch.dacr32 = KEEL_RESET_UNKNOWN;
-	vcpu->arch.ifsr32 = KEEL_RESET_UNKNOWN;
-	vcpu->arch.fpexc32 = 0x700;
+	vcpu->arch.aa32.dbgvcr32 = 0;
+	vcpu->arch.aa32.dacr32 = KEEL_RESET_UNKNOWN;
+	vcpu->arch.aa32.ifsr32 = KEEL_RESET_UNKNOWN;
+	vcpu->arch.aa32.fpexc32 = 0x700;
 
 	for (i = 0; i < KEEL_NR_ID_REGS; i++)
 		c->id_regs[i] = keel_guest_id_reg(vcpu, i);
@@ -162,9 +162,9 @@ void keel_vcpu_reset(struct keel_vcpu *vcpu)
 	c->cntv_ctl = 0; /* CVALs keep their values, as kvm_timer_vcpu_reset */
 	c->cntp_ctl = 0;
 	c->in_flags = 0;
-	vcpu->config_dirty = true;
+	vcpu->arch.config_dirty = true;
 	c->in_far = 0;
-	vcpu->mmio_pending = false;
+	vcpu->arch.mmio_pending = false;
 }
 
 /* ---- KVM_ARM_VCPU_INIT ---------------------------------------------------------------------- */
@@ -210,8 +210,8 @@ long keel_vcpu_init(struct keel_vcpu *vcpu, const struct kvm_vcpu_init *init)
 
 		if (set && i >= KEEL_VCPU_MAX_FEATURES)
 			return -ENOENT;
-		if (vcpu->target != -1 && i < KEEL_VCPU_MAX_FEATURES &&
-		    !!(vcpu->features & BIT(i)) != set)
+		if (vcpu->arch.target != -1 && i < KEEL_VCPU_MAX_FEATURES &&
+		    !!(vcpu->arch.features & BIT(i)) != set)
 			return -EINVAL;
 		if (set)
 			features |= BIT(i);
@@ -222,20 +222,20 @@ long keel_vcpu_init(struct keel_vcpu *vcpu, const struct kvm_vcpu_init *init)
 	 * the vCPU uninitialised, as KVM.
 	 */
 	if (features & ~KEEL_VCPU_FEATURES) {
-		if (vcpu->target == -1)
-			vcpu->features = 0;
+		if (vcpu->arch.target == -1)
+			vcpu->arch.features = 0;
 		return -EINVAL;
 	}
-	vcpu->features = features;
-	vcpu->target = init->target;
+	vcpu->arch.features = features;
+	vcpu->arch.target = init->target;
 	keel_vcpu_reset(vcpu);
 
 	/* Start powered off, or runnable (KVM's mp_state at INIT). */
 	ret = keel_vcpu_power(vcpu, (features & BIT(KVM_ARM_VCPU_POWER_OFF)) ? KEEL_POWER_OFF :
 										 KEEL_POWER_ON);
 	if (ret < 0) {
-		vcpu->target = -1;
-		vcpu->features = 0;
+		vcpu->arch.target = -1;
+		vcpu->arch.features = 0;
 		return ret;
 	}
 	return 0;
@@ -244,7 +244,7 @@ long keel_vcpu_init(struct keel_vcpu *vcpu, const struct kvm_vcpu_init *init)
 /* kvm_psci_version(): the VM's version once PSCI 0.2 is asked for, else 0.1. */
 u64 keel_psci_version(struct keel_vcpu *vcpu)
 {
-	return (vcpu->features & BIT(KVM_ARM_VCPU_PSCI_0_2)) ? vcpu->vm->psci_version : 1;
+	return (vcpu->arch.features & BIT(KVM_ARM_VCPU_PSCI_0_2)) ? vcpu->vm->arch.psci_version : 1;
 }
 
 /* ---- ONE_REG and REG_LIST ------------------------------------------------------------------- */
@@ -284,7 +284,7 @@ static void *keel_core_addr(struct keel_vcpu *vcpu, u64 off)
 	if (off == CORE_REG(spsr[KVM_SPSR_EL1]))
 		return &c->sys[KEEL_SPSR_EL1];
 	if (off <= CORE_REG(spsr[KVM_NR_SPSR - 1]))
-		return &vcpu->arch.spsr_aa32[(off - CORE_REG(spsr[1])) / 2];
+		return &vcpu->arch.aa32.spsr_aa32[(off - CORE_REG(spsr[1])) / 2];
 	if (off < CORE_REG(fp_regs.fpsr))
 		return &c->vregs[(off - CORE_REG(fp_regs.vregs[0])) / 2];
 	return off == CORE_REG(fp_regs.fpsr) ? (void *)&c->fpsr : (void *)&c->fpcr;
@@ -434,8 +434,8 @@ static int keel_timer_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg,
 		break;
 	case KVM_REG_ARM_TIMER_CNT: {
 		/* update_vtimer_cntvoff(): one offset for the whole VM; each vCPU takes it at its next entry */
-		WRITE_ONCE(vcpu->vm->cntvoff, keel_cntpct() - val);
-		c->cntvoff = vcpu->vm->cntvoff;
+		WRITE_ONCE(vcpu->vm->arch.cntvoff, keel_cntpct() - val);
+		c->cntvoff = vcpu->vm->arch.cntvoff;
 		break;
 	}
 	default:
@@ -488,8 +488,8 @@ static int keel_sys_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, b
 				return -EINVAL;
 			if ((val ^ cur) & ~(IDF(56) | IDF(60)))
 				return -EINVAL;
-			vcpu->vm->csv2 = csv2;
-			vcpu->vm->csv3 = csv3;
+			vcpu->vm->arch.csv2 = csv2;
+			vcpu->vm->arch.csv3 = csv3;
 			vcpu->ctx->id_regs[idx] = val;
 			return 0;
 		}
@@ -520,13 +520,13 @@ static int keel_sys_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, b
 		return 0;
 	}
 	if (enc == ENC_DBGVCR32)
-		slot = &vcpu->arch.dbgvcr32;
+		slot = &vcpu->arch.aa32.dbgvcr32;
 	else if (enc == ENC_DACR32)
-		slot = &vcpu->arch.dacr32;
+		slot = &vcpu->arch.aa32.dacr32;
 	else if (enc == ENC_IFSR32)
-		slot = &vcpu->arch.ifsr32;
+		slot = &vcpu->arch.aa32.ifsr32;
 	else if (enc == ENC_FPEXC32)
-		slot = &vcpu->arch.fpexc32;
+		slot = &vcpu->arch.aa32.fpexc32;
 	if (!slot)
 		return -ENOENT;
 	if (!set)

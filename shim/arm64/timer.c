@@ -153,12 +153,12 @@ u64 keel_timer_ns(u64 ctl, u64 cnt, u64 cval)
 /* The soft timer (KVM's bg_timer / the emulated ptimer's hrtimer): the vCPU is kicked when it fires. */
 enum hrtimer_restart keel_bg_timer_expire(struct hrtimer *t)
 {
-	keel_vcpu_kick(container_of(t, struct keel_vcpu, bg_timer));
+	keel_vcpu_kick(container_of(t, struct keel_vcpu, arch.bg_timer));
 	return HRTIMER_NORESTART;
 }
 
 void keel_bg_timer_start(struct keel_vcpu *vcpu, u64 ns)
 {
 	if (ns != U64_MAX)
-		hrtimer_start(&vcpu->bg_timer, ns_to_ktime(min_t(u64, ns, KTIME_MAX)), HRTIMER_MODE_REL);
+		hrtimer_start(&vcpu->arch.bg_timer, ns_to_ktime(min_t(u64, ns, KTIME_MAX)), HRTIMER_MODE_REL);
 }

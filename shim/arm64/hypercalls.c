@@ -46,14 +46,14 @@ static const uuid_t keel_trng_uuid = UUID_INIT(0x0d21e000, 0x4384, 0x11eb, 0x80,
 void keel_vm_hypercalls_init(struct keel_vm *vm)
 {
 	/* kvm_arm_init_hypercalls(): every feature offered until userspace says otherwise. */
-	vm->std_bmap = KEEL_STD_FEATURES;
-	vm->std_hyp_bmap = KEEL_STD_HYP_FEATURES;
-	vm->vendor_hyp_bmap = KEEL_VENDOR_HYP_FEATURES;
+	vm->arch.std_bmap = KEEL_STD_FEATURES;
+	vm->arch.std_hyp_bmap = KEEL_STD_HYP_FEATURES;
+	vm->arch.vendor_hyp_bmap = KEEL_VENDOR_HYP_FEATURES;
 }
 
 void keel_vcpu_hypercalls_init(struct keel_vcpu *vcpu)
 {
-	vcpu->steal.base = KEEL_STEAL_NONE;
+	vcpu->arch.steal.base = KEEL_STEAL_NONE;
 }
 
 /* ---- firmware pseudo-registers (KVM_REG_ARM_FW, KVM_REG_ARM_FW_FEAT_BMAP) ------------------- */
@@ -95,13 +95,13 @@ static unsigned long *keel_fw_bmap(struct keel_vm *vm, u64 id, unsigned long *fe
 	switch (id) {
 	case KVM_REG_ARM_STD_BMAP:
 		*features = KEEL_STD_FEATURES;
-		return &vm->std_bmap;
+		return &vm->arch.std_bmap;
 	case KVM_REG_ARM_STD_HYP_BMAP:
 		*features = KEEL_STD_HYP_FEATURES;
-		return &vm->std_hyp_bmap;
+		return &vm->arch.std_hyp_bmap;
 	case KVM_REG_ARM_VENDOR_HYP_BMAP:
 		*features = KEEL_VENDOR_HYP_FEATURES;
-		return &vm->vendor_hyp_bmap;
+		return &vm->arch.vendor_hyp_bmap;
 	}
 	return NULL;
 }
@@ -151,12 +151,12 @@ int keel_fw_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set)
 		return -EFAULT;
 	switch (reg->id) {
 	case KVM_REG_ARM_PSCI_VERSION: {
-		bool wants_02 = vcpu->features & BIT(KVM_ARM_VCPU_PSCI_0_2);
+		bool wants_02 = vcpu->arch.features & BIT(KVM_ARM_VCPU_PSCI_0_2);
 
 		if (val == 1 && !wants_02)
 			return 0; /* PSCI 0.1: the VM's version is what 0.2+ vCPUs see */
 		if ((val == 0x2 || val == 0x10000 || val == 0x10001) && wants_02) {
-			WRITE_ONCE(vcpu->vm->psci_version, val);
+			WRITE_ONCE(vcpu->vm->arch.psci_version, val);
 			return 0;
 		}
 		return -EINVAL;
@@ -194,17 +194,17 @@ void keel_vcpu_update_stolen_time(struct keel_vcpu *vcpu)
 	unsigned long hva;
 	__le64 __user *p;
 
-	if (vcpu->steal.base == KEEL_STEAL_NONE || delay == vcpu->steal.last_steal)
+	if (vcpu->arch.steal.base == KEEL_STEAL_NONE || delay == vcpu->arch.steal.last_steal)
 		return;
-	if (keel_vm_gpa_to_hva(vcpu->vm, vcpu->steal.base + KEEL_STEAL_OFF, true, &hva))
+	if (keel_vm_gpa_to_hva(vcpu->vm, vcpu->arch.steal.base + KEEL_STEAL_OFF, true, &hva))
 		return;
 	p = (__le64 __user *)hva;
 	if (get_user(steal, p))
 		return;
-	steal = le64_to_cpu((__force __le64)steal) + (delay - vcpu->steal.last_steal);
-	vcpu->steal.last_steal = delay;
+	steal = le64_to_cpu((__force __le64)steal) + (delay - vcpu->arch.steal.last_steal);
+	vcpu->arch.steal.last_steal = delay;
 	if (!put_user((__force u64)cpu_to_le64(steal), p))
-		keel_vm_mark_dirty(vcpu->vm, vcpu->steal.base + KEEL_STEAL_OFF);
+		keel_vm_mark_dirty(vcpu->vm, vcpu->arch.steal.base + KEEL_STEAL_OFF);
 }
 
 /* kvm_init_stolen_time(): PV_TIME_ST starts the count from now, in a zeroed record. */
@@ -213,13 +213,13 @@ static u64 keel_init_stolen_time(struct keel_vcpu *vcpu)
 	struct pvclock_vcpu_stolen_time zero = {};
 	unsigned long hva;
 
-	if (vcpu->steal.base == KEEL_STEAL_NONE)
+	if (vcpu->arch.steal.base == KEEL_STEAL_NONE)
 		return KEEL_STEAL_NONE;
-	vcpu->steal.last_steal = READ_ONCE(current->sched_info.run_delay);
-	if (!keel_vm_gpa_to_hva(vcpu->vm, vcpu->steal.base, true, &hva) &&
+	vcpu->arch.steal.last_steal = READ_ONCE(current->sched_info.run_delay);
+	if (!keel_vm_gpa_to_hva(vcpu->vm, vcpu->arch.steal.base, true, &hva) &&
 	    !copy_to_user((void __user *)hva, &zero, sizeof(zero)))
-		keel_vm_mark_dirty(vcpu->vm, vcpu->steal.base);
-	return vcpu->steal.base;
+		keel_vm_mark_dirty(vcpu->vm, vcpu->arch.steal.base);
+	return vcpu->arch.steal.base;
 }
 
 /* kvm_arm_pvtime_{set,get,has}_attr(): attr KVM_ARM_VCPU_PVTIME_IPA only. */
@@ -234,16 +234,16 @@ long keel_vcpu_pvtime_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const str
 	if (ioctl == KVM_HAS_DEVICE_ATTR)
 		return 0;
 	if (ioctl == KVM_GET_DEVICE_ATTR)
-		return put_user(vcpu->steal.base, uaddr);
+		return put_user(vcpu->arch.steal.base, uaddr);
 	if (get_user(ipa, uaddr))
 		return -EFAULT;
 	if (!IS_ALIGNED(ipa, 64))
 		return -EINVAL;
-	if (vcpu->steal.base != KEEL_STEAL_NONE)
+	if (vcpu->arch.steal.base != KEEL_STEAL_NONE)
 		return -EEXIST;
 	if (keel_vm_gpa_to_hva(vcpu->vm, ipa, true, &hva))
 		return -EINVAL;
-	vcpu->steal.base = ipa;
+	vcpu->arch.steal.base = ipa;
 	return 0;
 }
 
@@ -261,7 +261,7 @@ static void keel_ptp_get_time(struct keel_vcpu *vcpu, u64 *val)
 		return;
 	switch ((u32)vcpu->ctx->regs[1]) {
 	case KVM_PTP_VIRT_COUNTER:
-		cycles = snap.cycles - READ_ONCE(vcpu->vm->cntvoff);
+		cycles = snap.cycles - READ_ONCE(vcpu->vm->arch.cntvoff);
 		break;
 	case KVM_PTP_PHYS_COUNTER:
 		cycles = snap.cycles;
@@ -339,15 +339,15 @@ static bool keel_call_allowed(struct keel_vm *vm, u32 fid)
 	case ARM_SMCCC_TRNG_GET_UUID:
 	case ARM_SMCCC_TRNG_RND32:
 	case ARM_SMCCC_TRNG_RND64:
-		return READ_ONCE(vm->std_bmap) & BIT(KVM_REG_ARM_STD_BIT_TRNG_V1_0);
+		return READ_ONCE(vm->arch.std_bmap) & BIT(KVM_REG_ARM_STD_BIT_TRNG_V1_0);
 	case ARM_SMCCC_HV_PV_TIME_FEATURES:
 	case ARM_SMCCC_HV_PV_TIME_ST:
-		return READ_ONCE(vm->std_hyp_bmap) & BIT(KVM_REG_ARM_STD_HYP_BIT_PV_TIME);
+		return READ_ONCE(vm->arch.std_hyp_bmap) & BIT(KVM_REG_ARM_STD_HYP_BIT_PV_TIME);
 	case ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID:
 	case ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID:
-		return READ_ONCE(vm->vendor_hyp_bmap) & BIT(KVM_REG_ARM_VENDOR_HYP_BIT_FUNC_FEAT);
+		return READ_ONCE(vm->arch.vendor_hyp_bmap) & BIT(KVM_REG_ARM_VENDOR_HYP_BIT_FUNC_FEAT);
 	case ARM_SMCCC_VENDOR_HYP_KVM_PTP_FUNC_ID:
-		return READ_ONCE(vm->vendor_hyp_bmap) & BIT(KVM_REG_ARM_VENDOR_HYP_BIT_PTP);
+		return READ_ONCE(vm->arch.vendor_hyp_bmap) & BIT(KVM_REG_ARM_VENDOR_HYP_BIT_PTP);
 	}
 	/* SMCCC_ARCH_FEATURES for what keel did not answer; anything else is unknown. */
 	return fid == ARM_SMCCC_ARCH_FEATURES_FUNC_ID;
@@ -370,13 +370,13 @@ void keel_vcpu_hypercall(struct keel_vcpu *vcpu)
 	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
 		/* keel answered the workarounds; PV time is the host's. */
 		if (arg == ARM_SMCCC_HV_PV_TIME_FEATURES &&
-		    (READ_ONCE(vm->std_hyp_bmap) & BIT(KVM_REG_ARM_STD_HYP_BIT_PV_TIME)))
+		    (READ_ONCE(vm->arch.std_hyp_bmap) & BIT(KVM_REG_ARM_STD_HYP_BIT_PV_TIME)))
 			val[0] = SMCCC_RET_SUCCESS;
 		break;
 	case ARM_SMCCC_HV_PV_TIME_FEATURES:
 		/* kvm_hypercall_pv_features() */
 		if ((arg == ARM_SMCCC_HV_PV_TIME_FEATURES || arg == ARM_SMCCC_HV_PV_TIME_ST) &&
-		    vcpu->steal.base != KEEL_STEAL_NONE)
+		    vcpu->arch.steal.base != KEEL_STEAL_NONE)
 			val[0] = SMCCC_RET_SUCCESS;
 		break;
 	case ARM_SMCCC_HV_PV_TIME_ST: {
@@ -394,7 +394,7 @@ void keel_vcpu_hypercall(struct keel_vcpu *vcpu)
 		val[3] = ARM_SMCCC_VENDOR_HYP_UID_KVM_REG_3;
 		break;
 	case ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID:
-		val[0] = READ_ONCE(vm->vendor_hyp_bmap);
+		val[0] = READ_ONCE(vm->arch.vendor_hyp_bmap);
 		break;
 	case ARM_SMCCC_VENDOR_HYP_KVM_PTP_FUNC_ID:
 		keel_ptp_get_time(vcpu, val);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * arm64's part of a vCPU (struct vcpu embeds it by value, hv/vcpu.h), and
+ * what a guest's power-on call leaves for the vCPU's next run.
+ */
+#ifndef ARCH_ARM64_VCPU_H
+#define ARCH_ARM64_VCPU_H
+
+#include <hv/types.h>
+#include <keel/abi.h>
+
+/* PSCI CPU_ON: where the vCPU starts, its context id (x0), the caller's data endianness (SCTLR_EL1.EE). */
+struct vcpu_boot {
+	uint64_t entry, context;
+	bool big_endian;
+};
+
+/* Owned by the vCPU's running CPU during a run. */
+struct vcpu_arch {
+	bool config_valid;        /* ctx.id_regs and ctx.dbg hold the host's from an earlier run */
+	bool dbg_written;         /* the guest wrote a debug register during this run (ctx.dbg goes back) */
+	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
+};
+
+#endif

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arm64 vCPU state (hv/arch/vm.h): the host's context page (struct
+ * keel_vcpu_ctx, keel/abi_arch.h) into keel's copy for a run and back, the
+ * PSCI CPU_ON reset, and vCPU ids (MPIDR). A context copy is most of an
+ * exit's cost, so only what is needed crosses. Plain C, no system
+ * registers: the host unit tests build it (tests/unit/test_arm64_vcpu.c);
+ * the checks that need the CPU are guest.c's (arch_vcpu_check).
+ */
+#include <arch/smccc.h>
+#include <arch/sysreg.h>
+#include <hv/arch/vm.h>
+#include <hv/string.h>
+#include <hv/vcpu.h>
+#include <keel/abi.h>
+
+#define CTX_OFF(field) __builtin_offsetof(struct keel_vcpu_ctx, field)
+
+/* Everything fits the vCPU's own page. */
+unsigned arch_vcpu_extra_pages(void) { return 0; }
+void arch_vcpu_init(struct vcpu *v, struct memcache *mc) { (void)v, (void)mc; }
+void arch_vcpu_fini(struct vcpu *v, struct memcache *mc) { (void)v, (void)mc; }
+
+uint64_t arch_vcpu_hw_id(unsigned index) { return KEEL_VCPU_MPIDR(index) & MPIDR_AFF_MASK; }
+
+/*
+ * The host's page into keel's copy: everything before the exit record
+ * (which starts zeroed), and the ID and debug registers unless the host says
+ * they are as at this vCPU's last run (KEEL_IN_CONFIG_KEPT).
+ */
+void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *h, const struct vcpu_boot *reset)
+{
+	struct keel_vcpu_ctx *k = &v->arch.ctx;
+	bool keep = v->arch.config_valid && (h->in_flags & KEEL_IN_CONFIG_KEPT);
+
+	if (keep) {
+		memcpy(k, h, CTX_OFF(id_regs));
+		memcpy(&k->cntv_ctl, &h->cntv_ctl, CTX_OFF(exit) - CTX_OFF(cntv_ctl));
+	} else {
+		memcpy(k, h, CTX_OFF(exit));
+		memcpy(k->dbg, h->dbg, sizeof(k->dbg));
+		v->arch.config_valid = true;
+	}
+	memset(&k->exit, 0, sizeof(k->exit));
+	v->arch.dbg_written = false;
+	if (reset)
+		arch_vcpu_reset(k, reset);
+}
+
+/* What a run may change back to the host's page (never the ID registers, the counter offset, the PSCI version). */
+void arch_vcpu_store(struct keel_vcpu_ctx *h, const struct vcpu *v, unsigned exit)
+{
+	const struct keel_vcpu_ctx *k = &v->arch.ctx;
+
+	memcpy(h, k, CTX_OFF(id_regs));
+	h->cntv_ctl = k->cntv_ctl;
+	h->cntv_cval = k->cntv_cval;
+	h->cntp_ctl = k->cntp_ctl;
+	h->cntp_cval = k->cntp_cval;
+	h->in_flags = k->in_flags;
+	memcpy(&h->exit, &k->exit, sizeof(h->exit));
+	h->exit.reason = exit;
+	h->stat.exits = v->stat.exits;
+	h->stat.mmio = v->stat.mmio;
+	h->stat.wfi = v->stat.wfi;
+	h->stat.irq = v->stat.irq;
+	h->stat.hvc = v->stat.hvc;
+	h->stat.sysreg = v->stat.sysreg;
+	memset(h->stat.reserved, 0, sizeof(h->stat.reserved));
+	if (v->arch.dbg_written)
+		memcpy(h->dbg, k->dbg, sizeof(h->dbg));
+}
+
+void arch_vcpu_reset(struct keel_vcpu_ctx *ctx, const struct vcpu_boot *boot)
+{
+	/* As kvm_reset_vcpu() for an AArch64 vCPU brought up by PSCI CPU_ON. */
+	memset(ctx->regs, 0, sizeof(ctx->regs));
+	memset(ctx->vregs, 0, sizeof(ctx->vregs));
+	ctx->sp = 0;
+	ctx->fpsr = ctx->fpcr = 0;
+	ctx->regs[0] = boot->context;
+	ctx->pc = boot->entry;
+	ctx->pstate = PSR_DAIF | PSR_MODE_EL1h;
+	ctx->sys[KEEL_SCTLR_EL1] = SCTLR_EL1_RESET | (boot->big_endian ? SCTLR_EE : 0);
+	ctx->cntv_ctl = 0;
+}

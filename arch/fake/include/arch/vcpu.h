@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The fake arch's part of a vCPU: a copy of its small context (arch/fake/include/keel/abi_arch.h). */
+#ifndef ARCH_FAKE_VCPU_H
+#define ARCH_FAKE_VCPU_H
+
+#include <hv/types.h>
+#include <keel/abi.h>
+
+struct vcpu_boot {
+	uint64_t entry, context;
+};
+
+struct vcpu_arch {
+	bool config_valid;        /* ctx.config holds the host's from an earlier run */
+	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
+};
+
+#endif

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mips runs no guests yet (arch/mips/vm.c): a vCPU has no arch state. */
+#ifndef ARCH_MIPS_VCPU_H
+#define ARCH_MIPS_VCPU_H
+
+#include <hv/types.h>
+
+struct vcpu_boot {
+	uint64_t entry;
+};
+
+struct vcpu_arch {
+	uint64_t unused;
+};
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The shim's arm64 part (included by shim.h): hypercalls to keel as SMCCC
+ * calls, arm64's VM and vCPU state, and the interfaces between the arm64
+ * files (arch.c, exits.c, regs.c, timer.c, hypercalls.c).
+ */
+#ifndef KEEL_SHIM_ARCH_H
+#define KEEL_SHIM_ARCH_H
+
+#include <linux/arm-smccc.h>
+#include <linux/hrtimer.h>
+#include <linux/kvm.h>
+#include <linux/types.h>
+
+#include <asm/sysreg.h>
+
+#include <keel/abi.h>
+
+struct keel_vm;
+struct keel_vcpu;
+
+/*
+ * Call keel function fn with arguments a1..a5 (every other argument register
+ * is 0, as keel requires). Returns 0 or a negative errno from keel; -ENOSYS
+ * if keel does not know the function (an older keel).
+ */
+static inline long keel_hvc5(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct keel_res *out)
+{
+	struct arm_smccc_res res;
+	long ret;
+
+	arm_smccc_1_1_hvc(KEEL_HC(fn), a1, a2, a3, a4, a5, 0UL, &res);
+	ret = (long)res.a0;
+	if (ret == SMCCC_RET_NOT_SUPPORTED)
+		return -ENOSYS;
+	if (out) {
+		out->r[0] = res.a1;
+		out->r[1] = res.a2;
+		out->r[2] = res.a3;
+	}
+	return ret;
+}
+
+static inline long keel_hvc4(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, struct keel_res *out)
+{
+	return keel_hvc5(fn, a1, a2, a3, a4, 0, out);
+}
+
+static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *out)
+{
+	return keel_hvc5(fn, a1, a2, 0, 0, 0, out);
+}
+
+struct keel_vm_arch {
+	u64 cntvoff;            /* one virtual-counter offset for every vCPU (update_vtimer_cntvoff) */
+	u64 psci_version;       /* KVM_REG_ARM_PSCI_VERSION for vCPUs with PSCI 0.2 */
+	u8 csv2, csv3;          /* ID_AA64PFR0_EL1.CSV2/CSV3 the guest sees */
+	/* KVM_REG_ARM_{STD,STD_HYP,VENDOR_HYP}_BMAP: guest call families offered (hypercalls.c) */
+	unsigned long std_bmap, std_hyp_bmap, vendor_hyp_bmap;
+	bool nisv_to_user;      /* KVM_CAP_ARM_NISV_TO_USER enabled */
+	bool system_suspend;    /* KVM_CAP_ARM_SYSTEM_SUSPEND enabled: PSCI SYSTEM_SUSPEND exits to the VMM */
+};
+
+struct keel_vcpu_arch {
+	int target;              /* -1 until KVM_ARM_VCPU_INIT */
+	unsigned long features;  /* KVM_ARM_VCPU_* of the first INIT */
+	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
+	bool config_dirty;       /* ctx id_regs/dbg may differ from keel's copy: no KEEL_IN_CONFIG_KEPT */
+	bool ptimer_armed;       /* the soft timer stands for the EL1 physical timer during this entry */
+	u64 hvc_before;          /* ctx.stat.hvc at entry */
+	unsigned long irq_lines; /* bit 0 IRQ, bit 1 FIQ (KEEL_IN_VIRQ/VFIQ): KVM_IRQ_LINE, no mutex */
+	struct hrtimer bg_timer; /* the guest's timer while it waits in WFI */
+	struct {
+		u64 base;        /* IPA of the PV stolen-time record, ~0 if none (hypercalls.c) */
+		u64 last_steal;  /* run_delay at the last update */
+	} steal;
+	struct {
+		u64 spsr_aa32[4]; /* KVM_REG_ARM_CORE spsr[1..4] (abt, und, irq, fiq) */
+		u64 dacr32, ifsr32, fpexc32, dbgvcr32;
+	} aa32;                  /* AArch32-only state keel never runs: the shim's alone (usercopy region) */
+};
+
+/* The physical counter now (the guests' timers count from it). */
+static inline u64 keel_cntpct(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
+/* timer.c: the guest virtual-timer PPI in the host, a vCPU's timers (levels as device_irq_level bits) */
+int keel_vtimer_init(void);
+void keel_vtimer_exit(void);
+void keel_vtimer_cpu_up(void);
+void keel_vtimer_cpu_down(void);
+void keel_vtimer_mask(bool masked);
+u64 keel_timer_levels(struct keel_vcpu *vcpu);
+u64 keel_timer_reported(struct keel_vcpu *vcpu);
+void keel_timer_update_run(struct keel_vcpu *vcpu);
+u64 keel_timer_ns(u64 ctl, u64 cnt, u64 cval); /* until it fires: 0 now, U64_MAX never */
+void keel_bg_timer_start(struct keel_vcpu *vcpu, u64 ns);
+enum hrtimer_restart keel_bg_timer_expire(struct hrtimer *t);
+
+/* regs.c: a vCPU's registers (the caller holds vcpu->mutex) */
+void keel_vm_vcpu_init(struct keel_vm *vm);
+void keel_vcpu_reset(struct keel_vcpu *vcpu);
+u32 keel_preferred_target(void);
+long keel_vcpu_init(struct keel_vcpu *vcpu, const struct kvm_vcpu_init *init);
+u64 keel_psci_version(struct keel_vcpu *vcpu);
+int keel_one_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set);
+long keel_get_reg_list(struct keel_vcpu *vcpu, struct kvm_reg_list __user *ul);
+
+/* hypercalls.c: the guest calls the host answers */
+#define KEEL_FW_IDS_NR 7
+extern const u64 keel_fw_ids[KEEL_FW_IDS_NR];
+void keel_vm_hypercalls_init(struct keel_vm *vm);
+void keel_vcpu_hypercalls_init(struct keel_vcpu *vcpu);
+int keel_fw_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set);
+void keel_vcpu_hypercall(struct keel_vcpu *vcpu);
+void keel_vcpu_update_stolen_time(struct keel_vcpu *vcpu);
+long keel_vcpu_pvtime_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr);
+
+#endif

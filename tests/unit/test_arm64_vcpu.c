@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arm64's vCPU context rules (arch/arm64/vcpu.c), built for the host with
+ * arm64's headers: what of the host's context page crosses into keel's copy
+ * at a run and back at the exit (ID and debug registers kept with
+ * KEEL_IN_CONFIG_KEPT, what a run never hands back, keel's statistics), the
+ * PSCI CPU_ON reset, and vCPU ids.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <arch/smccc.h>
+#include <hv/arch/vm.h>
+#include <hv/vcpu.h>
+#include <keel/abi.h>
+
+static struct keel_vcpu_ctx *host;
+static struct vcpu *v;
+
+static int setup(void **state)
+{
+	(void)state;
+	host = calloc(1, sizeof(*host));
+	v = calloc(1, sizeof(*v));
+	return host && v ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(host);
+	free(v);
+	return 0;
+}
+
+/* A run: load, what the guest did (play), store with exit. */
+static void run(void (*play)(struct keel_vcpu_ctx *k, struct vcpu *v), unsigned exit)
+{
+	arch_vcpu_load(v, host, NULL);
+	if (play)
+		play(&v->arch.ctx, v);
+	v->stat.exits++;
+	arch_vcpu_store(host, v, exit);
+}
+
+/* Reports the ID and debug registers it found in x0, x1; changes what a run never hands back. */
+static void guest_config(struct keel_vcpu_ctx *k, struct vcpu *vc)
+{
+	k->regs[0] = k->id_regs[3];
+	k->regs[1] = k->dbg[KEEL_DBG_BVR][2];
+	k->cntvoff = 0xbad;
+	k->psci_version = 0xbad;
+	k->in_far = 0xbad;
+	if (k->regs[2]) { /* a trapped debug-register write */
+		k->dbg[KEEL_DBG_BVR][2] = 0x4242;
+		vc->arch.dbg_written = true;
+	}
+	if (k->regs[3]) /* no arch does this: it must not reach the host */
+		k->id_regs[3] = 0xbad;
+	k->exit.esr = 0x1234;
+}
+
+static void test_ctx_copy(void **state)
+{
+	(void)state;
+	/* CONFIG_KEPT on a first run: keel has no copy of its own yet, so it reads them. */
+	host->id_regs[3] = 0x11;
+	host->dbg[KEEL_DBG_BVR][2] = 0x21;
+	host->cntvoff = 7;
+	host->psci_version = 0x10000;
+	host->in_flags = KEEL_IN_CONFIG_KEPT;
+	host->exit.far = 0x99; /* the exit record starts zeroed in keel */
+	run(guest_config, KEEL_EXIT_MMIO);
+	assert_int_equal(host->regs[0], 0x11);
+	assert_int_equal(host->regs[1], 0x21);
+	/* Only what a run may change came back. */
+	assert_int_equal(host->id_regs[3], 0x11);
+	assert_int_equal(host->cntvoff, 7);
+	assert_int_equal(host->psci_version, 0x10000);
+	assert_int_equal(host->in_far, 0);
+	assert_int_equal(host->dbg[KEEL_DBG_BVR][2], 0x21);
+	assert_int_equal(host->exit.reason, KEEL_EXIT_MMIO);
+	assert_int_equal(host->exit.esr, 0x1234);
+	assert_int_equal(host->exit.far, 0);
+	assert_int_equal(host->stat.exits, 1);
+	/* Kept: keel uses its copy, whatever the page says now. */
+	host->id_regs[3] = 0x12;
+	host->dbg[KEEL_DBG_BVR][2] = 0x22;
+	run(guest_config, KEEL_EXIT_MMIO);
+	assert_int_equal(host->regs[0], 0x11);
+	assert_int_equal(host->regs[1], 0x21);
+	/* Not kept: read again. */
+	host->in_flags = 0;
+	run(guest_config, KEEL_EXIT_MMIO);
+	assert_int_equal(host->regs[0], 0x12);
+	assert_int_equal(host->regs[1], 0x22);
+	/* A debug register the guest wrote goes back to the host, and stays keel's when kept. */
+	host->regs[2] = 1;
+	run(guest_config, KEEL_EXIT_MMIO);
+	assert_int_equal(host->dbg[KEEL_DBG_BVR][2], 0x4242);
+	host->regs[2] = 0;
+	host->in_flags = KEEL_IN_CONFIG_KEPT;
+	run(guest_config, KEEL_EXIT_MMIO);
+	assert_int_equal(host->regs[1], 0x4242);
+	/* An ID register never goes back. */
+	host->regs[3] = 1;
+	run(guest_config, KEEL_EXIT_MMIO);
+	assert_int_equal(host->id_regs[3], 0x12);
+	/* Statistics are keel's: the host cannot reset them. */
+	host->stat.exits = 100;
+	host->stat.reserved[0] = 5;
+	run(NULL, KEEL_EXIT_WFI);
+	assert_int_equal(host->stat.exits, 7);
+	assert_int_equal(host->stat.reserved[0], 0);
+	assert_int_equal(host->exit.reason, KEEL_EXIT_WFI);
+}
+
+static void test_reset(void **state)
+{
+	struct vcpu_boot b = { .entry = 0x8000, .context = 0x77, .big_endian = true };
+
+	(void)state;
+	memset(host, 0x5a, sizeof(*host));
+	arch_vcpu_reset(host, &b);
+	assert_int_equal(host->pc, 0x8000);
+	assert_int_equal(host->regs[0], 0x77);
+	assert_int_equal(host->regs[1], 0);
+	assert_int_equal(host->vregs[7], 0);
+	assert_int_equal(host->pstate, 0x3c5); /* EL1h, DAIF masked */
+	assert_int_equal(host->sys[KEEL_SCTLR_EL1], 0x00c50078 | (1ULL << 25));
+	assert_int_equal(host->cntv_ctl, 0);
+	assert_int_equal(host->id_regs[0], 0x5a5a5a5a5a5a5a5aULL); /* configuration stays */
+	/* Applied at load: keel's copy gets it, over what the page says. */
+	memset(host, 0, sizeof(*host));
+	host->pc = 0x1000;
+	b.big_endian = false;
+	arch_vcpu_load(v, host, &b);
+	assert_int_equal(v->arch.ctx.pc, 0x8000);
+	assert_int_equal(v->arch.ctx.sys[KEEL_SCTLR_EL1], 0x00c50078);
+	assert_int_equal(host->pc, 0x1000);
+}
+
+static void test_hw_id(void **state)
+{
+	(void)state;
+	assert_int_equal(arch_vcpu_hw_id(0), 0);
+	assert_int_equal(arch_vcpu_hw_id(17), 0x101);    /* Aff1 1, Aff0 1; RES1 bit 31 is not affinity */
+	assert_int_equal(arch_vcpu_hw_id(511), 0x1f0f);
+	assert_int_equal(arch_vcpu_hw_id(5) & ~MPIDR_AFF_MASK, 0);
+	assert_int_equal(arch_vcpu_extra_pages(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ctx_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hw_id, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("arm64_vcpu", tests, NULL, NULL);
+}
