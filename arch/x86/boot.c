@@ -6,6 +6,7 @@
  * starts right after the image, where QEMU and GRUB like to put that
  * information.
  */
+#include <arch/bootproto.h>
 #include <arch/x86.h>
 #include <hv/arch/console.h>
 #include <hv/arch/virt.h>
@@ -17,15 +18,17 @@
 #define MB1_BOOTLOADER_MAGIC 0x2badb002
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 #define MB1_INFO_MEM BIT(0)
+#define MB1_INFO_MODS BIT(3)
 #define MB1_INFO_MMAP BIT(6)
 #define MB1_INFO_LOADER BIT(9)
 #define MB2_TAG_END 0
+#define MB2_TAG_CMDLINE 1
 #define MB2_TAG_LOADER 2
+#define MB2_TAG_MODULE 3
 #define MB2_TAG_MEMINFO 4
 #define MB2_TAG_MMAP 6
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
-#define E820_RAM 1
 
 /*
  * The page pool: 8 MiB for keel's own use, plus room for the page-ownership
@@ -43,6 +46,50 @@ static uint64_t pool_size(const struct boot_info *bi)
 static struct boot_info boot_info;
 static char loader_name[40];
 static uint8_t rsdp_copy[36]; /* from a multiboot2 ACPI tag: the tag itself lands in the pool */
+
+/* The firmware's memory map as the loader passed it on, for the host's e820 (host.c). */
+struct e820_entry x86_e820[X86_MAX_E820];
+unsigned x86_nr_e820;
+/* The host's command line: the kernel module's string after its first word. */
+char x86_host_cmdline[2048];
+uint64_t x86_rsdp_pa;
+
+/* Loader modules: [0] the host kernel, [1] its initrd (more are ignored). */
+#define MAX_MODS 2
+static struct mem_range mods[MAX_MODS];
+static unsigned nr_mods;
+
+static void add_ram(struct boot_info *bi, uint64_t base, uint64_t size);
+
+static bool rsdp_ok(const uint8_t *p);
+/* The RSDP the loader copied into its information (a multiboot2 ACPI tag), or NULL. */
+const uint8_t *x86_rsdp_copy(void) { return rsdp_ok(rsdp_copy) ? rsdp_copy : NULL; }
+
+static void add_e820(uint64_t base, uint64_t len, uint32_t type)
+{
+	if (type == E820_RAM)
+		add_ram(&boot_info, base, len);
+	if (x86_nr_e820 < X86_MAX_E820)
+		x86_e820[x86_nr_e820++] = (struct e820_entry){ base, len, type };
+}
+
+static void add_module(uint64_t start, uint64_t end, const char *str)
+{
+	if (end <= start)
+		return;
+	if (nr_mods == 0) {
+		/* "vmlinuz console=ttyS0 ...": the name, then the command line */
+		size_t n = strnlen(str, 4096), i = 0;
+
+		while (i < n && str[i] != ' ')
+			i++;
+		while (i < n && str[i] == ' ')
+			i++;
+		memcpy(x86_host_cmdline, str + i, MIN(n - i, sizeof(x86_host_cmdline) - 1));
+	}
+	if (nr_mods < MAX_MODS)
+		mods[nr_mods++] = (struct mem_range){ start, end - start };
+}
 
 /* Add usable RAM [base, base + size), trimmed to whole pages, merged with a bank it touches. */
 static void add_ram(struct boot_info *bi, uint64_t base, uint64_t size)
@@ -94,15 +141,21 @@ static void parse_mb1(struct boot_info *bi, uint64_t info)
 			memcpy(&base, e + 4, 8);
 			memcpy(&len, e + 12, 8);
 			memcpy(&type, e + 20, 4);
-			if (type == E820_RAM)
-				add_ram(bi, base, len);
+			add_e820(base, len, type);
 			p += esize + 4;
 		}
 	} else if (mbi[0] & MB1_INFO_MEM) {
 		/* No map: conventional memory below 640 KiB and the contiguous block from 1 MiB. */
-		add_ram(bi, 0, (uint64_t)mbi[1] << 10);
-		add_ram(bi, 1 << 20, (uint64_t)mbi[2] << 10);
+		add_e820(0, (uint64_t)mbi[1] << 10, E820_RAM);
+		add_e820(1 << 20, (uint64_t)mbi[2] << 10, E820_RAM);
 	}
+	if (mbi[0] & MB1_INFO_MODS)
+		for (uint32_t i = 0; i < mbi[5]; i++) {
+			const uint32_t *m = phys_ptr(mbi[6] + 16ULL * i);
+
+			add_module(m[0], m[1], m[2] ? phys_ptr(m[2]) : "");
+		}
+	(void)bi;
 }
 
 static void parse_mb2(struct boot_info *bi, uint64_t info)
@@ -142,10 +195,17 @@ static void parse_mb2(struct boot_info *bi, uint64_t info)
 				memcpy(&base, t + e, 8);
 				memcpy(&len, t + e + 8, 8);
 				memcpy(&etype, t + e + 16, 4);
-				if (etype == E820_RAM)
-					add_ram(bi, base, len);
+				add_e820(base, len, etype);
 			}
 			have_mmap = true;
+			break;
+		}
+		case MB2_TAG_MODULE: {
+			uint32_t ms, me;
+
+			memcpy(&ms, t + 8, 4);
+			memcpy(&me, t + 12, 4);
+			add_module(ms, me, (const char *)t + 16);
 			break;
 		}
 		case MB2_TAG_ACPI_NEW:
@@ -160,9 +220,10 @@ static void parse_mb2(struct boot_info *bi, uint64_t info)
 		off += ALIGN_UP(size, 8);
 	}
 	if (!have_mmap && mem_upper) {
-		add_ram(bi, 0, (uint64_t)mem_lower << 10);
-		add_ram(bi, 1 << 20, (uint64_t)mem_upper << 10);
+		add_e820(0, (uint64_t)mem_lower << 10, E820_RAM);
+		add_e820(1 << 20, (uint64_t)mem_upper << 10, E820_RAM);
 	}
+	(void)bi;
 }
 
 /* ---- ACPI: CPUs from the MADT, the power-off port from the FADT ---------- */
@@ -187,14 +248,14 @@ static const uint8_t *find_rsdp(void)
 	uint64_t ebda = (uint64_t)*(const uint16_t *)phys_ptr(0x40e) << 4;
 
 	if (rsdp_ok(rsdp_copy))
-		return rsdp_copy;
+		return rsdp_copy; /* the host gets a copy of it in its boot area (host.c) */
 	if (ebda >= 0x80000 && ebda < 0xa0000)
 		for (uint64_t a = ebda; a < ebda + 1024; a += 16)
 			if (rsdp_ok(phys_ptr(a)))
-				return phys_ptr(a);
+				return phys_ptr(x86_rsdp_pa = a);
 	for (uint64_t a = 0xe0000; a < 0x100000; a += 16)
 		if (rsdp_ok(phys_ptr(a)))
-			return phys_ptr(a);
+			return phys_ptr(x86_rsdp_pa = a);
 	return NULL;
 }
 
@@ -306,6 +367,37 @@ static void parse_acpi(struct boot_info *bi)
 	}
 }
 
+/*
+ * The loader put its modules where it liked, often right after keel's image,
+ * where the page pool goes: move any that overlap keel's memory above it and
+ * every other module (highest first, so none lands on one not yet moved).
+ * Then the kernel module is the host image, the second the initrd.
+ */
+static void place_modules(struct boot_info *bi)
+{
+	uint64_t top = range_end(&bi->keel);
+
+	for (unsigned i = 0; i < nr_mods; i++)
+		top = MAX(top, range_end(&mods[i]));
+	top = ALIGN_UP(top, SZ_2M);
+	for (unsigned i = nr_mods; i-- > 0;) {
+		struct mem_range *m = &mods[i];
+
+		if (!ranges_overlap(m->base, m->size, bi->keel.base, bi->keel.size))
+			continue;
+		if (!boot_range_in_ram(bi, top, m->size) || top + m->size > LOW_4G)
+			boot_fail("no room to move loader module %u (%llu KiB) out of keel's memory\n", i,
+				  (unsigned long long)(m->size >> 10));
+		memmove((void *)(uintptr_t)top, phys_ptr(m->base), m->size);
+		m->base = top;
+		top = ALIGN_UP(top + m->size, SZ_2M);
+	}
+	if (nr_mods > 0)
+		bi->payload = mods[0];
+	if (nr_mods > 1)
+		bi->initrd = mods[1];
+}
+
 void __noreturn x86_boot(uint32_t magic, uint32_t info);
 void __noreturn x86_boot(uint32_t magic, uint32_t info)
 {
@@ -344,12 +436,6 @@ void __noreturn x86_boot(uint32_t magic, uint32_t info)
 			  (unsigned long long)(image_end + pool), (unsigned long long)(pool >> 20));
 	bi->keel = (struct mem_range){ start, image_end + pool - start };
 	bi->pool = (struct mem_range){ image_end, pool };
+	place_modules(bi);
 	keel_main(bi);
-}
-
-int arch_host_launch(struct boot_info *bi)
-{
-	(void)bi;
-	hv_printf("keel: x86_64: launching a host is not implemented yet\n");
-	return -ENOSYS;
 }

@@ -4,7 +4,9 @@
  * trees with the same shape as the core's (level 0 = PML4, 512 GiB an
  * entry; level 1 = PDPT, 1 GiB; level 2 = PD, 2 MiB; level 3 = PT, 4 KiB):
  *  - PT_STAGE_HYP: the long-mode paging format keel itself runs on;
- *  - PT_STAGE_GUEST: the EPT format (Intel SDM vol. 3, 29.3.2).
+ *  - PT_STAGE_GUEST: the EPT format (Intel SDM vol. 3, 29.3.2) under VMX; under
+ *    SVM the nested page tables are long-mode tables again, every entry a
+ *    user entry (nested walks are user accesses, AMD APM vol. 2, 15.25.5).
  * A table entry is encoded the same way for both, addr | 7: in EPT that is
  * read/write/execute for everything below, in long mode present/writable/
  * user (the leaf decides), so arch_pte_table() needs no stage.
@@ -21,6 +23,7 @@
 /* long mode */
 #define PTE_P BIT(0)
 #define PTE_RW BIT(1)
+#define PTE_US BIT(2)
 #define PTE_PWT BIT(3)
 #define PTE_PCD BIT(4)
 #define PTE_XD BIT(63)
@@ -64,7 +67,7 @@ bool arch_pt_leaf_ok(enum pt_stage stage, int level)
 	if (level == 2 || level == 3)
 		return true;
 	if (level == 1)
-		return stage == PT_STAGE_HYP ? x86_cpu.pdpe1gb : x86_cpu.ept_1g;
+		return stage == PT_STAGE_HYP || x86_cpu.svm_on ? x86_cpu.pdpe1gb : x86_cpu.ept_1g;
 	return false;
 }
 
@@ -78,9 +81,9 @@ pte_t arch_pte_leaf(enum pt_stage stage, int level, paddr_t pa, uint32_t prot)
 
 	if (level < 3)
 		pte |= PTE_PS;
-	if (stage == PT_STAGE_HYP) {
+	if (stage == PT_STAGE_HYP || x86_cpu.svm_on) {
 		/* Long mode cannot express "not readable": any mapping is readable. */
-		pte |= PTE_P;
+		pte |= PTE_P | (stage == PT_STAGE_GUEST ? PTE_US : 0);
 		if (prot & PT_PROT_W)
 			pte |= PTE_RW;
 		if (!(prot & PT_PROT_X) && x86_cpu.nx) /* XD is a reserved bit without EFER.NXE */
@@ -111,7 +114,7 @@ uint32_t arch_pte_prot(enum pt_stage stage, int level, pte_t pte)
 	uint32_t prot = 0;
 
 	(void)level;
-	if (stage == PT_STAGE_HYP) {
+	if (stage == PT_STAGE_HYP || x86_cpu.svm_on) {
 		prot |= PT_PROT_R;
 		if (pte & PTE_RW)
 			prot |= PT_PROT_W;
@@ -147,6 +150,11 @@ void arch_pt_tlb_flush(const struct pgtable *pt, uint64_t ia, uint64_t size)
 		}
 		for (uint64_t a = ia; a < ia + size; a += PAGE_SIZE)
 			__asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
+		return;
+	}
+	/* Under SVM: every CPU flushes its guest TLB entries at its next VMRUN. */
+	if (x86_cpu.svm_on) {
+		x86_svm_tlb_flush_all();
 		return;
 	}
 	/*

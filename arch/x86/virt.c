@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86_64 virtualization report: VMX (what keel's x86 port will use: EPT and
- * unrestricted guest are required to run an unmodified host), SVM for the
- * record, and a real VMXON so that "VMX works" is proven, not assumed.
- * keel stays in VMX root operation afterwards.
+ * x86_64 virtualization: the report and the choice, as kvm_intel / kvm_amd
+ * choose: VMX where the CPU has it (EPT and unrestricted guest are required
+ * to run an unmodified host; a real VMXON proves it works, and keel stays
+ * in VMX root operation), else SVM with nested paging (svm.c).
  */
 #include <arch/x86.h>
 #include <hv/arch/virt.h>
@@ -59,7 +59,7 @@ static void report_svm(void)
 	if (x86_cpu.max_ext_leaf >= 0x8000000a)
 		cpuid(0x8000000a, &a, &b, &c, &d);
 	hv_printf("keel: SVM: present (AMD-V rev %u, %u ASIDs): nested paging %s, next-RIP save %s, "
-		  "decode assists %s; keel's x86 port drives VMX only\n",
+		  "decode assists %s\n",
 		  a & 0xff, b, yn(d & BIT(0)), yn(d & BIT(3)), yn(d & BIT(7)));
 }
 
@@ -109,9 +109,11 @@ int arch_virt_probe(void)
 	report_svm();
 	if (!x86_cpu.vmx) {
 		x86_privilege = "ring 0 (no VMX)";
-		hv_printf("keel: VMX: absent (CPUID.1:ECX.VMX = 0%s): keel cannot run a host on this CPU\n",
-			  !strcmp(hv, "TCGTCGTCGTCG") ? "; QEMU's TCG does not emulate VMX" : "");
-		return -ENODEV;
+		hv_printf("keel: VMX: absent (CPUID.1:ECX.VMX = 0%s)%s\n",
+			  !strcmp(hv, "TCGTCGTCGTCG") ? "; QEMU's TCG does not emulate VMX" : "",
+			  x86_cpu.svm ? ": keel uses SVM" : ": keel cannot run a host on this CPU");
+		/* As kvm_amd: SVM where the CPU has it and VMX does not exist. */
+		return x86_cpu.svm ? x86_svm_probe() : -ENODEV;
 	}
 
 	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);

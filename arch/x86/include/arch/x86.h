@@ -3,6 +3,7 @@
 #ifndef ARCH_X86_X86_H
 #define ARCH_X86_X86_H
 
+#include <arch/bootproto.h>
 #include <hv/types.h>
 
 /* MSRs */
@@ -19,9 +20,15 @@
 #define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
 #define MSR_IA32_VMX_EPT_VPID_CAP 0x48c
 #define MSR_EFER 0xc0000080
+#define EFER_LME BIT(8)
+#define EFER_LMA BIT(10)
 #define EFER_NXE BIT(11)
 
+#define CR0_PE BIT(0)
+#define CR0_ET BIT(4)
 #define CR0_NE BIT(5)
+#define CR0_PG BIT(31)
+#define CR4_PAE BIT(5)
 #define CR4_VMXE BIT(13)
 
 /* Filled by x86_cpu_features_init() from CPUID, read by the page-table encoders. */
@@ -35,6 +42,7 @@ struct x86_features {
 	bool nx, pdpe1gb, vmx, svm;
 	bool ept_1g;             /* EPT may map 1 GiB leaves (set by arch_virt_probe) */
 	bool vmx_on;             /* in VMX root operation: INVEPT is usable */
+	bool svm_on;             /* keel runs the host under SVM: guest stages use the nested-paging format */
 	bool invept_all;
 };
 extern struct x86_features x86_cpu;
@@ -120,6 +128,33 @@ static inline const void *phys_ptr(uint64_t pa)
 	__asm__("" : "+r"(p));
 	return p;
 }
+
+/*
+ * cpuid.c: the host's view of CPUID leaf/sub, given the hardware's answer in
+ * r (eax, ebx, ecx, edx), changed in place.
+ */
+void x86_cpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+
+/* Where the host starts, in 64-bit mode with paging (svm.c, host.c). */
+struct x86_host_entry {
+	uint64_t rip, rsi, cr3, gdt;
+	uint16_t gdt_limit;
+};
+
+/* svm.c */
+int x86_svm_probe(void);
+int x86_svm_cpu_init(unsigned cpu);
+void x86_svm_host_64(unsigned cpu, uint64_t ncr3, const struct x86_host_entry *e);
+void __noreturn x86_svm_run(unsigned cpu);
+void x86_svm_tlb_flush_all(void); /* guest TLB entries go on every CPU before its next guest instruction */
+
+/* boot.c: what the loader gave keel for its host (multiboot2 modules: the kernel first, then the initrd) */
+#define X86_MAX_E820 128
+extern struct e820_entry x86_e820[X86_MAX_E820];
+extern unsigned x86_nr_e820;
+extern char x86_host_cmdline[2048];
+extern uint64_t x86_rsdp_pa;        /* the RSDP in the BIOS areas, 0 if only the loader had one */
+const uint8_t *x86_rsdp_copy(void); /* the loader's copy of the RSDP, or NULL */
 
 /* traps.c */
 void x86_traps_init(void);
