@@ -73,6 +73,7 @@ expect $name "$log" "2 CPUs from the ACPI MADT" "^keel: 2 CPUs: cpu0=0x0 cpu1=0x
 expect $name "$log" "CPU identified" "^keel: x86_64: .*family .* model"
 expect $name "$log" "VMX absent under TCG" "^keel: VMX: absent \(CPUID.1:ECX.VMX = 0; QEMU's TCG"
 expect $name "$log" "SVM reported" "^keel: SVM: (present|absent)"
+expect $name "$log" "SVM without nested paging refused (qemu64)" "^keel: SVM: no nested paging"
 expect $name "$log" "powers off through ACPI" "^keel: x86_64: powering off \(ACPI PM1a_CNT"
 expect_poweroff $name
 
@@ -150,7 +151,7 @@ expect $name "$log" "EPT found" "^keel: VMX: secondary controls yes: EPT yes"
 expect $name "$log" "unrestricted guest found" "^keel: VMX: secondary controls yes: .*unrestricted guest yes"
 expect $name "$log" "EPT 4-level walk with WB and 2M pages" "^keel: EPT: 4-level walk yes, WB yes, .*2M pages yes"
 expect $name "$log" "VMXON succeeded" "^keel: VMX: VMXON ok"
-expect $name "$log" "host launch not implemented (and says so)" "^keel: x86_64: launching a host is not implemented yet"
+expect $name "$log" "host launch over VMX not implemented (and says so)" "^keel: x86_64: running the host under VMX is not implemented yet"
 expect $name "$log" "powers off through ACPI" "^keel: x86_64: powering off \(ACPI PM1a_CNT"
 expect $name "$blog" "bochs saw the ACPI soft power-off" "ACPI control: soft power off"
 
