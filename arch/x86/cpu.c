@@ -62,8 +62,14 @@ const char *arch_name(void) { return "x86_64"; }
 
 const char *arch_privilege_name(void) { return x86_privilege; }
 
-/* Only the boot CPU runs keel: the others stay in the firmware's wait-for-SIPI. */
-unsigned arch_cpu_index(void) { return 0; }
+/* Each CPU runs keel on its own stack, aligned to its size, whose first word is its index (smp.c). */
+unsigned arch_cpu_index(void)
+{
+	uintptr_t sp;
+
+	__asm__("mov %%rsp, %0" : "=r"(sp));
+	return *(const unsigned *)(sp & ~(uintptr_t)(X86_STACK_SIZE - 1));
+}
 
 void __noreturn arch_cpu_halt(void)
 {

@@ -171,7 +171,8 @@ boot_pdpt:
 	.space	4096
 boot_pd:
 	.space	4 * 4096
-	.balign	16
+	/* One stack a CPU, aligned to its size: its first word holds the CPU's index (arch_cpu_index). */
+	.balign	STACK_SIZE
 	.globl	x86_stacks
 x86_stacks:
-	.space	STACK_SIZE
+	.space	STACK_SIZE * 8			/* HV_MAX_CPUS */

@@ -155,7 +155,13 @@ int arch_host_launch(struct boot_info *bi)
 	ret = load_linux(bi, &e);
 	if (ret)
 		return ret;
+	x86_apic_init(bi);
 	ret = host_stage2_init(&host_npt, bi, arch_host_ia_bits());
+	/* The local APIC read-only: keel carries out the host's stores to it (apic.c). */
+	if (!ret)
+		ret = pgtable_unmap(&host_npt, x86_lapic_base, PAGE_SIZE);
+	if (!ret)
+		ret = pgtable_map(&host_npt, x86_lapic_base, pa_init(x86_lapic_base), PAGE_SIZE, PT_PROT_R | PT_PROT_DEV);
 	if (ret) {
 		hv_printf("keel: cannot build the host's nested page table (%d)\n", ret);
 		return ret;
@@ -164,6 +170,7 @@ int arch_host_launch(struct boot_info *bi)
 	if (ret)
 		return ret;
 	x86_svm_host_64(0, pa_addr(ptr_to_pa(host_npt.hw_root)), &e);
+	x86_smp_start(bi);
 	hv_printf("keel: entering the host at 0x%llx under SVM (nested paging, %u-bit identity map without keel)\n",
 		  (unsigned long long)e.rip, host_npt.ia_bits);
 	x86_svm_run(0);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* x86_64 exceptions: an IDT whose 32 vectors all report and stop (keel takes no interrupts yet). */
+/*
+ * x86_64 exceptions: an IDT whose 32 vectors all report and stop (keel takes
+ * no interrupts), except the NMI, which keel uses to wake its CPUs (svm.c).
+ */
 #include <arch/x86.h>
 #include <hv/printf.h>
 
@@ -18,7 +21,7 @@ struct x86_trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-extern char x86_trap_stubs[];
+extern char x86_trap_stubs[], x86_nmi_entry[];
 static struct idt_entry idt[32] __aligned(16);
 
 static const char *const names[32] = {
@@ -29,22 +32,27 @@ static const char *const names[32] = {
 	"#XM SIMD error", "#VE virtualization", "#CP control protection",
 };
 
-void x86_traps_init(void)
+void x86_traps_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
 
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void x86_traps_init(void)
+{
 	for (unsigned v = 0; v < ARRAY_SIZE(idt); v++) {
-		uint64_t a = (uintptr_t)x86_trap_stubs + 16 * v;
+		uint64_t a = v == 2 ? (uintptr_t)x86_nmi_entry : (uintptr_t)x86_trap_stubs + 16 * v;
 
 		idt[v] = (struct idt_entry){
 			.off_lo = a & 0xffff, .sel = 0x08, .type = 0x8e, /* present, 64-bit interrupt gate */
 			.off_mid = (a >> 16) & 0xffff, .off_hi = a >> 32,
 		};
 	}
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	x86_traps_load();
 }
 
 void x86_trap(struct x86_trap_frame *f);

@@ -70,6 +70,7 @@ struct vmcb_seg {
 };
 
 /* Intercept bits: MISC1 */
+#define SVM_I_NMI BIT(1)
 #define SVM_I_INIT BIT(3)
 #define SVM_I_CPUID BIT(18)
 #define SVM_I_INVD BIT(22)
@@ -86,6 +87,7 @@ struct vmcb_seg {
 #define SVM_I_SKINIT BIT(6)
 
 /* Exit codes */
+#define SVM_EXIT_NMI 0x061
 #define SVM_EXIT_INIT 0x063
 #define SVM_EXIT_CPUID 0x072
 #define SVM_EXIT_INVLPGA 0x07a
@@ -114,5 +116,27 @@ struct x86_gprs {
 
 /* svm_entry.S: run the guest of the VMCB at vmcb_pa with registers g until its next #VMEXIT. */
 void svm_vmrun(uint64_t vmcb_pa, struct x86_gprs *g);
+
+/* One CPU's SVM state (svm.c), owned by that CPU. */
+struct svm_cpu {
+	uint64_t tlb_gen;  /* the nested-TLB generation this CPU is clean for */
+	uint8_t *vmcb;
+	uint64_t vmcb_pa;
+	void *hsave;
+	struct x86_gprs g;
+};
+
+#define VMCB64(v, off) (*(uint64_t *)((v) + (off)))
+#define VMCB32(v, off) (*(uint32_t *)((v) + (off)))
+
+/* svm.c, for the exit handlers */
+extern bool svm_nrips;
+void svm_inject(uint8_t *vmcb, uint32_t event);     /* EVENTINJ: an exception vector | SVM_EVTINJ_* bits */
+void svm_skip(uint8_t *vmcb, unsigned len);          /* step over the exiting instruction of length len */
+void svm_start_real_mode(struct svm_cpu *s, uint16_t seg, uint16_t ip); /* the host, as INIT+SIPI leave a CPU */
+void __noreturn svm_host_stopped(struct svm_cpu *s, const char *why);
+
+/* svm_exit.c: one exit of the host; false if keel has no handler for it */
+bool svm_handle_exit(struct svm_cpu *s, unsigned cpu);
 
 #endif

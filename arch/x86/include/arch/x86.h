@@ -6,6 +6,8 @@
 #include <arch/bootproto.h>
 #include <hv/types.h>
 
+struct boot_info;
+
 /* MSRs */
 #define MSR_IA32_FEATURE_CONTROL 0x03a
 #define FEATURE_CONTROL_LOCK BIT(0)
@@ -146,6 +148,7 @@ int x86_svm_probe(void);
 int x86_svm_cpu_init(unsigned cpu);
 void x86_svm_host_64(unsigned cpu, uint64_t ncr3, const struct x86_host_entry *e);
 void __noreturn x86_svm_run(unsigned cpu);
+void x86_svm_ap_wait(unsigned cpu); /* an AP keel started waits for the host's SIPI */
 void x86_svm_tlb_flush_all(void); /* guest TLB entries go on every CPU before its next guest instruction */
 
 /* boot.c: what the loader gave keel for its host (multiboot2 modules: the kernel first, then the initrd) */
@@ -156,8 +159,26 @@ extern char x86_host_cmdline[2048];
 extern uint64_t x86_rsdp_pa;        /* the RSDP in the BIOS areas, 0 if only the loader had one */
 const uint8_t *x86_rsdp_copy(void); /* the loader's copy of the RSDP, or NULL */
 
-/* traps.c */
+/* apic.c: the host's INIT and SIPI under keel's control */
+extern uint64_t x86_lapic_base;
+#define X86_MAIL_SIPI BIT(30)
+void x86_apic_init(const struct boot_info *bi);
+bool x86_cpu_runs_host(unsigned cpu);
+void x86_cpu_set_runs_host(unsigned cpu, bool on);
+void x86_cpu_set_waiting(unsigned cpu, bool on);
+uint32_t x86_cpu_take_mail(unsigned cpu);
+bool x86_apic_icr_filter(unsigned self, uint32_t lo, uint32_t dest, bool x2apic);
+void x86_apic_host_store(unsigned self, uint64_t off, uint32_t val);
+uint32_t x86_apic_read(uint64_t off);
+
+/* smp.c: keel's per-CPU stacks (head.S), the APs started into keel and parked until the host wants them */
+#define X86_STACK_SIZE 16384
+extern char x86_stacks[];
+int x86_smp_start(const struct boot_info *bi);
+
+/* traps.c: x86_traps_init builds the IDT and loads it, x86_traps_load loads it on another CPU */
 void x86_traps_init(void);
+void x86_traps_load(void);
 
 /* head.S / linker script */
 extern char __keel_start[], __keel_image_end[], __text_end[];
