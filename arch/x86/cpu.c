@@ -62,12 +62,18 @@ const char *arch_name(void) { return "x86_64"; }
 
 const char *arch_privilege_name(void) { return x86_privilege; }
 
-/* Each CPU runs keel on its own stack, aligned to its size, whose first word is its index (smp.c). */
+/*
+ * Each CPU runs keel on its own stack: the boot CPU on head.S's, the others
+ * on one from the page pool, aligned to its size, whose first word is the
+ * CPU's index (smp.c).
+ */
 unsigned arch_cpu_index(void)
 {
 	uintptr_t sp;
 
 	__asm__("mov %%rsp, %0" : "=r"(sp));
+	if (sp - (uintptr_t)x86_stacks <= X86_STACK_SIZE)
+		return 0;
 	return *(const unsigned *)(sp & ~(uintptr_t)(X86_STACK_SIZE - 1));
 }
 

@@ -171,8 +171,8 @@ boot_pdpt:
 	.space	4096
 boot_pd:
 	.space	4 * 4096
-	/* One stack a CPU, aligned to its size: its first word holds the CPU's index (arch_cpu_index). */
-	.balign	STACK_SIZE
+	/* The boot CPU's stack (the others' come from the page pool, smp.c). */
+	.balign	16
 	.globl	x86_stacks
 x86_stacks:
-	.space	STACK_SIZE * 8			/* HV_MAX_CPUS */
+	.space	STACK_SIZE

@@ -12,6 +12,7 @@
 #include <hv/boot.h>
 #include <hv/cpu.h>
 #include <hv/errno.h>
+#include <hv/page_alloc.h>
 #include <hv/printf.h>
 #include <hv/string.h>
 
@@ -80,8 +81,13 @@ int x86_smp_start(const struct boot_info *bi)
 	memcpy((void *)(uintptr_t)X86_TRAMP_BASE, x86_tramp_start, size);
 	*(uint32_t *)tramp_var(x86_tramp_efer) = (uint32_t)(rdmsr(MSR_EFER) & (EFER_LME | EFER_NXE));
 	for (unsigned i = 1; i < bi->nr_cpus && i < HV_MAX_CPUS; i++) {
-		char *stack = x86_stacks + (size_t)i * X86_STACK_SIZE;
+		char *stack = page_alloc(2); /* 16 KiB, aligned to its size (arch_cpu_index) */
 
+		_Static_assert(X86_STACK_SIZE == PAGE_SIZE << 2, "AP stacks are order-2 pool blocks");
+		if (!stack) {
+			hv_printf("keel: no memory for CPU %u's stack: the host runs without it\n", i);
+			continue;
+		}
 		*(unsigned *)stack = i; /* arch_cpu_index() */
 		*(uint64_t *)tramp_var(x86_tramp_stack) = (uintptr_t)stack + X86_STACK_SIZE;
 		*(uint32_t *)tramp_var(x86_tramp_cpu) = i;
