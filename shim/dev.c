@@ -36,10 +36,7 @@ long keel_check_extension(long cap)
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 		return 1;
 	case KVM_CAP_NR_MEMSLOTS:
-		return SHRT_MAX; /* KVM_USER_MEM_SLOTS */
-	/* vCPUs over keel (vcpu.c) */
-	case KVM_CAP_IMMEDIATE_EXIT:
-	case KVM_CAP_MP_STATE:
+		return KEEL_ARCH_USER_MEM_SLOTS;
 	case KVM_CAP_ENABLE_CAP_VM: /* KVM_ENABLE_CAP on the VM fd */
 		return 1;
 	case KVM_CAP_BINARY_STATS_FD: /* binstats.c */
@@ -49,13 +46,8 @@ long keel_check_extension(long cap)
 	/* KVM_CREATE_DEVICE works, and says -ENODEV for every type: no in-kernel irqchip or VFIO device */
 	case KVM_CAP_DEVICE_CTRL:
 		return 1;
-	case KVM_CAP_NR_VCPUS:
-		return min_t(unsigned int, num_online_cpus(), KEEL_MAX_VCPUS);
-	case KVM_CAP_MAX_VCPUS:
-	case KVM_CAP_MAX_VCPU_ID:
-		return KEEL_MAX_VCPUS;
 	default:
-		/* The arch's (shim/<arch>/); not (yet) over keel: SYNC_MMU, READONLY_MEM, IRQCHIP, ... read 0 */
+		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: SYNC_MMU, IRQCHIP, ... read 0 */
 		return keel_arch_check_extension(cap);
 	}
 }
@@ -153,16 +145,16 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		}
 		return keel_arch_enable_cap(vm, &cap);
 	}
-	default: {
-		long r = keel_arch_vm_ioctl(vm, ioctl, arg);
-
-		/* kvm_arch_vm_ioctl(): unknown -> -EINVAL. */
-		return r == -ENOIOCTLCMD ? -EINVAL : r;
-	}
+	default:
+		/* kvm_arch_vm_ioctl(), with the arch's errno for an unknown ioctl */
+		return keel_arch_vm_ioctl(vm, ioctl, arg);
 	}
 }
 
-/* arm64 KVM has no 32-bit compat ABI (no CONFIG_KVM_COMPAT): the same refusals. */
+/*
+ * No 32-bit compat ABI: arm64 KVM has none (no CONFIG_KVM_COMPAT); on x86 KVM has one, keel not yet
+ * (docs/architecture.md): a 32-bit VMM gets these refusals.
+ */
 static long keel_no_compat_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 {
 	return -EINVAL;
@@ -182,17 +174,18 @@ static const struct file_operations keel_vm_fops = {
 	.llseek = noop_llseek,
 };
 
-/* KVM_CREATE_VM: kvm_dev_ioctl_create_vm() + kvm_arm_setup_stage2()'s type check. */
+/* KVM_CREATE_VM: kvm_dev_ioctl_create_vm(), the arch's type check (arm64: kvm_arm_setup_stage2()). */
 static long keel_dev_ioctl_create_vm(unsigned long type)
 {
 	struct keel_res res;
 	struct keel_vm *vm;
 	struct file *file;
 	long ret;
-	int fd;
+	int fd, ipa_bits;
 
-	if (type & ~KVM_VM_TYPE_ARM_IPA_SIZE_MASK)
-		return -EINVAL;
+	ipa_bits = keel_arch_vm_type(type);
+	if (ipa_bits < 0)
+		return ipa_bits;
 	if (keel_rebooting)
 		return -EBUSY;
 
@@ -205,8 +198,8 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 		return fd;
 	}
 
-	/* keel checks the IPA size as KVM does: 0 means 40, else 32 .. its stage-2 limit. */
-	ret = keel_vm_donate_first(vm, KVM_VM_TYPE_ARM_IPA_SIZE(type), &res);
+	/* keel checks the IPA size (arm64: as KVM does: 0 means 40, else 32 .. its stage-2 limit). */
+	ret = keel_vm_donate_first(vm, ipa_bits, &res);
 	trace_keel_vm_create(ret ? 0 : res.r[0], ret ? 0 : (unsigned int)res.r[1], vm->first_size >> PAGE_SHIFT,
 			     ret);
 	if (ret) {
@@ -263,8 +256,7 @@ static long keel_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 	case KVM_TRACE_DISABLE:
 		return -EOPNOTSUPP;
 	default:
-		/* kvm_arch_dev_ioctl() on arm64. */
-		return -EINVAL;
+		return keel_arch_dev_ioctl(ioctl, arg); /* kvm_arch_dev_ioctl() */
 	}
 }
 

@@ -14,6 +14,8 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 
+#include <asm/io.h>
+
 #include "shim.h"
 
 long keel_vm_donate_first(struct keel_vm *vm, unsigned int ipa_bits, struct keel_res *res)

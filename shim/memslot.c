@@ -35,10 +35,12 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
+#include <asm/io.h>
+
 #include "shim.h"
 
-/* As Linux 6.1 on arm64: KVM_MEM_SLOTS_NUM (SHRT_MAX), no internal slots, one address space. */
-#define KEEL_USER_MEM_SLOTS SHRT_MAX
+/* As Linux 6.1: the arch's KVM_USER_MEM_SLOTS (shim_arch.h), one address space. */
+#define KEEL_USER_MEM_SLOTS KEEL_ARCH_USER_MEM_SLOTS
 #define KEEL_ADDRESS_SPACE_NUM 1
 #define KEEL_MEM_MAX_NR_PAGES ((1UL << 31) - 1)
 /* VM_UNMAP in bounded pieces: keel runs one call with interrupts masked. */

@@ -149,23 +149,29 @@ void keel_vcpu_block(struct keel_vcpu *vcpu);
  * returns -ENOIOCTLCMD for an ioctl that is not the arch's.
  *
  * Module: keel_arch_discover finds keel before the first hypercall (arm64:
- * the device tree's /hypervisor node) and says which ABI it advertises;
+ * the device tree's /hypervisor node; x86: CPUID) and says which ABI it
+ * advertises;
  * keel_arch_init/exit set up what guests need from the host (arm64: the
  * virtual-timer PPI), keel_arch_cpu_up/down per CPU.
- * VM: keel_arch_vm_init for a new VM; keel_arch_check_extension answers
- * the arch's capabilities (0 for unknown); keel_arch_vm_ioctl the VM fd's
- * arch ioctls, keel_arch_enable_cap KVM_ENABLE_CAP's arch caps (-EINVAL
- * unknown).
- * vCPU: keel_arch_vcpu_create before keel's VCPU_CREATE, _created after
- * it; keel_arch_vcpu_ioctl the vCPU fd's arch ioctls (vcpu->mutex held,
- * after keel_arch_vcpu_ioctl_begin, which every ioctl calls first).
+ * System: keel_arch_dev_ioctl the arch's /dev/kvm ioctls (kvm_arch_dev_ioctl).
+ * VM: keel_arch_vm_type turns KVM_CREATE_VM's type into the IPA bits keel
+ * takes (or an errno); keel_arch_vm_init for a new VM;
+ * keel_arch_check_extension answers the arch's capabilities, the vCPU ones
+ * included (0 for unknown); keel_arch_vm_ioctl the VM fd's arch ioctls,
+ * keel_arch_enable_cap KVM_ENABLE_CAP's arch caps (-EINVAL unknown).
+ * vCPU: keel_arch_vcpu_create before keel's VCPU_CREATE (an errno refuses
+ * the vCPU), _created after it; keel_arch_vcpu_ioctl the vCPU fd's arch
+ * ioctls (vcpu->mutex held, after keel_arch_vcpu_ioctl_begin, which every
+ * ioctl calls first).
  * KVM_RUN: _run_begin (0, or an errno) before the loop, _run_end after it;
  * each entry: _before_enter (preemptible; > 0 leaves KVM_RUN with
  * KVM_EXIT_INTR and -EINTR), _load (preemption off), _enter (interrupts
  * off, in_guest published), then keel's VCPU_RUN, _put (interrupts on),
  * _exited after a run keel took; then keel_arch_exits[reason] unless the
  * generic table has the reason. An exit handler returns 0 to enter the
- * guest again, > 0 to return 0 from KVM_RUN, or a negative errno.
+ * guest again, > 0 to return 0 from KVM_RUN, or a negative errno. The ioctl
+ * hooks return the arch's errno for an ioctl that is not theirs (KVM's
+ * kvm_arch_*_ioctl default).
  */
 typedef long (*keel_exit_fn)(struct keel_vcpu *vcpu);
 extern const keel_exit_fn keel_arch_exits[KEEL_EXIT_NR];
@@ -175,10 +181,12 @@ void keel_arch_exit(void);
 void keel_arch_cpu_up(void);
 void keel_arch_cpu_down(void);
 void keel_arch_vm_init(struct keel_vm *vm);
+long keel_arch_dev_ioctl(unsigned int ioctl, unsigned long arg);
+int keel_arch_vm_type(unsigned long type);
 long keel_arch_check_extension(long cap);
 long keel_arch_vm_ioctl(struct keel_vm *vm, unsigned int ioctl, unsigned long arg);
 long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap);
-void keel_arch_vcpu_create(struct keel_vcpu *vcpu);
+long keel_arch_vcpu_create(struct keel_vcpu *vcpu);
 void keel_arch_vcpu_created(struct keel_vcpu *vcpu);
 void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu);
 long keel_arch_vcpu_ioctl(struct keel_vcpu *vcpu, unsigned int ioctl, void __user *argp);

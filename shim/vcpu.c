@@ -23,6 +23,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <asm/io.h>
+
 #include "shim.h"
 #include "trace.h"
 
@@ -383,10 +385,8 @@ static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 		break;
 	}
 	default:
+		/* kvm_arch_vcpu_ioctl(), with the arch's errno for an unknown ioctl */
 		r = keel_arch_vcpu_ioctl(vcpu, ioctl, argp);
-		/* kvm_arch_vcpu_ioctl(): unknown -> -EINVAL */
-		if (r == -ENOIOCTLCMD)
-			r = -EINVAL;
 		break;
 	}
 	mutex_unlock(&vcpu->mutex);
@@ -447,7 +447,11 @@ long keel_vm_create_vcpu(struct keel_vm *vm, u32 id)
 	vcpu->vcpu_idx = vm->nr_vcpus;
 	mutex_init(&vcpu->mutex);
 	init_waitqueue_head(&vcpu->wq);
-	keel_arch_vcpu_create(vcpu);
+	ret = keel_arch_vcpu_create(vcpu);
+	if (ret) {
+		kmem_cache_free(keel_vcpu_cache, vcpu);
+		goto out_unlock;
+	}
 	vcpu->ctx_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->ctx_page || !vcpu->run) {
@@ -502,8 +506,8 @@ int keel_vcpu_cache_init(void)
 {
 	keel_vcpu_cache = kmem_cache_create_usercopy("kvm_vcpu", sizeof(struct keel_vcpu),
 						     __alignof__(struct keel_vcpu), SLAB_ACCOUNT,
-						     offsetof(struct keel_vcpu, arch.aa32),
-						     sizeof_field(struct keel_vcpu, arch.aa32), NULL);
+						     offsetof(struct keel_vcpu, KEEL_VCPU_USERCOPY),
+						     sizeof_field(struct keel_vcpu, KEEL_VCPU_USERCOPY), NULL);
 	return keel_vcpu_cache ? 0 : -ENOMEM;
 }
 

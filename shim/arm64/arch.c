@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) "keel-kvm: " fmt
 
+#include <linux/cpumask.h>
 #include <linux/of.h>
 #include <linux/sched/stat.h>
 #include <linux/uaccess.h>
@@ -50,9 +51,32 @@ void keel_arch_vm_init(struct keel_vm *vm)
 	keel_vm_hypercalls_init(vm);
 }
 
+/* kvm_arch_dev_ioctl() on arm64: none of its own. */
+long keel_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
+{
+	return -EINVAL;
+}
+
+/* kvm_arm_setup_stage2(): the type is the IPA size (0: 40 bits); keel checks the range as KVM does. */
+int keel_arch_vm_type(unsigned long type)
+{
+	if (type & ~KVM_VM_TYPE_ARM_IPA_SIZE_MASK)
+		return -EINVAL;
+	return KVM_VM_TYPE_ARM_IPA_SIZE(type);
+}
+
 long keel_arch_check_extension(long cap)
 {
 	switch (cap) {
+	/* vCPUs over keel (vcpu.c, exits.c, regs.c) */
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_MP_STATE:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+		return min_t(unsigned int, num_online_cpus(), KEEL_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return KEEL_MAX_VCPUS;
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return keel_info.max_ipa_bits;
 	case KVM_CAP_ARM_PSCI: /* 0.1, KVM's own ids, for vCPUs without KVM_ARM_VCPU_PSCI_0_2 */
@@ -129,7 +153,7 @@ long keel_arch_vm_ioctl(struct keel_vm *vm, unsigned int ioctl, unsigned long ar
 		return copy_to_user((void __user *)arg, &init, sizeof(init)) ? -EFAULT : 0;
 	}
 	}
-	return -ENOIOCTLCMD;
+	return -EINVAL; /* kvm_arch_vm_ioctl() on arm64: unknown -> -EINVAL */
 }
 
 /* kvm_vm_ioctl_enable_cap() on arm64: ARM_NISV_TO_USER, ARM_SYSTEM_SUSPEND. */
@@ -146,12 +170,13 @@ long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap)
 
 /* ---- vCPU -------------------------------------------------------------------------------------- */
 
-void keel_arch_vcpu_create(struct keel_vcpu *vcpu)
+long keel_arch_vcpu_create(struct keel_vcpu *vcpu)
 {
 	vcpu->arch.target = -1;
 	keel_vcpu_hypercalls_init(vcpu);
 	hrtimer_init(&vcpu->arch.bg_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	vcpu->arch.bg_timer.function = keel_bg_timer_expire;
+	return 0;
 }
 
 /* kvm_timer_vcpu_init(): every vCPU of the VM counts from the same offset, reset now. */
@@ -239,5 +264,5 @@ long keel_arch_vcpu_ioctl(struct keel_vcpu *vcpu, unsigned int ioctl, void __use
 		return keel_vcpu_attr(vcpu, ioctl, &attr);
 	}
 	}
-	return -ENOIOCTLCMD;
+	return -EINVAL; /* kvm_arch_vcpu_ioctl(): unknown -> -EINVAL */
 }

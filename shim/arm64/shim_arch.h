@@ -51,6 +51,9 @@ static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *ou
 	return keel_hvc5(fn, a1, a2, 0, 0, 0, out);
 }
 
+/* KVM_CAP_NR_MEMSLOTS: KVM_USER_MEM_SLOTS on arm64 (SHRT_MAX, no internal slots) */
+#define KEEL_ARCH_USER_MEM_SLOTS SHRT_MAX
+
 struct keel_vm_arch {
 	u64 cntvoff;            /* one virtual-counter offset for every vCPU (update_vtimer_cntvoff) */
 	u64 psci_version;       /* KVM_REG_ARM_PSCI_VERSION for vCPUs with PSCI 0.2 */
@@ -77,8 +80,10 @@ struct keel_vcpu_arch {
 	struct {
 		u64 spsr_aa32[4]; /* KVM_REG_ARM_CORE spsr[1..4] (abt, und, irq, fiq) */
 		u64 dacr32, ifsr32, fpexc32, dbgvcr32;
-	} aa32;                  /* AArch32-only state keel never runs: the shim's alone (usercopy region) */
+	} aa32;                  /* AArch32-only state keel never runs: the shim's alone */
 };
+/* The part of struct keel_vcpu that ioctls copy to and from user space directly (the cache's usercopy region). */
+#define KEEL_VCPU_USERCOPY arch.aa32
 
 /* The physical counter now (the guests' timers count from it). */
 static inline u64 keel_cntpct(void)

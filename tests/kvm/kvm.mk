@@ -16,7 +16,19 @@ KVM_SHIM_FILES = $(patsubst $(TOP)/shim/%,%,$(wildcard $(TOP)/shim/*.c $(TOP)/sh
 KVM_HOSTRUN := $(TOP)/tests/rig/hostrun
 KVM_KERNELS := trimmed debian
 
-.PHONY: shim kvmtest hcfuzz check-kvm $(addprefix shim-,$(KVM_KERNELS))
+.PHONY: shim kvmtest hcfuzz check-kvm $(addprefix shim-,$(KVM_KERNELS)) shim-pc
+
+# The x86 shim (PLAT=pc), from the same shim/ tree (its shim/x86/ part), for Debian's amd64 kernel:
+# -> build/pc/kvm/shim-debian-amd64/shim.ko
+KVM_PC_BUILD := $(TOP)/build/pc/kvm
+KVM_SHIM_FILES_X86 = $(patsubst $(TOP)/shim/%,%,$(wildcard $(TOP)/shim/*.c $(TOP)/shim/*.h $(TOP)/shim/x86/*)) Kbuild
+shim-pc:
+	$(Q)entry=$$($(TOP)/tests/rig/kernel/build-kernel debian-amd64 --headers) && \
+	out=$(KVM_PC_BUILD)/shim-debian-amd64 && mkdir -p $$out/x86 && \
+	for f in $(KVM_SHIM_FILES_X86); do ln -sfn $(TOP)/shim/$$f $$out/$$f; done && \
+	echo "  KBUILD  $$out/shim.ko (x86, Debian amd64 kernel $$(cat $$entry/version))" && \
+	$(MAKE) -C $$entry/build ARCH=x86 M=$$out KEEL_TOP=$(TOP) modules >$$out/build.log 2>&1 || \
+		{ cat $$out/build.log; exit 1; }
 
 shim: $(addprefix shim-,$(KVM_KERNELS))
 

@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest VMs (hv/arch/vm.h) on an arch that has no guest support yet (x86_64,
- * mips64: keel boots there to its banner and a virtualization report): it
- * offers none, so VM creation fails with -ENODEV and no VMIDs exist. Linked
- * by those arches' arch.mk.
+ * Guest vCPUs (hv/arch/vm.h) on an arch that runs none yet (x86_64, whose
+ * VMs exist but have no vCPUs so far, and mips64): no vCPU state, and a
+ * run of one fails with -ENODEV (the x86 shim refuses KVM_CREATE_VCPU
+ * before it gets here). Linked by those arches' arch.mk.
  */
 #include <hv/arch/vm.h>
 #include <hv/errno.h>
 
-unsigned arch_vm_max_ipa_bits(void) { return 0; }
-unsigned arch_vm_vmid_bits(void) { return 0; }
-void arch_vm_cpu_enable(void) {}
-void arch_vm_cpu_disable(void) {}
-void arch_vm_tlb_flush_vmid(const struct pgtable *pt) { (void)pt; }
-
-/* No guests, so no vCPU ever gets this far (VM_CREATE fails first). */
 unsigned arch_vcpu_extra_pages(void) { return 0; }
 void arch_vcpu_init(struct vcpu *v, struct memcache *mc) { (void)v, (void)mc; }
 void arch_vcpu_fini(struct vcpu *v, struct memcache *mc) { (void)v, (void)mc; }
