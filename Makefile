@@ -117,6 +117,7 @@ check:
 	{ $(MAKE) --no-print-directory unit && \
 	  $(MAKE) --no-print-directory check-fuzz && \
 	  $(MAKE) --no-print-directory check-ports && \
+	  $(MAKE) --no-print-directory check-pc && \
 	  $(MAKE) --no-print-directory check-integration && \
 	  $(MAKE) --no-print-directory check-boards && \
 	  $(MAKE) --no-print-directory check-kvm && \

@@ -11,7 +11,14 @@
 INTEG := $(TOP)/tests/integration
 INTEG_KERNELS ?= trimmed debian
 
-.PHONY: check-integration check-boards bench
+.PHONY: check-integration check-boards check-pc bench
+# The x86 firmware image and host (tests/integration/pc-boot.sh): QEMU's SVM, the reference without keel,
+# bad boot input, make run PLAT=pc, bochs' VMX report.
+check-pc:
+	$(Q)$(MAKE) --no-print-directory firmware PLAT=pc
+	$(Q)$(MAKE) --no-print-directory kvmsys-pc
+	$(Q)echo "  TEST    x86 (PLAT=pc): the host under keel (SVM), without keel, bad boot input, make run, bochs"
+	$(Q)$(INTEG)/pc-boot.sh
 check-integration: keel
 	$(Q)for k in $(INTEG_KERNELS); do $(MAKE) --no-print-directory host-kernel KERNEL=$$k && \
 		$(MAKE) --no-print-directory shim-$$k || exit; done

@@ -46,6 +46,13 @@ shim-$(1):
 endef
 $(foreach k,$(KVM_KERNELS),$(eval $(call KVM_SHIM_RULE,$(k))))
 
+# kvmsys: the x86 system and VM ioctl checks (tests/kvm/x86), a static amd64 program for the pc host.
+.PHONY: kvmsys-pc
+kvmsys-pc: $(KVM_PC_BUILD)/kvmsys
+$(KVM_PC_BUILD)/kvmsys: $(TOP)/tests/kvm/x86/kvmsys.c
+	@mkdir -p $(dir $@)
+	$(Q)echo "  CC      $@ (static amd64)"; gcc -static -O2 -g -Wall -Wextra -Werror -o $@ $<
+
 # hcfuzz.ko (tests/kvm/hcfuzz): random keel hypercalls from the host, for the trimmed kernel.
 hcfuzz: shim-trimmed
 	$(Q)entry=$$($(TOP)/tests/rig/kernel/build-kernel trimmed) && out=$(KVM_BUILD)/hcfuzz && mkdir -p $$out && \

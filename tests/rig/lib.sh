@@ -21,7 +21,7 @@ cat_initrds() {
 	for p in "$@"; do
 		[ -f "$p" ] || die "initrd part $p missing"
 		cat "$p"
-		n=$(stat -c %s "$p")
+		n=$(stat -L -c %s "$p")
 		head -c $(((4 - n % 4) % 4)) /dev/zero
 	done
 }

@@ -97,22 +97,40 @@ shim-external:
 	for f in $(KVM_SHIM_FILES); do ln -sfn $(TOP)/shim/$$f $$out/$$f; done && \
 	$(MAKE) -C $(KDIR) ARCH=arm64 CROSS_COMPILE=$(KVM_CROSS) M=$$out KEEL_TOP=$(TOP) modules && \
 	echo "  KBUILD  $$out/shim.ko (against $(KDIR))"
+else ifeq ($(BOARD_ARCH),x86)
+# The PC's firmware image: a GRUB multiboot2 ISO with keel.elf, Debian's amd64 kernel and the host's
+# initramfs (busybox, /init, keel's shim and Linux's KVM modules for a run without keel). It boots
+# unchanged in QEMU (-cdrom) and bochs (ata0-master cdrom).
+PC_KERNEL := debian-amd64
+PC_SHIM := $(TOP)/build/pc/kvm/shim-$(PC_KERNEL)/shim.ko
+firmware: keel shim-pc
+	$(Q)mkdir -p $(RIG_FW)
+	$(Q)entry=$$($(RIG)/kernel/build-kernel $(PC_KERNEL)) && base=$$($(RIG)/initramfs/build-initramfs --arch amd64) && \
+	$(RIG)/initramfs/host-parts $(PC_KERNEL) $(PC_SHIM) | python3 $(RIG)/initramfs/mkcpio.py -o $(RIG_FW)/parts.cpio - && \
+	ln -sfn $$base $(RIG_FW)/base.cpio.gz && \
+	echo "  MKISO   $(RIG_FW)/keel.iso (keel.elf, Linux $$(cat $$entry/version), busybox + shim)" && \
+	$(RIG)/mkiso $(RIG_FW)/keel.iso $(BUILD)/keel.elf $$entry/bzImage $$base:$(RIG_FW)/parts.cpio "console=ttyS0 rdinit=/init"
+	$(Q)echo "  FW      $(RIG_FW)/keel.iso (make run PLAT=pc to boot it; EMU=bochs: its VMX banner)"
+
+# The host's shell on this terminal under QEMU's SVM (hostrun --interactive); EMU=bochs boots the same
+# ISO in bochs with a VMX CPU, where keel reports VMX and stops (no host under VMX yet).
+run: firmware
+ifeq ($(EMU),bochs)
+	$(Q)$(RIG)/bochsrun $(RIG_FW)/keel.iso
 else
-# x86 and MIPS boot to keel's banner and virtualization report in their emulator, then power off.
+	$(Q)$(RIG)/hostrun --interactive --no-build --plat pc $(if $(SMP),--smp $(SMP)) $(if $(MEM),--mem $(MEM)) \
+		$(if $(NO_KEEL),--no-keel) $(foreach a,$(ADD),--add $(a)) $(if $(RIG_QEMU_EXTRA),--qemu '$(RIG_QEMU_EXTRA)')
+endif
+run-nokeel:
+	$(Q)$(MAKE) --no-print-directory run NO_KEEL=1
+else
+# MIPS boots to keel's banner and virtualization report in its emulator, then powers off.
 firmware:
 	$(Q)echo "firmware: PLAT=$(PLAT) has no firmware image yet (keel boots to its banner: make run PLAT=$(PLAT))"; exit 2
 run: keel
-ifeq ($(PLAT),pc)
-ifeq ($(EMU),bochs)
-	$(Q)echo "run: EMU=bochs: use 'make check-ports' (tests/ports/boot-ports.sh boots keel in bochs with VMX)"; exit 2
-endif
-	$(Q)echo "  RUN     keel for $(BOARD_DESC) under QEMU q35 (no host yet: keel reports and powers off)"
-	$(Q)qemu-system-x86_64 -M q35 -m $(or $(MEM),256) -smp $(or $(SMP),2) -nographic -nic none -kernel $(BUILD)/keel.elf
-else
 	$(Q)echo "  RUN     keel for $(BOARD_DESC) (no host yet: keel reports and powers off)"
 	$(Q)qemu-system-mips64el -M malta -cpu MIPS64R2-generic -m $(or $(MEM),256) -nographic -nic none \
 		-kernel $(BUILD)/keel.elf
-endif
 run-nokeel:
 	$(Q)echo "run-nokeel: PLAT=$(PLAT) runs no host"; exit 2
 endif

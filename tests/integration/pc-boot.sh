@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The x86 firmware image (PLAT=pc) and keel's x86 host support, under QEMU's SVM and in bochs:
+#   - the host under keel: both CPUs, CPUID (hypervisor bit, no svm/vmx), keel's memory unreadable, the
+#     shim's load, system and VM ioctls, CPU hotplug, unload/reload (tests/kvm/x86/host-check-pc.sh);
+#   - the same kernel without keel: Linux's kvm_amd and the same ioctls as the reference, the shim refusing;
+#   - power off (hostrun: QEMU exits 0), reboot from the host (QEMU -no-reboot exits at the reset);
+#   - bad boot input: no host kernel module, a module that is not a bzImage, a CPU without SVM, without
+#     nested paging (check-ports), each a clear message and a power-off;
+#   - make run PLAT=pc typed into a terminal: the host's shell, /dev/kvm, poweroff;
+#   - the firmware image in bochs (VMX + EPT): keel's VMX report (no host under VMX yet).
+# Prints ok/FAIL lines and "pc: N passed, M failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/keel-pc.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+label=pc
+# shellcheck source-path=SCRIPTDIR source=testlib.sh
+. "$top/tests/integration/testlib.sh"
+hostrun=$top/tests/rig/hostrun
+fw=$top/build/pc/firmware
+shim=$top/build/pc/kvm/shim-debian-amd64/shim.ko
+kvmsys=$top/build/pc/kvm/kvmsys
+entry=$("$top/tests/rig/kernel/build-kernel" debian-amd64)
+for f in "$fw/keel.iso" "$fw/base.cpio.gz" "$fw/parts.cpio" "$shim" "$kvmsys"; do
+	[ -f "$f" ] || { ko "missing $f (make firmware PLAT=pc shim-pc kvmsys-pc)"; finish pc; exit 1; }
+done
+
+# run_iso NAME ISO [QEMU CPU]: boot an ISO under QEMU with a timeout; console in $work/NAME.log, status in $rc
+run_iso() {
+	local cpu=${3:-qemu64,+svm,+npt,+pdpe1gb}
+	timeout --kill-after=5 180 qemu-system-x86_64 -M q35 -cpu "$cpu" -smp 2 -m 2048 -display none -monitor none \
+		-serial "file:$work/$1.log" -nic none -no-reboot -cdrom "$2" </dev/null >"$work/$1.qemu" 2>&1
+	rc=$?
+}
+
+echo "# the host under keel (hostrun --plat pc)"
+"$hostrun" --plat pc --no-build --no-shim --add "$shim:/shim.ko" --add "$kvmsys:/kvmsys" \
+	--add "$top/tests/kvm/x86/host-check-pc.sh:/host-check.sh" -- sh /host-check.sh /shim.ko /kvmsys >"$work/hc.log" 2>&1
+r=$?
+grep -E '^(ok|FAIL)' "$work/hc.log" | sed 's/^/  /'
+grep -q '^[0-9]* passed, 0 failed$' "$work/hc.log" && [ $r = 0 ] && ok "host checks under keel (power-off exit 0)" ||
+	{ ko "host checks under keel (status $r)"; tail -n 20 "$work/hc.log"; }
+
+echo "# the same kernel without keel (Linux's own KVM: the reference)"
+"$hostrun" --plat pc --no-build --no-keel --add "$shim:/shim.ko" --add "$kvmsys:/kvmsys" \
+	--add "$top/tests/kvm/x86/nokeel-check-pc.sh:/nokeel-check.sh" -- sh /nokeel-check.sh /shim.ko /kvmsys >"$work/nk.log" 2>&1
+r=$?
+grep -E '^(ok|FAIL)' "$work/nk.log" | sed 's/^/  /'
+[ $r = 0 ] && ok "the reference run over kvm_amd" || { ko "the reference run over kvm_amd (status $r)"; tail -n 20 "$work/nk.log"; }
+
+echo "# reboot from the host"
+printf '#!/bin/sh\necho rebooting-now\nreboot -f\n' >"$work/hostrun.sh"
+echo "file /hostrun.sh $work/hostrun.sh 0755" | python3 "$top/tests/rig/initramfs/mkcpio.py" -o "$work/reboot.cpio" -
+"$top/tests/rig/mkiso" "$work/reboot.iso" "$top/build/pc/keel.elf" "$entry/bzImage" \
+	"$fw/base.cpio.gz:$fw/parts.cpio:$work/reboot.cpio" "console=ttyS0 rdinit=/init"
+run_iso reboot "$work/reboot.iso"
+expect "$work/reboot.log" "the host asked for a reboot" 'rebooting-now'
+expect "$work/reboot.log" "Linux restarts the machine under keel" 'reboot: Restarting system'
+[ "$rc" = 0 ] && ok "QEMU (-no-reboot) exits 0 at the reset: the reset reached the machine" || ko "QEMU exit status $rc at reboot"
+
+echo "# bad boot input"
+printf 'not a kernel\n' >"$work/junk"
+# no modules: an ISO with keel alone
+mkdir -p "$work/iso0/boot/grub" && cp "$top/build/pc/keel.elf" "$work/iso0/boot/"
+printf 'set timeout=0\nserial --unit=0 --speed=115200\nterminal_output serial\nmenuentry k {\n multiboot2 /boot/keel.elf\n boot\n}\n' \
+	>"$work/iso0/boot/grub/grub.cfg"
+grub-mkrescue -d /usr/lib/grub/i386-pc -o "$work/nokernel.iso" "$work/iso0" --fonts= --locales= --themes= \
+	--install-modules="multiboot2 normal configfile iso9660 biosdisk serial terminal" --modules="multiboot2 serial" >/dev/null 2>&1
+run_iso nokernel "$work/nokernel.iso"
+expect "$work/nokernel.log" "no host kernel module: keel says so" 'keel: no host kernel: give GRUB'
+expect "$work/nokernel.log" "... and powers off" 'keel: x86_64: powering off'
+[ "$rc" = 0 ] && ok "... QEMU exits 0" || ko "... QEMU exit status $rc"
+"$top/tests/rig/mkiso" "$work/junk.iso" "$top/build/pc/keel.elf" "$work/junk" "$fw/base.cpio.gz" "console=ttyS0"
+run_iso junk "$work/junk.iso"
+expect "$work/junk.log" "a kernel module that is not a bzImage: refused with the reason" 'is refused: not a Linux bzImage'
+expect "$work/junk.log" "... and powers off" 'keel: x86_64: powering off'
+run_iso nosvm "$fw/keel.iso" qemu64,-svm
+expect "$work/nosvm.log" "a CPU without VMX or SVM: keel says it cannot run a host" 'keel: VMX: absent .*: keel cannot run a host on this CPU'
+expect "$work/nosvm.log" "... and powers off" 'keel: x86_64: powering off'
+[ "$rc" = 0 ] && ok "... QEMU exits 0" || ko "... QEMU exit status $rc"
+
+echo "# make run PLAT=pc typed into a terminal"
+"$top/tests/integration/run-interactive.sh" --plat pc >"$work/ri.log" 2>&1
+r=$?
+grep -E '^(ok|FAIL)' "$work/ri.log" | sed 's/^/  /'
+[ $r = 0 ] && ok "make run PLAT=pc" || ko "make run PLAT=pc"
+
+echo "# the firmware image in bochs (VMX, EPT, unrestricted guest)"
+"$top/tests/rig/bochsrun" "$fw/keel.iso" --megs 512 --com1 "$work/bochs.log" --out "$work/bochs" --timeout 300
+expect "$work/bochs.log" "GRUB boots the same ISO in bochs" '^keel: machine: PC \(multiboot2 from GRUB'
+expect "$work/bochs.log" "keel finds VMX with EPT and unrestricted guest" '^keel: VMX: secondary controls yes: EPT yes, unrestricted guest yes'
+expect "$work/bochs.log" "VMXON works" '^keel: VMX: VMXON ok'
+expect "$work/bochs.log" "keel says a host under VMX is not there yet" 'running the host under VMX is not implemented yet'
+finish pc
