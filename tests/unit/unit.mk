@@ -21,7 +21,7 @@ UNIT_CORE_SRCS := $(addprefix hv/src/,printf.c page_alloc.c pgtable.c dt.c owner
 UNIT_FAKE_SRCS := $(wildcard arch/fake/*.c)
 UNIT_CORE_SUITES := string printf page_alloc pgtable owner dt vm vm_map vcpu
 # Pure-C arch files tested with their own arch's headers instead of the fake arch's.
-UNIT_ARCH_SUITES := arm64_vcpu
+UNIT_ARCH_SUITES := arm64_vcpu x86_boot
 UNIT_SUITES := $(UNIT_CORE_SUITES) $(UNIT_ARCH_SUITES)
 UNIT_TESTS := $(patsubst %,$(UNIT_BUILD)/test_%,$(UNIT_SUITES))
 
@@ -52,6 +52,13 @@ unit: $(UNIT_TESTS) $(UNIT_DTS_DTBS) $(UNIT_QEMU_DTBS)
 $(patsubst %,$(UNIT_BUILD)/test_%,$(UNIT_CORE_SUITES)): $(UNIT_BUILD)/test_%: \
 		$(UNIT_BUILD)/obj/tests/unit/test_%.c.o $(UNIT_OBJS) $(UNIT_LIBFDT_OBJS)
 	$(Q)echo "  LD      $@"; $(UNIT_CC) $(UNIT_LDFLAGS) -o $@ $^ $(UNIT_LDLIBS)
+
+# x86's boot protocol, CPUID view and store decoder, with x86's arch headers.
+UNIT_X86_CFLAGS := $(subst -I$(TOP)/arch/fake/include,-I$(TOP)/arch/x86/include,$(UNIT_CFLAGS))
+$(UNIT_BUILD)/test_x86_boot: tests/unit/test_x86_boot.c arch/x86/bootproto.c arch/x86/cpuid.c arch/x86/emulate.c
+	@mkdir -p $(dir $@)
+	$(Q)echo "  HOSTCC  $@ (x86 headers)"; \
+		$(UNIT_CC) $(UNIT_X86_CFLAGS) -MF $@.d -o $@ $^ $(UNIT_LDLIBS)
 
 # arm64's context rules: the test and arch/arm64/vcpu.c with arm64's arch headers.
 UNIT_ARM64_CFLAGS := $(subst -I$(TOP)/arch/fake/include,-I$(TOP)/arch/arm64/include,$(UNIT_CFLAGS))
