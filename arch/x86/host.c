@@ -149,6 +149,9 @@ int arch_host_launch(struct boot_info *bi)
 	int ret;
 
 	if (!x86_cpu.svm_on) {
+		/* Every CPU through VMXON and the compatibility check; the host itself runs under SVM only so far. */
+		x86_apic_init(bi);
+		x86_smp_start(bi);
 		hv_printf("keel: x86_64: running the host under VMX is not implemented yet (SVM only)\n");
 		return -ENOSYS;
 	}

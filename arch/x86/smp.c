@@ -52,9 +52,13 @@ void __noreturn x86_ap_entry(unsigned cpu)
 	int ret;
 
 	x86_traps_load();
-	ret = x86_svm_cpu_init(cpu);
-	if (ret) {
-		hv_printf("keel: CPU %u: SVM setup failed (%d): it stays offline\n", cpu, ret);
+	ret = x86_cpu.svm_on ? x86_svm_cpu_init(cpu) : x86_vmx_cpu_init(cpu);
+	if (ret || !x86_cpu.svm_on) {
+		if (ret)
+			hv_printf("keel: CPU %u: %s setup failed (%d): it stays offline\n", cpu,
+				  x86_cpu.svm_on ? "SVM" : "VMX", ret);
+		else
+			cpu_mark_online(cpu); /* in VMX root operation; no host under VMX yet: it waits */
 		__atomic_store_n(&ap_up, cpu, __ATOMIC_RELEASE);
 		arch_cpu_halt();
 	}
@@ -105,7 +109,7 @@ int x86_smp_start(const struct boot_info *bi)
 		}
 		started++;
 	}
-	hv_printf("keel: %u of %u CPUs under keel (the others wait, parked, for the host to start them)\n",
-		  started, bi->nr_cpus);
+	hv_printf("keel: %u of %u CPUs under keel%s\n", (unsigned)__builtin_popcountll(cpus_online_mask()),
+		  bi->nr_cpus, x86_cpu.svm_on && started > 1 ? " (the others wait in keel for the host to start them)" : "");
 	return 0;
 }

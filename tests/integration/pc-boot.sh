@@ -7,7 +7,7 @@
 #   - bad boot input: no host kernel module, a module that is not a bzImage, a CPU without SVM, without
 #     nested paging (check-ports), each a clear message and a power-off;
 #   - make run PLAT=pc typed into a terminal: the host's shell, /dev/kvm, poweroff;
-#   - the firmware image in bochs (VMX + EPT): keel's VMX report (no host under VMX yet).
+#   - the firmware image in bochs (VMX + EPT, 2 CPUs): keel's VMX setup on both CPUs (no host under VMX yet).
 # Prints ok/FAIL lines and "pc: N passed, M failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -86,9 +86,11 @@ grep -E '^(ok|FAIL)' "$work/ri.log" | sed 's/^/  /'
 [ $r = 0 ] && ok "make run PLAT=pc" || ko "make run PLAT=pc"
 
 echo "# the firmware image in bochs (VMX, EPT, unrestricted guest)"
-"$top/tests/rig/bochsrun" "$fw/keel.iso" --megs 512 --com1 "$work/bochs.log" --out "$work/bochs" --timeout 300
+"$top/tests/rig/bochsrun" "$fw/keel.iso" --megs 512 --count 2 --com1 "$work/bochs.log" --out "$work/bochs" --timeout 300
 expect "$work/bochs.log" "GRUB boots the same ISO in bochs" '^keel: machine: PC \(multiboot2 from GRUB'
 expect "$work/bochs.log" "keel finds VMX with EPT and unrestricted guest" '^keel: VMX: secondary controls yes: EPT yes, unrestricted guest yes'
-expect "$work/bochs.log" "VMXON works" '^keel: VMX: VMXON ok'
+expect "$work/bochs.log" "VMX controls computed from the capability MSRs" '^keel: VMX: controls pin 0x16, primary 0x94006172, secondary 0xaa'
+expect "$work/bochs.log" "VMXON and a current VMCS on the boot CPU" '^keel: VMX: VMXON ok .*VMCS 0x[0-9a-f]+ current'
+expect "$work/bochs.log" "both CPUs through VMXON and the compatibility check" '^keel: 2 of 2 CPUs under keel'
 expect "$work/bochs.log" "keel says a host under VMX is not there yet" 'running the host under VMX is not implemented yet'
 finish pc

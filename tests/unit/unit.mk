@@ -21,7 +21,7 @@ UNIT_CORE_SRCS := $(addprefix hv/src/,printf.c page_alloc.c pgtable.c dt.c owner
 UNIT_FAKE_SRCS := $(wildcard arch/fake/*.c)
 UNIT_CORE_SUITES := string printf page_alloc pgtable owner dt vm vm_map vcpu
 # Pure-C arch files tested with their own arch's headers instead of the fake arch's.
-UNIT_ARCH_SUITES := arm64_vcpu x86_boot
+UNIT_ARCH_SUITES := arm64_vcpu x86_boot vmx
 UNIT_SUITES := $(UNIT_CORE_SUITES) $(UNIT_ARCH_SUITES)
 UNIT_TESTS := $(patsubst %,$(UNIT_BUILD)/test_%,$(UNIT_SUITES))
 
@@ -56,6 +56,11 @@ $(patsubst %,$(UNIT_BUILD)/test_%,$(UNIT_CORE_SUITES)): $(UNIT_BUILD)/test_%: \
 # x86's boot protocol, CPUID view and store decoder, with x86's arch headers.
 UNIT_X86_CFLAGS := $(subst -I$(TOP)/arch/fake/include,-I$(TOP)/arch/x86/include,$(UNIT_CFLAGS))
 $(UNIT_BUILD)/test_x86_boot: tests/unit/test_x86_boot.c arch/x86/bootproto.c arch/x86/cpuid.c arch/x86/emulate.c
+	@mkdir -p $(dir $@)
+	$(Q)echo "  HOSTCC  $@ (x86 headers)"; \
+		$(UNIT_CC) $(UNIT_X86_CFLAGS) -MF $@.d -o $@ $^ $(UNIT_LDLIBS)
+
+$(UNIT_BUILD)/test_vmx: tests/unit/test_vmx.c arch/x86/vmx_caps.c
 	@mkdir -p $(dir $@)
 	$(Q)echo "  HOSTCC  $@ (x86 headers)"; \
 		$(UNIT_CC) $(UNIT_X86_CFLAGS) -MF $@.d -o $@ $^ $(UNIT_LDLIBS)

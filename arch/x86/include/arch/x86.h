@@ -143,6 +143,10 @@ struct x86_host_entry {
 	uint16_t gdt_limit;
 };
 
+/* vmx.c */
+int x86_vmx_probe(void);
+int x86_vmx_cpu_init(unsigned cpu);
+
 /* svm.c */
 int x86_svm_probe(void);
 int x86_svm_cpu_init(unsigned cpu);
