@@ -399,6 +399,8 @@ static void place_modules(struct boot_info *bi)
 }
 
 void __noreturn x86_boot(uint32_t magic, uint32_t info);
+uint64_t x86_boot_tsc; /* the TSC at keel's entry (under QEMU's -icount: instructions since reset) */
+
 void __noreturn x86_boot(uint32_t magic, uint32_t info)
 {
 	struct boot_info *bi = &boot_info;
@@ -408,6 +410,7 @@ void __noreturn x86_boot(uint32_t magic, uint32_t info)
 	const char *proto;
 	uint64_t pool;
 
+	x86_boot_tsc = rdtsc();
 	x86_traps_init();
 	arch_console_init(&com1);
 	x86_cpu_features_init();

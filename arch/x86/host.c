@@ -174,7 +174,8 @@ int arch_host_launch(struct boot_info *bi)
 		return ret;
 	x86_svm_host_64(0, pa_addr(ptr_to_pa(host_npt.hw_root)), &e);
 	x86_smp_start(bi);
-	hv_printf("keel: entering the host at 0x%llx under SVM (nested paging, %u-bit identity map without keel)\n",
-		  (unsigned long long)e.rip, host_npt.ia_bits);
+	hv_printf("keel: entering the host at 0x%llx under SVM (nested paging, %u-bit identity map without keel), "
+		  "%llu TSC ticks after keel's entry\n", (unsigned long long)e.rip, host_npt.ia_bits,
+		  (unsigned long long)(rdtsc() - x86_boot_tsc));
 	x86_svm_run(0);
 }

@@ -42,6 +42,11 @@ check-boards:
 	$(Q)$(INTEG)/host-tools.sh --plat zcu102
 	$(Q)$(INTEG)/run-interactive.sh --plat zcu102
 
+ifeq ($(PLAT),pc)
+bench: keel shim-pc hcbench-pc
+	$(Q)tests/rig/install-deps
+	$(Q)$(TOP)/tests/bench/pc-bench.sh
+else
 bench: keel
 	$(Q)tests/rig/install-deps
 	$(Q)for k in $(INTEG_KERNELS); do $(MAKE) --no-print-directory host-kernel KERNEL=$$k || exit; done
@@ -50,3 +55,4 @@ bench: keel
 	$(Q)shim=$(KVM_BUILD)/shim-trimmed/shim.ko; $(MAKE) --no-print-directory shim-trimmed >/dev/null 2>&1 || shim=; \
 		KVMBENCH=$(KVM_BUILD)/kvmbench SHIM_KO=$$shim $(TOP)/tests/bench/kvm-bench.sh
 	$(Q)$(MAKE) --no-print-directory bench-qemu-guest
+endif

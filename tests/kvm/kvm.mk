@@ -46,6 +46,15 @@ shim-$(1):
 endef
 $(foreach k,$(KVM_KERNELS),$(eval $(call KVM_SHIM_RULE,$(k))))
 
+# hcbench.ko: the x86 host hypercall round trip (tests/bench/x86), for make bench PLAT=pc.
+.PHONY: hcbench-pc
+hcbench-pc:
+	$(Q)entry=$$($(TOP)/tests/rig/kernel/build-kernel debian-amd64 --headers) && out=$(KVM_PC_BUILD)/hcbench && \
+	mkdir -p $$out && for f in hcbench.c Kbuild; do ln -sfn $(TOP)/tests/bench/x86/$$f $$out/$$f; done && \
+	echo "  KBUILD  $$out/hcbench.ko" && \
+	$(MAKE) -C $$entry/build ARCH=x86 M=$$out KEEL_TOP=$(TOP) modules >$$out/build.log 2>&1 || \
+		{ cat $$out/build.log; exit 1; }
+
 # kvmsys: the x86 system and VM ioctl checks (tests/kvm/x86), a static amd64 program for the pc host.
 .PHONY: kvmsys-pc
 kvmsys-pc: $(KVM_PC_BUILD)/kvmsys

@@ -111,6 +111,15 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+extern uint64_t x86_boot_tsc;
+
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
 /* ACPI PM1a control port from the FADT (0 if none): arch_system_off() uses it. */
