@@ -93,7 +93,7 @@ run-nokeel:
 # shim.ko against a board's own kernel (out of tree, Kbuild): KDIR = its build tree or headers.
 shim-external:
 	$(Q)[ -n "$(KDIR)" ] || { echo "shim-external: KDIR=<the board kernel's build tree or headers> is required"; exit 2; }
-	$(Q)out=$(BUILD)/shim-external && mkdir -p $$out && \
+	$(Q)out=$(BUILD)/shim-external && mkdir -p $$out/arm64 && \
 	for f in $(KVM_SHIM_FILES); do ln -sfn $(TOP)/shim/$$f $$out/$$f; done && \
 	$(MAKE) -C $(KDIR) ARCH=arm64 CROSS_COMPILE=$(KVM_CROSS) M=$$out KEEL_TOP=$(TOP) modules && \
 	echo "  KBUILD  $$out/shim.ko (against $(KDIR))"
