@@ -118,10 +118,5 @@ void arch_vcpu_store(struct keel_vcpu_ctx *h, const struct vcpu *v, unsigned exi
 	h->in_flags = k->in_flags;
 	h->exit = k->exit;
 	h->exit.reason = exit;
-	h->stat.exits = v->stat.exits;
-	h->stat.mmio = v->stat.mmio;
-	h->stat.wfi = v->stat.wfi;
-	h->stat.irq = v->stat.irq;
-	h->stat.hvc = v->stat.hvc;
-	h->stat.sysreg = v->stat.sysreg;
+	VCPU_STAT_STORE(h->stat, v->stat);
 }

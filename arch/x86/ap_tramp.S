@@ -8,14 +8,7 @@
  */
 #define X86_TRAMP_BASE 0x8000
 #define T(sym) (X86_TRAMP_BASE + (sym) - x86_tramp_start)
-#define CR0_PE (1 << 0)
-#define CR0_NE (1 << 5)
-#define CR0_WP (1 << 16)
-#define CR0_PG (1 << 31)
-#define CR4_PAE (1 << 5)
-#define MSR_EFER 0xc0000080
-#define EFER_LME (1 << 8)
-#define EFER_NXE (1 << 11)
+#include <arch/paging64.S.h>
 
 	.section .rodata
 	.balign	16
@@ -38,18 +31,8 @@ pm32:
 	movl	%eax, %ds
 	movl	%eax, %es
 	movl	%eax, %ss
-	movl	%cr4, %eax
-	orl	$CR4_PAE, %eax
-	movl	%eax, %cr4
-	movl	$boot_pml4, %eax
-	movl	%eax, %cr3
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	T(x86_tramp_efer), %eax		/* LME, and NXE as the boot CPU has it */
-	wrmsr
-	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_WP | CR0_NE | CR0_PE), %eax
-	movl	%eax, %cr0
+	movl	T(x86_tramp_efer), %edi		/* LME, and NXE as the boot CPU has it */
+	paging_64 %edi
 	ljmpl	$0x08, $T(lm64)
 
 	.code64

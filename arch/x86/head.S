@@ -19,14 +19,7 @@
 #define MB2_HEADER_LEN 24
 #define COM1 0x3f8
 
-#define CR0_PE (1 << 0)
-#define CR0_NE (1 << 5) /* native FPU errors; VMX requires it */
-#define CR0_WP (1 << 16)
-#define CR0_PG (1 << 31)
-#define CR4_PAE (1 << 5)
-#define MSR_EFER 0xc0000080
-#define EFER_LME (1 << 8)
-#define EFER_NXE (1 << 11)
+#include <arch/paging64.S.h>
 #define PTE_P_RW 0x3
 #define PDE_2M (0x80 | PTE_P_RW)
 
@@ -98,21 +91,11 @@ _start:
 	addl	$8, %edi
 	loop	1b
 
-	movl	%cr4, %eax
-	orl	$CR4_PAE, %eax
-	movl	%eax, %cr4
-	movl	$boot_pml4, %eax
-	movl	%eax, %cr3
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$EFER_LME, %eax
+	movl	$EFER_LME, %edi
 	btl	$20, %ebx
 	jnc	1f
-	orl	$EFER_NXE, %eax			/* the page-table encoder uses XD only if NX exists */
-1:	wrmsr
-	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_WP | CR0_NE | CR0_PE), %eax
-	movl	%eax, %cr0
+	orl	$EFER_NXE, %edi			/* the page-table encoder uses XD only if NX exists */
+1:	paging_64 %edi
 	lgdt	gdt_ptr
 	ljmp	$0x08, $long_mode
 

@@ -58,19 +58,19 @@ UNIT_X86_CFLAGS := $(subst -I$(TOP)/arch/fake/include,-I$(TOP)/arch/x86/include,
 $(UNIT_BUILD)/test_x86_boot: tests/unit/test_x86_boot.c arch/x86/bootproto.c arch/x86/cpuid.c arch/x86/emulate.c
 	@mkdir -p $(dir $@)
 	$(Q)echo "  HOSTCC  $@ (x86 headers)"; \
-		$(UNIT_CC) $(UNIT_X86_CFLAGS) -MF $@.d -o $@ $^ $(UNIT_LDLIBS)
+		$(UNIT_CC) $(UNIT_X86_CFLAGS) -MF $@.d -o $@ $(filter %.c,$^) $(UNIT_LDLIBS)
 
 $(UNIT_BUILD)/test_vmx: tests/unit/test_vmx.c arch/x86/vmx_caps.c
 	@mkdir -p $(dir $@)
 	$(Q)echo "  HOSTCC  $@ (x86 headers)"; \
-		$(UNIT_CC) $(UNIT_X86_CFLAGS) -MF $@.d -o $@ $^ $(UNIT_LDLIBS)
+		$(UNIT_CC) $(UNIT_X86_CFLAGS) -MF $@.d -o $@ $(filter %.c,$^) $(UNIT_LDLIBS)
 
 # arm64's context rules: the test and arch/arm64/vcpu.c with arm64's arch headers.
 UNIT_ARM64_CFLAGS := $(subst -I$(TOP)/arch/fake/include,-I$(TOP)/arch/arm64/include,$(UNIT_CFLAGS))
 $(UNIT_BUILD)/test_arm64_vcpu: tests/unit/test_arm64_vcpu.c arch/arm64/vcpu.c
 	@mkdir -p $(dir $@)
 	$(Q)echo "  HOSTCC  $@ (arm64 headers)"; \
-		$(UNIT_CC) $(UNIT_ARM64_CFLAGS) -MF $@.d -o $@ $^ $(UNIT_LDLIBS)
+		$(UNIT_CC) $(UNIT_ARM64_CFLAGS) -MF $@.d -o $@ $(filter %.c,$^) $(UNIT_LDLIBS)
 $(UNIT_BUILD)/test_string: $(UNIT_STRING_OBJ)
 
 $(UNIT_BUILD)/obj/%.c.o: %.c $(LIBFDT_STAMP)

@@ -25,6 +25,13 @@ struct vcpu_stat {
 	uint64_t exits, mmio, wfi, irq, hvc, sysreg;
 };
 
+/* keel's counters into an arch context's stat record (every arch's has these fields): arch_vcpu_store(). */
+#define VCPU_STAT_STORE(out, st)                                                                       \
+	do {                                                                                           \
+		(out).exits = (st).exits, (out).mmio = (st).mmio, (out).wfi = (st).wfi;                \
+		(out).irq = (st).irq, (out).hvc = (st).hvc, (out).sysreg = (st).sysreg;                \
+	} while (0)
+
 struct vcpu {
 	struct vm *vm;
 	unsigned index;
