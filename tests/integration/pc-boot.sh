@@ -38,15 +38,15 @@ echo "# the host under keel (hostrun --plat pc)"
 	--add "$top/tests/kvm/x86/host-check-pc.sh:/host-check.sh" -- sh /host-check.sh /shim.ko /kvmsys >"$work/hc.log" 2>&1
 r=$?
 grep -E '^(ok|FAIL)' "$work/hc.log" | sed 's/^/  /'
-grep -q '^[0-9]* passed, 0 failed$' "$work/hc.log" && [ $r = 0 ] && ok "host checks under keel (power-off exit 0)" ||
-	{ ko "host checks under keel (status $r)"; tail -n 20 "$work/hc.log"; }
+if grep -q '^[0-9]* passed, 0 failed$' "$work/hc.log" && [ $r = 0 ]; then ok "host checks under keel (power-off exit 0)"
+else ko "host checks under keel (status $r)"; tail -n 20 "$work/hc.log"; fi
 
 echo "# the same kernel without keel (Linux's own KVM: the reference)"
 "$hostrun" --plat pc --no-build --no-keel --add "$shim:/shim.ko" --add "$kvmsys:/kvmsys" \
 	--add "$top/tests/kvm/x86/nokeel-check-pc.sh:/nokeel-check.sh" -- sh /nokeel-check.sh /shim.ko /kvmsys >"$work/nk.log" 2>&1
 r=$?
 grep -E '^(ok|FAIL)' "$work/nk.log" | sed 's/^/  /'
-[ $r = 0 ] && ok "the reference run over kvm_amd" || { ko "the reference run over kvm_amd (status $r)"; tail -n 20 "$work/nk.log"; }
+if [ $r = 0 ]; then ok "the reference run over kvm_amd"; else ko "the reference run over kvm_amd (status $r)"; tail -n 20 "$work/nk.log"; fi
 
 echo "# reboot from the host"
 printf '#!/bin/sh\necho rebooting-now\nreboot -f\n' >"$work/hostrun.sh"
@@ -56,7 +56,8 @@ echo "file /hostrun.sh $work/hostrun.sh 0755" | python3 "$top/tests/rig/initramf
 run_iso reboot "$work/reboot.iso"
 expect "$work/reboot.log" "the host asked for a reboot" 'rebooting-now'
 expect "$work/reboot.log" "Linux restarts the machine under keel" 'reboot: Restarting system'
-[ "$rc" = 0 ] && ok "QEMU (-no-reboot) exits 0 at the reset: the reset reached the machine" || ko "QEMU exit status $rc at reboot"
+status_is() { if [ "$1" = 0 ]; then ok "$2"; else ko "$2 (status $1)"; fi; }
+status_is "$rc" "QEMU (-no-reboot) exits 0 at the reset: the reset reached the machine"
 
 echo "# bad boot input"
 printf 'not a kernel\n' >"$work/junk"
@@ -69,7 +70,7 @@ grub-mkrescue -d /usr/lib/grub/i386-pc -o "$work/nokernel.iso" "$work/iso0" --fo
 run_iso nokernel "$work/nokernel.iso"
 expect "$work/nokernel.log" "no host kernel module: keel says so" 'keel: no host kernel: give GRUB'
 expect "$work/nokernel.log" "... and powers off" 'keel: x86_64: powering off'
-[ "$rc" = 0 ] && ok "... QEMU exits 0" || ko "... QEMU exit status $rc"
+status_is "$rc" "... QEMU exits 0"
 "$top/tests/rig/mkiso" "$work/junk.iso" "$top/build/pc/keel.elf" "$work/junk" "$fw/base.cpio.gz" "console=ttyS0"
 run_iso junk "$work/junk.iso"
 expect "$work/junk.log" "a kernel module that is not a bzImage: refused with the reason" 'is refused: not a Linux bzImage'
@@ -77,13 +78,13 @@ expect "$work/junk.log" "... and powers off" 'keel: x86_64: powering off'
 run_iso nosvm "$fw/keel.iso" qemu64,-svm
 expect "$work/nosvm.log" "a CPU without VMX or SVM: keel says it cannot run a host" 'keel: VMX: absent .*: keel cannot run a host on this CPU'
 expect "$work/nosvm.log" "... and powers off" 'keel: x86_64: powering off'
-[ "$rc" = 0 ] && ok "... QEMU exits 0" || ko "... QEMU exit status $rc"
+status_is "$rc" "... QEMU exits 0"
 
 echo "# make run PLAT=pc typed into a terminal"
 "$top/tests/integration/run-interactive.sh" --plat pc >"$work/ri.log" 2>&1
 r=$?
 grep -E '^(ok|FAIL)' "$work/ri.log" | sed 's/^/  /'
-[ $r = 0 ] && ok "make run PLAT=pc" || ko "make run PLAT=pc"
+status_is "$r" "make run PLAT=pc"
 
 echo "# the firmware image in bochs (VMX, EPT, unrestricted guest)"
 "$top/tests/rig/bochsrun" "$fw/keel.iso" --megs 512 --count 2 --com1 "$work/bochs.log" --out "$work/bochs" --timeout 300

@@ -139,7 +139,7 @@ rig-selftest: host-kernel initramfs
 	$(Q)$(RIG)/selftest
 
 rig-shellcheck:
-	$(Q)cd $(RIG) && shellcheck -x hostrun selftest mkfit mkenv mkbootdisk lib.sh \
+	$(Q)cd $(RIG) && shellcheck -x hostrun selftest mkfit mkenv mkbootdisk mkiso bochsrun lib.sh \
 		cache-prune kernel/build-kernel kernel/build-trimmed kernel/fetch-debian kernel/board-dtb \
 		initramfs/build-initramfs initramfs/init initramfs/host-parts hostdisk/build-hostdisk \
 		hostdisk/run-guest kvmstat/build-kvmstat guest/init && echo "  SHCHECK tests/rig: clean"
