@@ -6,7 +6,8 @@
 #     Cadence UART, PSCI by SMC) with Debian's zynqmp-zcu102-rev1.0.dtb: keel's drivers chosen by
 #     compatible, all 4 CPUs at EL1, keel's memory and the GIC's hypervisor interface out of the host's
 #     reach, poweroff (hostrun checks QEMU's exit 0);
-#   - make run PLAT=pc / PLAT=malta boot those ports; EMU=bochs for run is refused with a message;
+#   - make run PLAT=malta boots that port; make run PLAT=pc EMU=bochs boots the x86 ISO in bochs to keel's
+#     VMX setup (make run PLAT=pc under QEMU: tests/integration/pc-boot.sh);
 #   - shim.ko built out of tree against Debian's stock kernel headers (make shim-external KDIR=...).
 # Prints ok/FAIL lines and "boards: N passed, M failed".
 set -euo pipefail
@@ -65,18 +66,18 @@ expect "$out" "zcu102: reading the GIC's hypervisor interface faults (SIGBUS)" '
 expect "$out" "zcu102: the distributor stays the host's" '^read-gicd=0$'
 expect "$con" "zcu102: poweroff through keel's PSCI relay" 'keel: host requested SYSTEM_OFF'
 
-# ---- the x86 and MIPS ports under make run ---------------------------------------------------------
-for p in pc malta; do
-	rc=0
-	timeout 120 make -C "$top" -s --no-print-directory run PLAT=$p </dev/null >"$work/run-$p.log" 2>&1 || rc=$?
-	if [ $rc = 0 ] && grep -qE '^keel [0-9.]+ .* on (x86_64|mips64)' "$work/run-$p.log"; then
-		ok "make run PLAT=$p: keel's banner, then a power-off ends QEMU (exit 0)"
-	else ko "make run PLAT=$p: exit $rc"; tail -n 5 "$work/run-$p.log"; fi
-done
+# ---- the MIPS port, and the x86 ISO in bochs, under make run -----------------------------------------
 rc=0
-make -C "$top" -s --no-print-directory run PLAT=pc EMU=bochs </dev/null >"$work/bochs.log" 2>&1 || rc=$?
-if [ $rc != 0 ] && grep -q 'EMU=bochs' "$work/bochs.log"; then ok "make run PLAT=pc EMU=bochs is refused with a message"
-else ko "make run PLAT=pc EMU=bochs: exit $rc"; fi
+timeout 120 make -C "$top" -s --no-print-directory run PLAT=malta </dev/null >"$work/run-malta.log" 2>&1 || rc=$?
+if [ $rc = 0 ] && grep -qE '^keel [0-9.]+ .* on mips64' "$work/run-malta.log"; then
+	ok "make run PLAT=malta: keel's banner, then a power-off ends QEMU (exit 0)"
+else ko "make run PLAT=malta: exit $rc"; tail -n 5 "$work/run-malta.log"; fi
+rc=0
+timeout 400 make -C "$top" -s --no-print-directory run PLAT=pc EMU=bochs </dev/null >"$work/bochs.log" 2>&1 || rc=$?
+if [ $rc = 0 ] && grep -q 'keel: VMX: VMXON ok' "$work/bochs.log" &&
+	grep -q 'running the host under VMX is not implemented yet' "$work/bochs.log"; then
+	ok "make run PLAT=pc EMU=bochs: the ISO in bochs, keel's VMX setup, then its stop (no host under VMX yet)"
+else ko "make run PLAT=pc EMU=bochs: exit $rc"; tail -n 5 "$work/bochs.log"; fi
 
 # ---- the shim against a board's own kernel: Debian's stock headers ---------------------------------
 entry=$("$top/tests/rig/kernel/build-kernel" debian --headers)
