@@ -31,6 +31,7 @@ void x86_cpu_features_init(void)
 		x86_cpu.model |= ((a >> 16) & 0xf) << 4;
 	x86_cpu.apic_id = b >> 24;
 	x86_cpu.vmx = c & BIT(5);
+	x86_cpu.xsave = c & BIT(26);
 
 	cpuid(0x80000000, &a, &b, &c, &d);
 	x86_cpu.max_ext_leaf = a;

@@ -11,11 +11,12 @@
 #include <keel/abi.h>
 
 #define CPUID1_ECX_VMX BIT(5)
+#define CPUID1_ECX_OSXSAVE BIT(27)
 #define CPUID1_ECX_HYPERVISOR BIT(31)
 #define CPUID81_ECX_SVM BIT(2)
 #define KEEL_CPUID_LAST (KEEL_CPUID_BASE + 1)
 
-void x86_cpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4])
+void x86_cpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4], bool osxsave)
 {
 	(void)sub;
 	if (leaf >= KEEL_CPUID_BASE && leaf <= KEEL_CPUID_BASE + 0xff) {
@@ -33,7 +34,9 @@ void x86_cpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	}
 	switch (leaf) {
 	case 1:
-		r[2] = (r[2] & ~CPUID1_ECX_VMX) | CPUID1_ECX_HYPERVISOR;
+		/* OSXSAVE mirrors CR4.OSXSAVE: the host's, not keel's, whose CPUID this ran */
+		r[2] = (r[2] & ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE)) | CPUID1_ECX_HYPERVISOR |
+		       (osxsave ? CPUID1_ECX_OSXSAVE : 0);
 		break;
 	case 0x80000001:
 		r[2] &= ~CPUID81_ECX_SVM;

@@ -148,26 +148,30 @@ int arch_host_launch(struct boot_info *bi)
 	struct x86_host_entry e;
 	int ret;
 
-	if (!x86_cpu.svm_on) {
-		/* Every CPU through VMXON and the compatibility check; the host itself runs under SVM only so far. */
-		x86_apic_init(bi);
-		x86_smp_start(bi);
-		hv_printf("keel: x86_64: running the host under VMX is not implemented yet (SVM only)\n");
-		return -ENOSYS;
-	}
 	ret = load_linux(bi, &e);
 	if (ret)
 		return ret;
 	x86_apic_init(bi);
 	ret = host_stage2_init(&host_npt, bi, arch_host_ia_bits());
-	/* The local APIC read-only: keel carries out the host's stores to it (apic.c). */
-	if (!ret)
+	/* Under SVM the local APIC is read-only: keel carries out the host's stores to it (apic.c). */
+	if (!ret && x86_cpu.svm_on)
 		ret = pgtable_unmap(&host_npt, x86_lapic_base, PAGE_SIZE);
-	if (!ret)
+	if (!ret && x86_cpu.svm_on)
 		ret = pgtable_map(&host_npt, x86_lapic_base, pa_init(x86_lapic_base), PAGE_SIZE, PT_PROT_R | PT_PROT_DEV);
 	if (ret) {
 		hv_printf("keel: cannot build the host's nested page table (%d)\n", ret);
 		return ret;
+	}
+	if (!x86_cpu.svm_on) {
+		ret = x86_vmx_host_init();
+		if (ret)
+			return ret;
+		x86_vmx_host_64(0, pa_addr(ptr_to_pa(host_npt.hw_root)), &e);
+		x86_smp_start(bi);
+		hv_printf("keel: entering the host at 0x%llx under VMX (EPT, %u-bit identity map without keel), "
+			  "%llu TSC ticks after keel's entry\n", (unsigned long long)e.rip, host_npt.ia_bits,
+			  (unsigned long long)(rdtsc() - x86_boot_tsc));
+		x86_vmx_run(0);
 	}
 	ret = x86_svm_cpu_init(0);
 	if (ret)

@@ -29,7 +29,7 @@ static void exit_cpuid(struct svm_cpu *s)
 	uint32_t r[4];
 
 	cpuid_count((uint32_t)VMCB64(v, VMCB_RAX), (uint32_t)s->g.rcx, &r[0], &r[1], &r[2], &r[3]);
-	x86_cpuid_filter((uint32_t)VMCB64(v, VMCB_RAX), (uint32_t)s->g.rcx, r);
+	x86_cpuid_filter((uint32_t)VMCB64(v, VMCB_RAX), (uint32_t)s->g.rcx, r, VMCB64(v, VMCB_CR4) & CR4_OSXSAVE);
 	VMCB64(v, VMCB_RAX) = r[0];
 	s->g.rbx = r[1];
 	s->g.rcx = r[2];

@@ -55,9 +55,16 @@ void x86_traps_init(void)
 	x86_traps_load();
 }
 
+extern char x86_msr_insn_rd[], x86_msr_insn_wr[], x86_msr_fault[];
+
 void x86_trap(struct x86_trap_frame *f);
 void x86_trap(struct x86_trap_frame *f)
 {
+	/* An MSR the host asked keel to access that the CPU does not have: x86_msr_safe() returns -1. */
+	if (f->vector == 13 && (f->rip == (uintptr_t)x86_msr_insn_rd || f->rip == (uintptr_t)x86_msr_insn_wr)) {
+		f->rip = (uintptr_t)x86_msr_fault;
+		return;
+	}
 	const char *name = f->vector < ARRAY_SIZE(names) && names[f->vector] ? names[f->vector] : "reserved";
 
 	/* One line a call: hv_printf() formats into a 256-byte line buffer. */

@@ -42,9 +42,55 @@ trap_common:
 	pushq	%r14
 	pushq	%r15
 	movq	%rsp, %rdi
+	movq	%rsp, %rbx			/* the frame, callee-saved across the call */
 	andq	$-16, %rsp
-	call	x86_trap
-	jmp	x86_halt_loop
+	call	x86_trap			/* returns only for a fault keel expected (x86_msr_safe) */
+	movq	%rbx, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	addq	$16, %rsp			/* vector, error code */
+	iretq
+
+/*
+ * int x86_msr_safe(uint32_t msr, uint64_t *val, int write): RDMSR or WRMSR
+ * for the host, 0 or -1 when the CPU refused it (#GP: x86_trap resumes at
+ * msr_fault). Under VMX an MSR outside the bitmap's ranges always exits.
+ */
+	.globl	x86_msr_safe, x86_msr_insn_rd, x86_msr_insn_wr, x86_msr_fault
+x86_msr_safe:
+	movl	%edi, %ecx
+	testl	%edx, %edx
+	jnz	1f
+x86_msr_insn_rd:
+	rdmsr
+	shlq	$32, %rdx
+	movl	%eax, %eax
+	orq	%rdx, %rax
+	movq	%rax, (%rsi)
+	xorl	%eax, %eax
+	ret
+1:	movl	(%rsi), %eax
+	movl	4(%rsi), %edx
+x86_msr_insn_wr:
+	wrmsr
+	xorl	%eax, %eax
+	ret
+x86_msr_fault:
+	movl	$-1, %eax
+	ret
 
 /*
  * NMIs reach keel only where it lets them (GIF set for a moment in svm.c):

@@ -33,6 +33,8 @@
 static struct vmx_config boot_cfg;
 static void *vmcs[HV_MAX_CPUS];
 
+const struct vmx_config *x86_vmx_config(void) { return &boot_cfg; }
+
 static const char *yn(uint64_t v) { return v ? "yes" : "no"; }
 
 static void read_caps(struct vmx_caps *c)
@@ -109,6 +111,9 @@ static int vmxon(unsigned cpu, const struct vmx_config *cfg)
 	vpa = pa_addr(ptr_to_pa(vmcs[cpu]));
 	cr0 = (read_cr0() | cfg->cr0_fixed0) & cfg->cr0_fixed1;
 	cr4 = (read_cr4() | cfg->cr4_fixed0 | CR4_VMXE) & cfg->cr4_fixed1;
+	/* XSETBV exits unconditionally: keel carries it out for the host, which needs CR4.OSXSAVE in keel. */
+	if (x86_cpu.xsave)
+		cr4 |= CR4_OSXSAVE;
 	write_cr0(cr0);
 	write_cr4(cr4);
 	__asm__ volatile("vmxon %1; setna %0" : "=q"(fail) : "m"(pa) : "cc", "memory");

@@ -152,26 +152,28 @@ static void test_cpuid(void **state)
 	uint32_t r[4];
 
 	(void)state;
-	r[0] = 0x600, r[1] = 0, r[2] = 0x1 | (1u << 5), r[3] = 0;
-	x86_cpuid_filter(1, 0, r);
-	assert_int_equal(r[2], 0x1 | (1u << 31)); /* VMX gone, hypervisor set */
+	r[0] = 0x600, r[1] = 0, r[2] = 0x1 | (1u << 5) | (1u << 27), r[3] = 0;
+	x86_cpuid_filter(1, 0, r, false);
+	assert_int_equal(r[2], 0x1 | (1u << 31)); /* VMX gone, hypervisor set, OSXSAVE as the host's CR4 */
+	x86_cpuid_filter(1, 0, r, true);
+	assert_int_equal(r[2], 0x1 | (1u << 31) | (1u << 27));
 	r[2] = 0xffffffff;
-	x86_cpuid_filter(0x80000001, 0, r);
+	x86_cpuid_filter(0x80000001, 0, r, false);
 	assert_int_equal(r[2], 0xfffffffb); /* SVM gone */
 	r[0] = r[1] = r[2] = r[3] = 7;
-	x86_cpuid_filter(0x8000000a, 0, r);
+	x86_cpuid_filter(0x8000000a, 0, r, false);
 	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 	r[0] = 0x40000001, memcpy(&r[1], "TCGTCGTCGTCG", 12);
-	x86_cpuid_filter(KEEL_CPUID_BASE, 0, r);
+	x86_cpuid_filter(KEEL_CPUID_BASE, 0, r, false);
 	assert_int_equal(r[0], KEEL_CPUID_BASE + 1);
 	assert_memory_equal(&r[1], KEEL_CPUID_SIGNATURE, 12);
-	x86_cpuid_filter(KEEL_CPUID_BASE + 1, 0, r);
+	x86_cpuid_filter(KEEL_CPUID_BASE + 1, 0, r, false);
 	assert_int_equal(r[0], KEEL_ABI_VERSION);
 	r[0] = 9;
-	x86_cpuid_filter(KEEL_CPUID_BASE + 0x10, 0, r); /* keel's range: nothing else */
+	x86_cpuid_filter(KEEL_CPUID_BASE + 0x10, 0, r, false); /* keel's range: nothing else */
 	assert_int_equal(r[0], 0);
 	r[0] = 0x12345;
-	x86_cpuid_filter(7, 0, r); /* others untouched */
+	x86_cpuid_filter(7, 0, r, false); /* others untouched */
 	assert_int_equal(r[0], 0x12345);
 }
 

@@ -108,10 +108,11 @@ struct vmcb_seg {
 #define SVM_EVTINJ_TYPE_EXC (3U << 8)
 #define SVM_EVTINJ_ERR_VALID BIT(11)
 
-/* The guest's general registers keel keeps (RAX and RSP live in the VMCB). */
+/* The guest's general registers keel keeps (RSP lives in the VMCB/VMCS; RAX too under SVM, here under VMX). */
 struct x86_gprs {
 	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rax;
 };
 
 /* svm_entry.S: run the guest of the VMCB at vmcb_pa with registers g until its next #VMEXIT. */

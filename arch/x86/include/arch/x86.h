@@ -32,6 +32,7 @@ struct boot_info;
 #define CR0_PG BIT(31)
 #define CR4_PAE BIT(5)
 #define CR4_VMXE BIT(13)
+#define CR4_OSXSAVE BIT(18)
 
 /* Filled by x86_cpu_features_init() from CPUID, read by the page-table encoders. */
 struct x86_features {
@@ -41,7 +42,7 @@ struct x86_features {
 	unsigned family, model, stepping;
 	uint8_t apic_id;         /* initial APIC ID of the boot CPU */
 	unsigned phys_bits;
-	bool nx, pdpe1gb, vmx, svm;
+	bool nx, pdpe1gb, vmx, svm, xsave;
 	bool ept_1g;             /* EPT may map 1 GiB leaves (set by arch_virt_probe) */
 	bool vmx_on;             /* in VMX root operation: INVEPT is usable */
 	bool svm_on;             /* keel runs the host under SVM: guest stages use the nested-paging format */
@@ -142,9 +143,9 @@ static inline const void *phys_ptr(uint64_t pa)
 
 /*
  * cpuid.c: the host's view of CPUID leaf/sub, given the hardware's answer in
- * r (eax, ebx, ecx, edx), changed in place.
+ * r (eax, ebx, ecx, edx), changed in place; osxsave: the host's CR4.OSXSAVE.
  */
-void x86_cpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+void x86_cpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4], bool osxsave);
 
 /* Where the host starts, in 64-bit mode with paging (svm.c, host.c). */
 struct x86_host_entry {
@@ -152,9 +153,19 @@ struct x86_host_entry {
 	uint16_t gdt_limit;
 };
 
-/* vmx.c */
+/* vmx.c, vmx_host.c, vmx_exit.c */
+struct vmx_config;
+struct x86_gprs;
 int x86_vmx_probe(void);
 int x86_vmx_cpu_init(unsigned cpu);
+const struct vmx_config *x86_vmx_config(void);
+int x86_vmx_host_init(void);
+void x86_vmx_host_64(unsigned cpu, uint64_t ept_root, const struct x86_host_entry *e);
+int x86_vmx_ap_host(unsigned cpu);
+void x86_vmx_real_mode(unsigned cpu, uint8_t vector);
+void __noreturn x86_vmx_run(unsigned cpu);
+void __noreturn x86_vmx_stopped(unsigned cpu, const char *why);
+bool x86_vmx_handle_exit(unsigned cpu, struct x86_gprs *g);
 
 /* svm.c */
 int x86_svm_probe(void);
@@ -188,6 +199,9 @@ uint32_t x86_apic_read(uint64_t off);
 #define X86_STACK_SIZE 16384
 extern char x86_stacks[];
 int x86_smp_start(const struct boot_info *bi);
+
+/* vectors.S: RDMSR (write 0) or WRMSR (write 1) of *val; 0, or -1 if the CPU raised #GP */
+int x86_msr_safe(uint32_t msr, uint64_t *val, int write);
 
 /* traps.c: x86_traps_init builds the IDT and loads it, x86_traps_load loads it on another CPU */
 void x86_traps_init(void);
