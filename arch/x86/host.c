@@ -120,6 +120,15 @@ static int load_linux(struct boot_info *bi, struct x86_host_entry *e)
 		hv_printf("keel: the firmware's memory map does not fit the host's zero page\n");
 		return n;
 	}
+	if (!x86_cpu.svm_on && bi->nr_cpus > 1) {
+		/* Under VMX the host runs on the boot CPU so far: tell it, rather than let it wait for the others. */
+		size_t n = strlen(x86_host_cmdline);
+
+		if (n + sizeof(" nr_cpus=1") <= sizeof(x86_host_cmdline))
+			memcpy(x86_host_cmdline + n, " nr_cpus=1", sizeof(" nr_cpus=1"));
+		hv_printf("keel: VMX: the host gets the boot CPU only (nr_cpus=1): starting the others under VMX is "
+			  "not implemented yet\n");
+	}
 	in.img = img;
 	in.cmdline_pa = BA_CMDLINE;
 	in.initrd_pa = bi->initrd.base;

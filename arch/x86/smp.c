@@ -53,20 +53,23 @@ void __noreturn x86_ap_entry(unsigned cpu)
 
 	x86_traps_load();
 	ret = x86_cpu.svm_on ? x86_svm_cpu_init(cpu) : x86_vmx_cpu_init(cpu);
-	if (!ret && !x86_cpu.svm_on)
-		ret = x86_vmx_ap_host(cpu); /* waits for the host's SIPI in the wait-for-SIPI activity state */
-	if (ret) {
-		hv_printf("keel: CPU %u: %s setup failed (%d): it stays offline\n", cpu, x86_cpu.svm_on ? "SVM" : "VMX",
-			  ret);
+	if (ret || !x86_cpu.svm_on) {
+		if (ret)
+			hv_printf("keel: CPU %u: %s setup failed (%d): it stays offline\n", cpu,
+				  x86_cpu.svm_on ? "SVM" : "VMX", ret);
+		else
+			cpu_mark_online(cpu);
+		/*
+		 * Under VMX the host runs on the boot CPU only so far: the others stay in VMX root
+		 * operation, where INIT is blocked, and the host gives up on them (x86_vmx_ap_host, the
+		 * wait-for-SIPI path, does not start them yet).
+		 */
 		__atomic_store_n(&ap_up, cpu, __ATOMIC_RELEASE);
 		arch_cpu_halt();
 	}
-	if (x86_cpu.svm_on)
-		x86_svm_ap_wait(cpu);
+	x86_svm_ap_wait(cpu);
 	cpu_mark_online(cpu);
 	__atomic_store_n(&ap_up, cpu, __ATOMIC_RELEASE);
-	if (!x86_cpu.svm_on)
-		x86_vmx_run(cpu);
 	x86_svm_run(cpu);
 }
 

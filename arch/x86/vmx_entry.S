@@ -7,21 +7,7 @@
  * after a VM exit, 1 if the entry itself failed (VM_INSTRUCTION_ERROR says why).
  * RSP and RIP of the guest live in the VMCS; RAX is in g here (unlike SVM).
  */
-#define G_RBX 0
-#define G_RCX 8
-#define G_RDX 16
-#define G_RSI 24
-#define G_RDI 32
-#define G_RBP 40
-#define G_R8 48
-#define G_R9 56
-#define G_R10 64
-#define G_R11 72
-#define G_R12 80
-#define G_R13 88
-#define G_R14 96
-#define G_R15 104
-#define G_RAX 112
+#include <arch/gprs.S.h>
 #define HOST_RSP 0x6c14
 
 	.text
@@ -37,19 +23,8 @@ vmx_enter:
 	movl	$HOST_RSP, %eax
 	vmwrite	%rsp, %rax
 	testl	%esi, %esi
-	movq	G_RBX(%rdi), %rbx
-	movq	G_RCX(%rdi), %rcx
-	movq	G_RDX(%rdi), %rdx
+	gprs_load %rdi
 	movq	G_RSI(%rdi), %rsi
-	movq	G_RBP(%rdi), %rbp
-	movq	G_R8(%rdi), %r8
-	movq	G_R9(%rdi), %r9
-	movq	G_R10(%rdi), %r10
-	movq	G_R11(%rdi), %r11
-	movq	G_R12(%rdi), %r12
-	movq	G_R13(%rdi), %r13
-	movq	G_R14(%rdi), %r14
-	movq	G_R15(%rdi), %r15
 	movq	G_RAX(%rdi), %rax
 	movq	G_RDI(%rdi), %rdi	/* last: the flags of the test above are still live */
 	jnz	1f
@@ -67,19 +42,8 @@ vmx_exit_point:
 	movq	8(%rsp), %rdi		/* g */
 	popq	G_RDI(%rdi)
 	movq	%rax, G_RAX(%rdi)
-	movq	%rbx, G_RBX(%rdi)
-	movq	%rcx, G_RCX(%rdi)
-	movq	%rdx, G_RDX(%rdi)
 	movq	%rsi, G_RSI(%rdi)
-	movq	%rbp, G_RBP(%rdi)
-	movq	%r8, G_R8(%rdi)
-	movq	%r9, G_R9(%rdi)
-	movq	%r10, G_R10(%rdi)
-	movq	%r11, G_R11(%rdi)
-	movq	%r12, G_R12(%rdi)
-	movq	%r13, G_R13(%rdi)
-	movq	%r14, G_R14(%rdi)
-	movq	%r15, G_R15(%rdi)
+	gprs_store %rdi
 	popq	%rdi
 	xorl	%eax, %eax
 3:	popq	%r15

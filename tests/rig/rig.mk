@@ -110,13 +110,14 @@ firmware: keel shim-pc
 	ln -sfn $$base $(RIG_FW)/base.cpio.gz && \
 	echo "  MKISO   $(RIG_FW)/keel.iso (keel.elf, Linux $$(cat $$entry/version), busybox + shim)" && \
 	$(RIG)/mkiso $(RIG_FW)/keel.iso $(BUILD)/keel.elf $$entry/bzImage $$base:$(RIG_FW)/parts.cpio "console=ttyS0 rdinit=/init"
-	$(Q)echo "  FW      $(RIG_FW)/keel.iso (make run PLAT=pc to boot it; EMU=bochs: its VMX banner)"
+	$(Q)echo "  FW      $(RIG_FW)/keel.iso (make run PLAT=pc to boot it; EMU=bochs: in bochs, under VMX)"
 
 # The host's shell on this terminal under QEMU's SVM (hostrun --interactive); EMU=bochs boots the same
-# ISO in bochs with a VMX CPU, where keel reports VMX and stops (no host under VMX yet).
+# ISO in bochs with a VMX CPU (Skylake-X) for RUN_TIMEOUT seconds (default 600) and then prints its console
+# (bochs is not interactive here: tests/rig/hostrun --plat pc --emu bochs -- CMD runs commands in it).
 run: firmware
 ifeq ($(EMU),bochs)
-	$(Q)$(RIG)/bochsrun $(RIG_FW)/keel.iso
+	$(Q)$(RIG)/bochsrun $(RIG_FW)/keel.iso --cpu corei7_skylake_x --timeout $(or $(RUN_TIMEOUT),600)
 else
 	$(Q)$(RIG)/hostrun --interactive --no-build --plat pc $(if $(SMP),--smp $(SMP)) $(if $(MEM),--mem $(MEM)) \
 		$(if $(NO_KEEL),--no-keel) $(foreach a,$(ADD),--add $(a)) $(if $(RIG_QEMU_EXTRA),--qemu '$(RIG_QEMU_EXTRA)')
