@@ -12,12 +12,7 @@
 	.text
 	.globl	svm_vmrun
 svm_vmrun:
-	pushq	%rbx
-	pushq	%rbp
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	callee_save
 	pushq	%rsi			/* g, for after the exit */
 	movq	%rdi, %rax		/* VMRUN takes the VMCB's address in RAX */
 	gprs_load %rsi
@@ -32,10 +27,5 @@ svm_vmrun:
 	movq	%rdi, G_RDI(%rsi)
 	gprs_store %rsi
 	popq	%rsi
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
+	callee_restore
 	ret

@@ -13,12 +13,7 @@
 	.text
 	.globl	vmx_enter
 vmx_enter:
-	pushq	%rbx
-	pushq	%rbp
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	callee_save
 	pushq	%rdi			/* g, for after the exit */
 	movl	$HOST_RSP, %eax
 	vmwrite	%rsp, %rax
@@ -46,10 +41,5 @@ vmx_exit_point:
 	gprs_store %rdi
 	popq	%rdi
 	xorl	%eax, %eax
-3:	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
+3:	callee_restore
 	ret

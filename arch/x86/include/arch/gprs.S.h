@@ -49,3 +49,22 @@
 	movq	%r14, G_R14(\base)
 	movq	%r15, G_R15(\base)
 	.endm
+
+/* keel's callee-saved registers around a world switch (the C caller expects them back). */
+	.macro	callee_save
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	.endm
+
+	.macro	callee_restore
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	.endm
