@@ -171,24 +171,19 @@ int arch_host_launch(struct boot_info *bi)
 		hv_printf("keel: cannot build the host's nested page table (%d)\n", ret);
 		return ret;
 	}
-	if (!x86_cpu.svm_on) {
-		ret = x86_vmx_host_init();
-		if (ret)
-			return ret;
-		x86_vmx_host_64(0, pa_addr(ptr_to_pa(host_npt.hw_root)), &e);
-		x86_smp_start(bi);
-		hv_printf("keel: entering the host at 0x%llx under VMX (EPT, %u-bit identity map without keel), "
-			  "%llu TSC ticks after keel's entry\n", (unsigned long long)e.rip, host_npt.ia_bits,
-			  (unsigned long long)(rdtsc() - x86_boot_tsc));
-		x86_vmx_run(0);
-	}
-	ret = x86_svm_cpu_init(0);
+	ret = x86_cpu.svm_on ? x86_svm_cpu_init(0) : x86_vmx_host_init();
 	if (ret)
 		return ret;
-	x86_svm_host_64(0, pa_addr(ptr_to_pa(host_npt.hw_root)), &e);
+	if (x86_cpu.svm_on)
+		x86_svm_host_64(0, pa_addr(ptr_to_pa(host_npt.hw_root)), &e);
+	else
+		x86_vmx_host_64(0, pa_addr(ptr_to_pa(host_npt.hw_root)), &e);
 	x86_smp_start(bi);
-	hv_printf("keel: entering the host at 0x%llx under SVM (nested paging, %u-bit identity map without keel), "
-		  "%llu TSC ticks after keel's entry\n", (unsigned long long)e.rip, host_npt.ia_bits,
+	hv_printf("keel: entering the host at 0x%llx under %s, %u-bit identity map without keel), "
+		  "%llu TSC ticks after keel's entry\n", (unsigned long long)e.rip,
+		  x86_cpu.svm_on ? "SVM (nested paging" : "VMX (EPT", host_npt.ia_bits,
 		  (unsigned long long)(rdtsc() - x86_boot_tsc));
+	if (!x86_cpu.svm_on)
+		x86_vmx_run(0);
 	x86_svm_run(0);
 }

@@ -60,9 +60,8 @@ void __noreturn x86_ap_entry(unsigned cpu)
 		else
 			cpu_mark_online(cpu);
 		/*
-		 * Under VMX the host runs on the boot CPU only so far: the others stay in VMX root
-		 * operation, where INIT is blocked, and the host gives up on them (x86_vmx_ap_host, the
-		 * wait-for-SIPI path, does not start them yet).
+		 * Under VMX the host runs on the boot CPU only so far (it is given nr_cpus=1): the others
+		 * stay here in VMX root operation, where INIT is blocked.
 		 */
 		__atomic_store_n(&ap_up, cpu, __ATOMIC_RELEASE);
 		arch_cpu_halt();

@@ -178,20 +178,6 @@ void x86_vmx_host_64(unsigned cpu, uint64_t ept_root, const struct x86_host_entr
 	c->launched = false;
 }
 
-/* An AP keel started: its VMCS ready, waiting for the host's SIPI (wait-for-SIPI activity state). */
-int x86_vmx_ap_host(unsigned cpu)
-{
-	struct vmx_cpu *c = &vcpus_host[cpu];
-
-	host_gdt(c);
-	vmcs_host_state(cpu);
-	vmcs_controls(x86_vmx_config());
-	x86_vmx_real_mode(cpu, 0);
-	vmwrite(GUEST_ACTIVITY_STATE, ACTIVITY_WAIT_SIPI);
-	c->launched = false;
-	return 0;
-}
-
 /* As INIT and SIPI leave a CPU: real mode at vector << 12. */
 void x86_vmx_real_mode(unsigned cpu, uint8_t vector)
 {

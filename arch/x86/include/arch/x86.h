@@ -161,7 +161,6 @@ int x86_vmx_cpu_init(unsigned cpu);
 const struct vmx_config *x86_vmx_config(void);
 int x86_vmx_host_init(void);
 void x86_vmx_host_64(unsigned cpu, uint64_t ept_root, const struct x86_host_entry *e);
-int x86_vmx_ap_host(unsigned cpu);
 void x86_vmx_real_mode(unsigned cpu, uint8_t vector);
 void __noreturn x86_vmx_run(unsigned cpu);
 void __noreturn x86_vmx_stopped(unsigned cpu, const char *why);

@@ -5,7 +5,8 @@
  * function id KEEL_HC(n) in rax, arguments in rbx, rcx, rdx, rsi, rdi, r8,
  * results in rax (0 or a negative Linux errno; -ENOSYS for an unknown id),
  * rbx, rcx, rdx. The host finds keel by CPUID leaf KEEL_CPUID_BASE.
- * x86 runs no guest vCPUs yet: no context is defined, VCPU_CREATE fails.
+ * x86 runs no guest vCPUs yet: no context is defined; a vCPU keel creates cannot
+ * run (VCPU_RUN: -ENODEV), and the x86 shim refuses KVM_CREATE_VCPU before it.
  */
 #ifndef KEEL_ABI_ARCH_H
 #define KEEL_ABI_ARCH_H
