@@ -4,7 +4,8 @@
  * itself, but an INIT or a start-up IPI would take a CPU out of keel's
  * hands (reset to real mode outside the guest), so keel keeps the APIC's
  * registers read-only for the host (its nested page table; the x2APIC ICR
- * MSR is intercepted) and carries out each store itself (svm.c): every
+ * MSR is intercepted) and carries out each store itself (host_store.c,
+ * under SVM and VMX alike): every
  * one as the host meant it, except INIT and SIPI to a CPU keel runs, which
  * become requests in that CPU's mailbox and an NMI to fetch it. The CPU
  * then waits in keel for a SIPI (INIT) or starts the host in real mode at
@@ -13,6 +14,7 @@
 #include <arch/x86.h>
 #include <hv/arch/cpu.h>
 #include <hv/boot.h>
+#include <hv/errno.h>
 #include <hv/printf.h>
 
 #define LAPIC_ID 0x020
@@ -29,6 +31,7 @@
 #define ICR_LEVEL BIT(15)
 #define ICR_SHORTHAND(v) (((v) >> 18) & 3)
 #define MAIL_SIPI X86_MAIL_SIPI
+#define APIC_BASE_ADDR_MASK 0x000ffffffffff000ULL
 
 uint64_t x86_lapic_base = 0xfee00000ULL;
 static unsigned nr_cpus;
@@ -66,11 +69,21 @@ static void icr_send(uint32_t dest, uint32_t lo)
 	*reg(LAPIC_ICR_HI) = hi; /* the host's destination register, as it left it */
 }
 
-/* NMIs to the target until done() (an NMI can meet it just before it halts, so one may not be enough). */
+/*
+ * Makes the target CPU act on its request: an NMI wakes a CPU waiting in
+ * keel, and makes one running the host exit (keel intercepts NMIs under
+ * both SVM and VMX and gives the host's back).
+ */
+static void kick(unsigned target)
+{
+	icr_send(apic_ids[target], ICR_ASSERT | (ICR_MODE_NMI << 8));
+}
+
+/* Kicks the target until done() (a kick can meet it just before it halts, so one may not be enough). */
 static void fetch(unsigned target, bool (*done)(unsigned))
 {
 	for (unsigned tries = 0; tries < 1000 && !done(target); tries++) {
-		icr_send(apic_ids[target], ICR_ASSERT | (ICR_MODE_NMI << 8));
+		kick(target);
 		for (unsigned i = 0; i < 20000 && !done(target); i++)
 			cpu_relax();
 	}
@@ -131,6 +144,21 @@ bool x86_apic_icr_filter(unsigned self, uint32_t lo, uint32_t dest, bool x2apic)
 			init_sipi(self, t, lo);
 	}
 	return true;
+}
+
+/*
+ * The host writes IA32_APIC_BASE or the x2APIC ICR (keel intercepts both
+ * writes): carried out, the ICR filtered; the APIC may be switched on and
+ * off but not moved (keel guards its page): -EPERM, a #GP for the host.
+ */
+int x86_apic_host_wrmsr(unsigned self, uint32_t msr, uint64_t val)
+{
+	if (msr == MSR_APIC_BASE && (val & APIC_BASE_ADDR_MASK) != x86_lapic_base)
+		return -EPERM;
+	if (msr == MSR_X2APIC_ICR && x86_apic_icr_filter(self, (uint32_t)val, (uint32_t)(val >> 32), true))
+		return 0;
+	wrmsr(msr, val);
+	return 0;
 }
 
 /* A host store to its xAPIC page at offset off: carried out on this CPU's APIC, ICR filtered. */

@@ -3,6 +3,7 @@
 #include <arch/x86.h>
 #include <hv/arch/cpu.h>
 #include <hv/arch/spinlock.h>
+#include <hv/boot.h>
 #include <hv/printf.h>
 #include <hv/string.h>
 
@@ -76,6 +77,38 @@ unsigned arch_cpu_index(void)
 	if (sp - (uintptr_t)x86_stacks <= X86_STACK_SIZE)
 		return 0;
 	return *(const unsigned *)(sp & ~(uintptr_t)(X86_STACK_SIZE - 1));
+}
+
+static uint32_t nmis_seen[HV_MAX_CPUS];
+
+/* vectors.S: an NMI met this CPU in keel. */
+void x86_nmi_note(void);
+void x86_nmi_note(void)
+{
+	__atomic_add_fetch(&nmis_seen[arch_cpu_index()], 1, __ATOMIC_RELAXED);
+}
+
+unsigned x86_nmi_take(unsigned cpu) { return __atomic_exchange_n(&nmis_seen[cpu], 0, __ATOMIC_ACQ_REL); }
+
+/*
+ * After a VM exit caused by an NMI the CPU blocks NMIs until an IRET, which
+ * keel never gets to without an NMI handler of its own running: an IRET to
+ * the next instruction, on this stack.
+ */
+void x86_nmi_unblock(void)
+{
+	__asm__ volatile("mov %%ss, %%eax\n\t"
+			 "pushq %%rax\n\t"
+			 "leaq 8(%%rsp), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "mov %%cs, %%eax\n\t"
+			 "pushq %%rax\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 ::: "rax", "memory", "cc");
 }
 
 void __noreturn arch_cpu_halt(void)

@@ -120,15 +120,6 @@ static int load_linux(struct boot_info *bi, struct x86_host_entry *e)
 		hv_printf("keel: the firmware's memory map does not fit the host's zero page\n");
 		return n;
 	}
-	if (!x86_cpu.svm_on && bi->nr_cpus > 1) {
-		/* Under VMX the host runs on the boot CPU so far: tell it, rather than let it wait for the others. */
-		size_t n = strlen(x86_host_cmdline);
-
-		if (n + sizeof(" nr_cpus=1") <= sizeof(x86_host_cmdline))
-			memcpy(x86_host_cmdline + n, " nr_cpus=1", sizeof(" nr_cpus=1"));
-		hv_printf("keel: VMX: the host gets the boot CPU only (nr_cpus=1): starting the others under VMX is "
-			  "not implemented yet\n");
-	}
 	in.img = img;
 	in.cmdline_pa = BA_CMDLINE;
 	in.initrd_pa = bi->initrd.base;
@@ -162,10 +153,10 @@ int arch_host_launch(struct boot_info *bi)
 		return ret;
 	x86_apic_init(bi);
 	ret = host_stage2_init(&host_npt, bi, arch_host_ia_bits());
-	/* Under SVM the local APIC is read-only: keel carries out the host's stores to it (apic.c). */
-	if (!ret && x86_cpu.svm_on)
+	/* The local APIC is read-only: keel carries out the host's stores to it (apic.c). */
+	if (!ret)
 		ret = pgtable_unmap(&host_npt, x86_lapic_base, PAGE_SIZE);
-	if (!ret && x86_cpu.svm_on)
+	if (!ret)
 		ret = pgtable_map(&host_npt, x86_lapic_base, pa_init(x86_lapic_base), PAGE_SIZE, PT_PROT_R | PT_PROT_DEV);
 	if (ret) {
 		hv_printf("keel: cannot build the host's nested page table (%d)\n", ret);

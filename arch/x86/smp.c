@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The other CPUs (APs): keel starts each one itself before the host runs
- * (INIT-SIPI-SIPI into ap_tramp.S, copied below 1 MiB), gives it its SVM
- * state, and it waits in keel as a CPU waits for a SIPI. When the host
+ * (INIT-SIPI-SIPI into ap_tramp.S, copied below 1 MiB), gives it its SVM or
+ * VMX state, and it waits in keel as a CPU waits for a SIPI. When the host
  * later starts it the usual way, keel carries out the INIT and SIPI
- * (apic.c) and the CPU starts the host at the SIPI's vector (svm.c): every
- * CPU the host runs has been through keel's init first.
+ * (apic.c) and the CPU starts the host at the SIPI's vector (svm.c,
+ * vmx_host.c): every CPU the host runs has been through keel's init first.
  */
 #include <arch/x86.h>
 #include <hv/arch/cpu.h>
@@ -53,22 +53,20 @@ void __noreturn x86_ap_entry(unsigned cpu)
 
 	x86_traps_load();
 	ret = x86_cpu.svm_on ? x86_svm_cpu_init(cpu) : x86_vmx_cpu_init(cpu);
-	if (ret || !x86_cpu.svm_on) {
-		if (ret)
-			hv_printf("keel: CPU %u: %s setup failed (%d): it stays offline\n", cpu,
-				  x86_cpu.svm_on ? "SVM" : "VMX", ret);
-		else
-			cpu_mark_online(cpu);
-		/*
-		 * Under VMX the host runs on the boot CPU only so far (it is given nr_cpus=1): the others
-		 * stay here in VMX root operation, where INIT is blocked.
-		 */
+	if (ret) {
+		hv_printf("keel: CPU %u: %s setup failed (%d): it stays offline\n", cpu,
+			  x86_cpu.svm_on ? "SVM" : "VMX", ret);
 		__atomic_store_n(&ap_up, cpu, __ATOMIC_RELEASE);
 		arch_cpu_halt();
 	}
-	x86_svm_ap_wait(cpu);
+	if (x86_cpu.svm_on)
+		x86_svm_ap_wait(cpu);
+	else
+		x86_vmx_ap_init(cpu);
 	cpu_mark_online(cpu);
 	__atomic_store_n(&ap_up, cpu, __ATOMIC_RELEASE);
+	if (!x86_cpu.svm_on)
+		x86_vmx_run(cpu);
 	x86_svm_run(cpu);
 }
 
@@ -114,6 +112,6 @@ int x86_smp_start(const struct boot_info *bi)
 		started++;
 	}
 	hv_printf("keel: %u of %u CPUs under keel%s\n", (unsigned)__builtin_popcountll(cpus_online_mask()),
-		  bi->nr_cpus, x86_cpu.svm_on && started > 1 ? " (the others wait in keel for the host to start them)" : "");
+		  bi->nr_cpus, started > 1 ? " (the others wait in keel for the host to start them)" : "");
 	return 0;
 }

@@ -24,8 +24,6 @@
 #define HOST_ASID 1
 #define MSRPM_ORDER 1 /* 8 KiB */
 #define IOPM_ORDER 2  /* 12 KiB used */
-#define MSR_APIC_BASE 0x01b
-#define MSR_X2APIC_ICR 0x830
 
 static struct svm_cpu svm_cpus[HV_MAX_CPUS];
 static uint64_t host_ncr3; /* the host's nested page table, every CPU's */

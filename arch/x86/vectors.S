@@ -93,10 +93,31 @@ x86_msr_fault:
 	ret
 
 /*
- * NMIs reach keel only where it lets them (GIF set for a moment in svm.c):
- * an NMI is a wake-up or a request keel looks for afterwards, so the
- * handler has nothing to do.
+ * An NMI that reaches keel: under SVM only where keel lets it (GIF set for
+ * a moment in svm.c); under VMX whenever it meets a CPU in VMX root. It is
+ * a wake-up or a request keel looks for afterwards, or (VMX) the host's,
+ * which keel gives back: x86_nmi_note() counts it for this CPU.
  */
 	.globl	x86_nmi_entry
 x86_nmi_entry:
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	cld
+	call	x86_nmi_note
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
 	iretq

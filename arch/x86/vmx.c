@@ -139,9 +139,9 @@ static int vmxon(unsigned cpu, const struct vmx_config *cfg)
 /* IA32_FEATURE_CONTROL: VMX outside SMX must be on; keel locks it so if the firmware did not. */
 static int feature_control(unsigned cpu)
 {
-	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL), write;
 
-	if ((fc & FEATURE_CONTROL_LOCK) && !(fc & FEATURE_CONTROL_VMX)) {
+	if (vmx_feature_control(fc, &write)) {
 		hv_printf("keel: VMX: %s by the firmware (IA32_FEATURE_CONTROL 0x%llx: locked without VMX "
 			  "outside SMX)%s\n", cpu ? "CPU disabled" : "present but disabled", (unsigned long long)fc,
 			  cpu ? "" : ": enable VT-x in the firmware setup");
@@ -149,9 +149,9 @@ static int feature_control(unsigned cpu)
 	}
 	if (!cpu)
 		hv_printf("keel: VMX: present, IA32_FEATURE_CONTROL 0x%llx (%s)\n", (unsigned long long)fc,
-			  fc & FEATURE_CONTROL_LOCK ? "locked, VMX enabled" : "unlocked: keel enables VMX and locks it");
-	if (!(fc & FEATURE_CONTROL_LOCK))
-		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_VMX | FEATURE_CONTROL_LOCK);
+			  write ? "unlocked: keel enables VMX and locks it" : "locked, VMX enabled");
+	if (write)
+		wrmsr(MSR_IA32_FEATURE_CONTROL, write);
 	return 0;
 }
 

@@ -35,9 +35,13 @@ int vmx_setup_config(const struct vmx_caps *c, struct vmx_config *cfg, const cha
 		*why = "a VMCS keel cannot use (size or 32-bit addressing in IA32_VMX_BASIC)";
 		return -EIO;
 	}
-	/* The host's interrupts and NMIs are its own: no pin-based exits. */
-	if (adjust(0, 0, true_ctls ? c->true_pin : c->pin, &cfg->pin)) {
-		*why = "pin-based controls";
+	/*
+	 * The host's interrupts are its own. NMIs exit, because keel uses them to
+	 * take a CPU back from the host (apic.c) and gives the host's back
+	 * (virtual NMIs: the host's NMI blocking tracked for the reinjection).
+	 */
+	if (adjust(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, 0, true_ctls ? c->true_pin : c->pin, &cfg->pin)) {
+		*why = "pin-based controls NMI exiting and virtual NMIs";
 		return -EIO;
 	}
 	/* No exits for HLT, INVLPG, CR3, I/O: the host runs unpaged and paged under EPT as on bare metal. */
@@ -72,5 +76,14 @@ int vmx_setup_config(const struct vmx_caps *c, struct vmx_config *cfg, const cha
 	cfg->cr4_fixed0 = c->cr4_fixed0;
 	cfg->cr4_fixed1 = c->cr4_fixed1;
 	cfg->ept_vpid = c->ept_vpid;
+	return 0;
+}
+
+int vmx_feature_control(uint64_t fc, uint64_t *write)
+{
+	*write = 0;
+	if (fc & FEATURE_CONTROL_LOCK)
+		return fc & FEATURE_CONTROL_VMX ? 0 : -ENODEV;
+	*write = fc | FEATURE_CONTROL_VMX | FEATURE_CONTROL_LOCK;
 	return 0;
 }

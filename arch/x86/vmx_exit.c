@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The host's exits under VMX (vmx_host.c runs it). */
+#include <arch/emulate.h>
 #include <arch/svm.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
@@ -14,6 +15,8 @@
 #define INTR_ERR_VALID (1U << 11)
 #define VEC_UD 6
 #define VEC_GP 13
+#define EPT_QUAL_WRITE BIT(1)
+#define EPT_QUAL_FETCH BIT(2)
 
 static void skip(void) { vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(VM_EXIT_INSTRUCTION_LEN)); }
 
@@ -32,6 +35,22 @@ static uint64_t *gpr(struct x86_gprs *g, unsigned i)
 
 	rsp = vmread(GUEST_RSP);
 	return r[i & 15];
+}
+
+static void gprs_get(const struct x86_gprs *g, uint64_t r[X86_NR_GPRS])
+{
+	r[0] = g->rax, r[1] = g->rcx, r[2] = g->rdx, r[3] = g->rbx;
+	r[4] = vmread(GUEST_RSP), r[5] = g->rbp, r[6] = g->rsi, r[7] = g->rdi;
+	r[8] = g->r8, r[9] = g->r9, r[10] = g->r10, r[11] = g->r11;
+	r[12] = g->r12, r[13] = g->r13, r[14] = g->r14, r[15] = g->r15;
+}
+
+static void gprs_put(struct x86_gprs *g, const uint64_t r[X86_NR_GPRS])
+{
+	g->rax = r[0], g->rcx = r[1], g->rdx = r[2], g->rbx = r[3];
+	vmwrite(GUEST_RSP, r[4]), g->rbp = r[5], g->rsi = r[6], g->rdi = r[7];
+	g->r8 = r[8], g->r9 = r[9], g->r10 = r[10], g->r11 = r[11];
+	g->r12 = r[12], g->r13 = r[13], g->r14 = r[14], g->r15 = r[15];
 }
 
 /* MOV to CR0 or CR4 changing a bit VMX fixes (NE, VMXE): the guest sees its value, the CPU the fixed one. */
@@ -108,12 +127,24 @@ static void exit_xsetbv(struct x86_gprs *g)
 	skip();
 }
 
-/* An MSR outside the bitmap's ranges (those always exit): the host's own, carried out, #GP if the CPU has none. */
-static void exit_msr(struct x86_gprs *g, bool wr)
+/*
+ * A write keel intercepts (APIC base, x2APIC ICR: apic.c), or an MSR outside
+ * the bitmap's ranges (those always exit): the host's own, carried out, #GP
+ * if the CPU has none.
+ */
+static void exit_msr(struct x86_gprs *g, unsigned cpu, bool wr)
 {
+	uint32_t msr = (uint32_t)g->rcx;
 	uint64_t val = (g->rdx << 32) | (uint32_t)g->rax;
 
-	if (x86_msr_safe((uint32_t)g->rcx, &val, wr)) {
+	if (wr && (msr == MSR_APIC_BASE || msr == MSR_X2APIC_ICR)) {
+		if (x86_apic_host_wrmsr(cpu, msr, val))
+			inject(VEC_GP, true);
+		else
+			skip();
+		return;
+	}
+	if (x86_msr_safe(msr, &val, wr)) {
 		inject(VEC_GP, true);
 		return;
 	}
@@ -122,14 +153,70 @@ static void exit_msr(struct x86_gprs *g, bool wr)
 	skip();
 }
 
+/* An EPT violation: a store to the APIC page carried out, or #GP for an access to keel's memory (host_store.c). */
+static void exit_ept(struct x86_gprs *g, unsigned cpu)
+{
+	uint64_t q = vmread(EXIT_QUALIFICATION), r[X86_NR_GPRS];
+	struct x86_host_view h = {
+		.ip = vmread(GUEST_RIP) + vmread(GUEST_CS_BASE),
+		.cr3 = vmread(GUEST_CR3),
+		.efer = vmread(GUEST_IA32_EFER),
+	};
+	int len;
+
+	gprs_get(g, r);
+	len = x86_host_stage2_fault(cpu, vmread(GUEST_PHYSICAL_ADDRESS), q & EPT_QUAL_WRITE, q & EPT_QUAL_FETCH, &h, r);
+	if (len == -EINVAL)
+		x86_vmx_stopped(cpu, "stored to its local APIC with an instruction keel does not emulate");
+	if (len < 0) {
+		inject(VEC_GP, true);
+		return;
+	}
+	gprs_put(g, r);
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + (unsigned)len);
+}
+
+/*
+ * An exit in the middle of delivering an event to the host (the IDT-vectoring
+ * information): the event is delivered again at the next entry, or the host
+ * would lose it.
+ */
+static void redeliver(void)
+{
+	uint32_t info = (uint32_t)vmread(IDT_VECTORING_INFO_FIELD);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info & (INTR_INFO_VALID | INTR_ERR_VALID | 0x7ff));
+	if (info & INTR_ERR_VALID)
+		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, vmread(IDT_VECTORING_ERROR_CODE));
+	vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmread(VM_EXIT_INSTRUCTION_LEN));
+}
+
+/* An NMI exit: keel's request if this CPU no longer runs the host (apic.c), else the host's, given back. */
+static bool exit_nmi(unsigned cpu)
+{
+	if (((vmread(VM_EXIT_INTR_INFO) >> 8) & 7) != 2)
+		return false; /* an exception: keel intercepts none */
+	x86_nmi_unblock();
+	if (x86_cpu_runs_host(cpu))
+		x86_vmx_queue_nmi(cpu);
+	return true;
+}
+
 bool x86_vmx_handle_exit(unsigned cpu, struct x86_gprs *g)
 {
-	static unsigned reported;
 	uint32_t reason = (uint32_t)vmread(VM_EXIT_REASON);
 
 	if (reason & (1U << 31))
 		x86_vmx_stopped(cpu, "was refused by VM entry");
+	redeliver();
 	switch (reason & 0xffff) {
+	case EXIT_EXCEPTION_NMI:
+		return exit_nmi(cpu);
+	case EXIT_NMI_WINDOW: /* the host can take its NMI now (vmx_host.c gives it back) */
+		vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmread(CPU_BASED_VM_EXEC_CONTROL) & ~PROC_NMI_WINDOW);
+		return true;
 	case EXIT_CPUID:
 		exit_cpuid(g);
 		return true;
@@ -140,7 +227,7 @@ bool x86_vmx_handle_exit(unsigned cpu, struct x86_gprs *g)
 		return exit_cr(g);
 	case EXIT_RDMSR:
 	case EXIT_WRMSR:
-		exit_msr(g, (reason & 0xffff) == EXIT_WRMSR);
+		exit_msr(g, cpu, (reason & 0xffff) == EXIT_WRMSR);
 		return true;
 	case EXIT_XSETBV:
 		exit_xsetbv(g);
@@ -149,20 +236,12 @@ bool x86_vmx_handle_exit(unsigned cpu, struct x86_gprs *g)
 		__asm__ volatile("wbinvd" ::: "memory"); /* INVD would drop keel's dirty lines: write them back */
 		skip();
 		return true;
-	case EXIT_INIT: /* the host sends this CPU INIT: it waits for a SIPI */
-		x86_vmx_real_mode(cpu, 0);
-		vmwrite(GUEST_ACTIVITY_STATE, ACTIVITY_WAIT_SIPI);
-		return true;
-	case EXIT_SIPI:
-		x86_vmx_real_mode(cpu, (uint8_t)vmread(EXIT_QUALIFICATION));
+	case EXIT_INIT:
+		/* A real INIT that did not go through keel's filter (apic.c): it waits in keel, as INIT leaves a CPU. */
+		x86_cpu_set_runs_host(cpu, false);
 		return true;
 	case EXIT_EPT_VIOLATION:
-		if (reported < 10) {
-			reported++;
-			hv_printf("keel: the host touched 0x%llx (keel's memory) at RIP 0x%llx: #GP injected\n",
-				  (unsigned long long)vmread(GUEST_PHYSICAL_ADDRESS), (unsigned long long)vmread(GUEST_RIP));
-		}
-		inject(VEC_GP, true);
+		exit_ept(g, cpu);
 		return true;
 	case EXIT_GETSEC:
 	case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST: case EXIT_VMREAD:

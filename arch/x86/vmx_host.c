@@ -4,10 +4,13 @@
  * a CPU that runs the host (host state: keel's; guest state: the 64-bit
  * boot protocol's, or real mode at a SIPI's vector), EPT from the host's
  * second-stage map, and the exits (CPUID, VMCALL, CR0/CR4 fixed bits,
- * XSETBV, INIT and SIPI, an access to keel's memory, the VMX instructions).
- * Unlike SVM, INIT and SIPI are VMX's own: an INIT to a CPU in VMX non-root
- * operation is a VM exit, and a CPU in the wait-for-SIPI activity state
- * exits at a SIPI with its vector, so keel needs no APIC filter here.
+ * XSETBV, stores to the local APIC, NMIs, an access to keel's memory, the
+ * VMX instructions). The host's INIT and SIPI go through keel as under SVM
+ * (apic.c): a CPU the host stops waits in keel, halted in VMX root, and
+ * keel starts it at the SIPI's vector; keel's NMI is the request, the
+ * host's NMIs go back to it. Not VMX's own tools: in bochs a SIPI to the
+ * wait-for-SIPI activity state exits on the sending CPU's context, which
+ * wrecks it, and INIT stays masked from the first VM exit on.
  */
 #include <arch/svm.h>
 #include <arch/vmcs.h>
@@ -31,12 +34,18 @@
 #define VEC_UD 6
 #define VEC_GP 13
 #define XCR0_X87 1ULL
+#define INTR_TYPE_NMI (2U << 8)
+#define VEC_NMI 2
+#define INTR_BLOCK_STI BIT(0)
+#define INTR_BLOCK_MOV_SS BIT(1)
+#define INTR_BLOCK_NMI BIT(3)
 #define CR0_MASK CR0_NE
 #define CR4_MASK CR4_VMXE
 
 struct vmx_cpu {
 	struct x86_gprs g;
 	bool launched;
+	bool nmi_pending;    /* the host's NMI, not yet given back */
 	uint64_t gdt[5];     /* null, code 0x08, data 0x10, TSS 0x18 (two entries): VMX wants a host TR */
 	uint8_t tss[104];
 };
@@ -176,6 +185,19 @@ void x86_vmx_host_64(unsigned cpu, uint64_t ept_root, const struct x86_host_entr
 	vmwrite(GUEST_RIP, e->rip);
 	c->g.rsi = e->rsi;
 	c->launched = false;
+	x86_cpu_set_runs_host(cpu, true);
+}
+
+/* An AP keel started: its VMCS gets keel's side; it waits in keel for the host's SIPI. */
+void x86_vmx_ap_init(unsigned cpu)
+{
+	struct vmx_cpu *c = &vcpus_host[cpu];
+
+	host_gdt(c);
+	vmcs_host_state(cpu);
+	vmcs_controls(x86_vmx_config());
+	c->launched = false;
+	x86_cpu_set_runs_host(cpu, false);
 }
 
 /* As INIT and SIPI leave a CPU: real mode at vector << 12. */
@@ -199,6 +221,7 @@ void x86_vmx_real_mode(unsigned cpu, uint8_t vector)
 	vmwrite(GUEST_CR3, 0);
 	vmwrite(GUEST_IA32_EFER, 0);
 	vmwrite(GUEST_RIP, 0);
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0); /* nothing the host had pending survives INIT */
 }
 
 int x86_vmx_host_init(void)
@@ -207,7 +230,9 @@ int x86_vmx_host_init(void)
 	if (!msr_bitmap)
 		return -ENOMEM;
 	memset(msr_bitmap, 0, PAGE_SIZE);
-	/* Writes of the x2APIC ICR are not keel's business under VMX (INIT and SIPI exit by themselves). */
+	/* Writes that exit (the bitmap's write-low part at 2 KiB): the APIC base and the x2APIC ICR (apic.c). */
+	((uint8_t *)msr_bitmap)[0x800 + MSR_APIC_BASE / 8] |= BIT(MSR_APIC_BASE % 8);
+	((uint8_t *)msr_bitmap)[0x800 + MSR_X2APIC_ICR / 8] |= BIT(MSR_X2APIC_ICR % 8);
 	return 0;
 }
 
@@ -225,11 +250,64 @@ void __noreturn x86_vmx_stopped(unsigned cpu, const char *why)
 	arch_cpu_halt();
 }
 
+/*
+ * A CPU that does not run the host (an AP before the host starts it, or
+ * after the host sent it INIT) waits here as a CPU waits for a SIPI: halted
+ * in VMX root with interrupts off, woken by keel's NMI (apic.c).
+ */
+static void wait_for_sipi(unsigned cpu)
+{
+	x86_cpu_set_waiting(cpu, true);
+	for (;;) {
+		uint32_t mail = x86_cpu_take_mail(cpu);
+
+		if (mail & X86_MAIL_SIPI) {
+			x86_vmx_real_mode(cpu, (uint8_t)mail);
+			x86_cpu_set_waiting(cpu, false);
+			x86_cpu_set_runs_host(cpu, true);
+			return;
+		}
+		__asm__ volatile("hlt" ::: "memory");
+	}
+}
+
+void x86_vmx_queue_nmi(unsigned cpu) { vcpus_host[cpu].nmi_pending = true; }
+
+/*
+ * The host's NMI goes back to it once it can take one (no NMI, STI or MOV SS
+ * blocking, no other event being injected); until then an NMI-window exit
+ * brings keel back for it (vmx_exit.c).
+ */
+static void nmi_give_back(struct vmx_cpu *c)
+{
+	uint64_t proc = vmread(CPU_BASED_VM_EXEC_CONTROL);
+
+	if ((vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) ||
+	    (vmread(GUEST_INTERRUPTIBILITY_INFO) & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS | INTR_BLOCK_NMI))) {
+		if (!(proc & PROC_NMI_WINDOW))
+			vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc | PROC_NMI_WINDOW);
+		return;
+	}
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | VEC_NMI);
+	c->nmi_pending = false;
+}
+
 void __noreturn x86_vmx_run(unsigned cpu)
 {
 	struct vmx_cpu *c = &vcpus_host[cpu];
 
 	for (;;) {
+		if (!x86_cpu_runs_host(cpu)) {
+			wait_for_sipi(cpu);
+			c->nmi_pending = false; /* keel's wake-ups, and whatever the host had pending: INIT drops it */
+			x86_nmi_take(cpu);
+			vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmread(CPU_BASED_VM_EXEC_CONTROL) & ~PROC_NMI_WINDOW);
+		}
+		/* NMIs that met this CPU in keel while it runs the host are the host's. */
+		if (x86_nmi_take(cpu))
+			c->nmi_pending = true;
+		if (c->nmi_pending)
+			nmi_give_back(c);
 		if (vmx_enter(&c->g, c->launched))
 			x86_vmx_stopped(cpu, "could not be entered (VM entry failed)");
 		c->launched = true;

@@ -4,11 +4,12 @@
 #     shim's load, system and VM ioctls, CPU hotplug, unload/reload (tests/kvm/x86/host-check-pc.sh);
 #   - the same kernel without keel: Linux's kvm_amd and the same ioctls as the reference, the shim refusing;
 #   - power off (hostrun: QEMU exits 0), reboot from the host (QEMU -no-reboot exits at the reset);
-#   - bad boot input: no host kernel module, a module that is not a bzImage, a CPU without SVM, without
-#     nested paging (check-ports), each a clear message and a power-off;
+#   - bad boot input: no multiboot information, no memory map (a test loader, x86-stub.S), no host kernel
+#     module, a module that is not a bzImage, a CPU without SVM, without nested paging (check-ports), each
+#     a clear message and a power-off;
 #   - make run PLAT=pc typed into a terminal: the host's shell, /dev/kvm, poweroff;
-#   - in bochs (VMX + EPT, 2 CPUs): keel's VMX setup on both CPUs, the host under VMX (on the boot CPU), the
-#     shim loaded at boot and kvmsys --keel.
+#   - in bochs (VMX + EPT, 2 CPUs): keel's VMX setup on both CPUs, the host under VMX on both, keel's memory
+#     unreadable, the shim loaded at boot, CPU hotplug through keel and kvmsys --keel.
 # Prints ok/FAIL lines and "pc: N passed, M failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -76,6 +77,26 @@ status_is "$rc" "... QEMU exits 0"
 run_iso junk "$work/junk.iso"
 expect "$work/junk.log" "a kernel module that is not a bzImage: refused with the reason" 'is refused: not a Linux bzImage'
 expect "$work/junk.log" "... and powers off" 'keel: x86_64: powering off'
+# a loader that got it wrong (tests/integration/x86-stub.S): keel.bin entered with a wrong magic, or
+# with multiboot2's magic and an information block without a memory map
+for m in 0x12345678 0x36d76289; do
+	gcc -m32 -c -DKEEL_BASE=0x200000 -DENTRY_EAX=$m -o "$work/stub-$m.o" "$top/tests/integration/x86-stub.S" &&
+		ld -m elf_i386 -Ttext=0x100000 --build-id=none -o "$work/stub-$m.elf" "$work/stub-$m.o" ||
+		ko "building the x86 test loader"
+	timeout --kill-after=5 60 qemu-system-x86_64 -M q35 -cpu qemu64,+svm,+npt -m 512 -display none -monitor none \
+		-serial "file:$work/stub-$m.log" -nic none -no-reboot -kernel "$work/stub-$m.elf" \
+		-device "loader,file=$top/build/pc/keel.bin,addr=0x200000,force-raw=on" </dev/null >"$work/stub-$m.qemu" 2>&1
+	rc=$?
+	if [ $m = 0x12345678 ]; then
+		expect "$work/stub-$m.log" "no multiboot information (a wrong loader magic): keel says so" \
+			'keel: boot failed: not started by a multiboot loader \(eax = 0x12345678\)'
+	else
+		expect "$work/stub-$m.log" "multiboot2 information without a memory map: keel says so" \
+			'keel: boot failed: the multiboot2 loader gave no memory map'
+	fi
+	expect "$work/stub-$m.log" "... and powers off" 'keel: x86_64: powering off'
+	status_is "$rc" "... QEMU exits 0"
+done
 run_iso nosvm "$fw/keel.iso" qemu64,-svm
 expect "$work/nosvm.log" "a CPU without VMX or SVM: keel says it cannot run a host" 'keel: VMX: absent .*: keel cannot run a host on this CPU'
 expect "$work/nosvm.log" "... and powers off" 'keel: x86_64: powering off'
@@ -94,8 +115,9 @@ r=$?
 grep -E '^(ok|FAIL|  )' "$work/vmx.log" | sed 's/^/  /'
 status_is "$r" "host checks under keel on VMX in bochs"
 expect "$work/bochs.log" "GRUB boots the same ISO in bochs" '^keel: machine: PC \(multiboot2 from GRUB'
-expect "$work/bochs.log" "VMX controls computed from the capability MSRs" '^keel: VMX: controls pin 0x16, primary 0x94006172, secondary 0x1010aa'
+expect "$work/bochs.log" "VMX controls computed from the capability MSRs" '^keel: VMX: controls pin 0x3e, primary 0x94006172, secondary 0x1010aa'
 expect "$work/bochs.log" "VMXON and a current VMCS on the boot CPU" '^keel: VMX: VMXON ok .*VMCS 0x[0-9a-f]+ current'
 expect "$work/bochs.log" "both CPUs through VMXON and the compatibility check" '^keel: 2 of 2 CPUs under keel'
 expect "$work/bochs.log" "the host entered under VMX (EPT)" '^keel: entering the host at 0x[0-9a-f]+ under VMX'
+expect "$work/bochs.log" "the host brought up both CPUs under VMX" "smp: Brought up 1 node, 2 CPUs"
 finish pc

@@ -50,7 +50,7 @@ static void test_bochs_sandy_bridge(void **state)
 	assert_int_equal(vmx_setup_config(&sandy_bridge, &cfg, &why), 0);
 	assert_int_equal(cfg.revision, 0x2b);
 	assert_int_equal(cfg.vmcs_size, 4096);
-	assert_int_equal(cfg.pin, 0x16);        /* the allowed-0 bits only: no pin-based exits */
+	assert_int_equal(cfg.pin, 0x3e);        /* the allowed-0 bits, NMI exiting and virtual NMIs */
 	assert_int_equal(cfg.proc, 0x94006172); /* TRUE controls: HLT, INVLPG, CR3 exits off; MSR bitmaps, secondary */
 	assert_int_equal(cfg.proc2, 0xaa);      /* EPT, RDTSCP, VPID, unrestricted guest (no INVPCID, XSAVES here) */
 	assert_int_equal(cfg.exit, 0x3f6ffb);   /* 64-bit host, PAT and EFER saved and loaded */
@@ -114,6 +114,10 @@ static void test_refusals(void **state)
 	c.true_proc &= ~(1ULL << 63);
 	assert_int_equal(vmx_setup_config(&c, &cfg, &why), -EIO);
 	c = sandy_bridge;
+	c.true_pin &= ~(0x20ULL << 32); /* no virtual NMIs */
+	assert_int_equal(vmx_setup_config(&c, &cfg, &why), -EIO);
+	assert_non_null(strstr(why, "NMI"));
+	c = sandy_bridge;
 	c.basic |= 1ULL << 48; /* 32-bit VMCS addresses only */
 	assert_int_equal(vmx_setup_config(&c, &cfg, &why), -EIO);
 	/* Without TRUE controls the default1 bits stay set: CR3 load/store exits among them. */
@@ -124,6 +128,23 @@ static void test_refusals(void **state)
 	assert_int_equal(cfg.exit, 0x3f6fff);
 }
 
+/* The firmware's IA32_FEATURE_CONTROL: locked without VMX is a refusal; unlocked, keel locks it with VMX on. */
+static void test_feature_control(void **state)
+{
+	uint64_t w = 1;
+
+	(void)state;
+	assert_int_equal(vmx_feature_control(0x1, &w), -ENODEV); /* locked, VMX off: "disabled by the firmware" */
+	assert_int_equal(w, 0);
+	assert_int_equal(vmx_feature_control(0x3, &w), -ENODEV); /* VMX inside SMX only */
+	assert_int_equal(vmx_feature_control(0x5, &w), 0);       /* bochs: locked, VMX on */
+	assert_int_equal(w, 0);
+	assert_int_equal(vmx_feature_control(0x0, &w), 0);       /* unlocked: keel enables and locks */
+	assert_int_equal(w, 0x5);
+	assert_int_equal(vmx_feature_control(0x40000, &w), 0);   /* other bits kept */
+	assert_int_equal(w, 0x40005);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_bochs_skylake_x),
 		cmocka_unit_test(test_real_skylake),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_feature_control),
 	};
 
 	return cmocka_run_group_tests_name("vmx", tests, NULL, NULL);

@@ -39,6 +39,12 @@ echo 1 >/sys/devices/system/cpu/cpu1/online; ck $? "CPU1 online again (started b
 [ "$(cat $stat/cpus_enabled)" = 3 ]; ck $? "keel was told: CPU1 may run guests again"
 ! grep ^flags /proc/cpuinfo | grep -q -w svm; ck $? "CPU1 still sees keel's CPUID (no svm)"
 
+# The host's own NMIs reach it: sysrq-l has every other CPU print its backtrace from an NMI (keel intercepts
+# NMIs as its requests and gives the host's back).
+n0=$(dmesg | grep -c 'NMI backtrace for cpu [01]')
+echo l >/proc/sysrq-trigger
+sleep 1
+[ $(($(dmesg | grep -c 'NMI backtrace for cpu [01]') - n0)) = 2 ]; ck $? "the host's NMIs reach it (sysrq-l: an NMI backtrace from both CPUs)"
 "$kvmsys" --keel >/tmp/kvmsys.out; r=$?
 sed 's/^/  /' /tmp/kvmsys.out
 p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' /tmp/kvmsys.out)

@@ -12,6 +12,10 @@
 
 #include <hv/types.h>
 
+#define MSR_IA32_FEATURE_CONTROL 0x03a
+#define FEATURE_CONTROL_LOCK BIT(0)
+#define FEATURE_CONTROL_VMX_SMX BIT(1)
+#define FEATURE_CONTROL_VMX BIT(2) /* VMX outside SMX */
 #define MSR_IA32_VMX_PINBASED_CTLS 0x481
 #define MSR_IA32_VMX_EXIT_CTLS 0x483
 #define MSR_IA32_VMX_ENTRY_CTLS 0x484
@@ -24,7 +28,9 @@
 
 /* Pin-based */
 #define PIN_NMI_EXITING BIT(3)
+#define PIN_VIRTUAL_NMIS BIT(5)
 /* Primary processor-based */
+#define PROC_NMI_WINDOW BIT(22)
 #define PROC_USE_MSR_BITMAPS BIT(28)
 #define PROC_SECONDARY BIT(31)
 /* Secondary processor-based */
@@ -68,5 +74,12 @@ struct vmx_config {
  * write-back walk, a VMCS keel can address).
  */
 int vmx_setup_config(const struct vmx_caps *c, struct vmx_config *cfg, const char **why);
+
+/*
+ * IA32_FEATURE_CONTROL as the firmware left it: -ENODEV if it is locked
+ * with VMX outside SMX off (only the firmware setup can turn it on), else 0
+ * and *write: the value keel locks it with, or 0 if it is locked already.
+ */
+int vmx_feature_control(uint64_t fc, uint64_t *write);
 
 #endif

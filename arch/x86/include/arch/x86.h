@@ -4,15 +4,12 @@
 #define ARCH_X86_X86_H
 
 #include <arch/bootproto.h>
+#include <arch/vmx.h>
 #include <hv/types.h>
 
 struct boot_info;
 
 /* MSRs */
-#define MSR_IA32_FEATURE_CONTROL 0x03a
-#define FEATURE_CONTROL_LOCK BIT(0)
-#define FEATURE_CONTROL_VMX_SMX BIT(1)
-#define FEATURE_CONTROL_VMX BIT(2) /* VMX outside SMX */
 #define MSR_IA32_VMX_BASIC 0x480
 #define MSR_IA32_VMX_PROCBASED_CTLS 0x482
 #define MSR_IA32_VMX_CR0_FIXED0 0x486
@@ -121,6 +118,10 @@ static inline uint64_t rdtsc(void)
 }
 extern uint64_t x86_boot_tsc;
 
+/* cpu.c: NMIs that met a CPU in keel (vectors.S counts them), and NMI blocking lifted after an NMI exit. */
+unsigned x86_nmi_take(unsigned cpu);
+void x86_nmi_unblock(void);
+
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
 /* ACPI PM1a control port from the FADT (0 if none): arch_system_off() uses it. */
@@ -161,6 +162,8 @@ int x86_vmx_cpu_init(unsigned cpu);
 const struct vmx_config *x86_vmx_config(void);
 int x86_vmx_host_init(void);
 void x86_vmx_host_64(unsigned cpu, uint64_t ept_root, const struct x86_host_entry *e);
+void x86_vmx_queue_nmi(unsigned cpu); /* the host's NMI, given back at the next entry it can take it */
+void x86_vmx_ap_init(unsigned cpu); /* an AP keel started waits for the host's SIPI */
 void x86_vmx_real_mode(unsigned cpu, uint8_t vector);
 void __noreturn x86_vmx_run(unsigned cpu);
 void __noreturn x86_vmx_stopped(unsigned cpu, const char *why);
@@ -192,7 +195,24 @@ void x86_cpu_set_waiting(unsigned cpu, bool on);
 uint32_t x86_cpu_take_mail(unsigned cpu);
 bool x86_apic_icr_filter(unsigned self, uint32_t lo, uint32_t dest, bool x2apic);
 void x86_apic_host_store(unsigned self, uint64_t off, uint32_t val);
+#define MSR_APIC_BASE 0x01b
+#define MSR_X2APIC_ICR 0x830
+int x86_apic_host_wrmsr(unsigned self, uint32_t msr, uint64_t val);
 uint32_t x86_apic_read(uint64_t off);
+
+/*
+ * host_store.c: the host's second-stage fault at gpa. A store to its local
+ * APIC page (read-only for it) is carried out: h says where the instruction
+ * is (linear RIP) and how to walk to it; r holds the host's registers in the
+ * encoding's order (an XCHG's register is updated in it); the instruction's
+ * length is returned. -EINVAL: an APIC store keel does not emulate (the
+ * caller stops the host); -EFAULT: keel's memory (the caller injects #GP).
+ */
+struct x86_host_view {
+	uint64_t ip, cr3, efer;
+};
+int x86_host_stage2_fault(unsigned cpu, uint64_t gpa, bool write, bool fetch, const struct x86_host_view *h,
+			  uint64_t r[16]);
 
 /* smp.c: keel's per-CPU stacks (head.S), the APs started into keel and parked until the host wants them */
 #define X86_STACK_SIZE 16384
