@@ -3,6 +3,7 @@
 #   x86_64 under QEMU -kernel (multiboot1) and from a GRUB ISO (multiboot2): no VMX under TCG,
 #          keel must say so and power off;
 #   x86_64 under bochs (corei7_sandy_bridge_2600k: VMX, EPT, unrestricted guest): VMXON must work;
+#   x86_64 under bochs without EPT (core2_penryn_t9600): refused with what is missing, powered off;
 #   mips64el on QEMU's Malta with two memory sizes: the size comes from the YAMON environment,
 #          VZ is absent on every QEMU model, keel must say so and power off.
 # Every emulator run has a timeout. Ends with "N passed, M failed"; exits non-zero on any failure.
@@ -132,6 +133,21 @@ expect $name "$log" "unrestricted guest found" "^keel: VMX: secondary controls y
 expect $name "$log" "EPT 4-level walk with WB and 2M pages" "^keel: EPT: 4-level walk yes, WB yes, .*2M pages yes"
 expect $name "$log" "VMXON succeeded" "^keel: VMX: VMXON ok"
 expect $name "$log" "no host kernel module on this ISO: keel says so" "^keel: no host kernel: give GRUB"
+expect $name "$log" "powers off through ACPI" "^keel: x86_64: powering off \(ACPI PM1a_CNT"
+expect $name "$blog" "bochs saw the ACPI soft power-off" "ACPI control: soft power off"
+
+# ---- x86_64 under bochs: VMX without EPT (core2_penryn_t9600): refused, as kvm_intel needs it here ----
+name=x86/bochs-vmx-no-ept
+log=$out/x86-bochs-noept-com1.log
+blog=$out/x86-bochs-noept.out
+rm -f "$log"
+run $name "$blog.run" "$BOCHS_TIMEOUT" "$top/tests/rig/bochsrun" "$iso" --cpu core2_penryn_t9600 --megs 128 \
+	--com1 "$log" --out "$out/bochs-noept" --timeout "$BOCHS_TIMEOUT"
+cp "$out/bochs-noept/bochs.out" "$blog" 2>/dev/null || : >"$blog"
+[ -f "$log" ] || : >"$log"
+expect $name "$log" "EPT found absent" "^keel: VMX: secondary controls yes: EPT no"
+expect $name "$log" "refused with what is missing" "^keel: VMX: keel needs EPT and unrestricted guest .* to run a host"
+expect $name "$log" "no host: a clear message" "^keel: boot failed: no usable virtualization hardware on x86_64"
 expect $name "$log" "powers off through ACPI" "^keel: x86_64: powering off \(ACPI PM1a_CNT"
 expect $name "$blog" "bochs saw the ACPI soft power-off" "ACPI control: soft power off"
 
