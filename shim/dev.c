@@ -39,6 +39,9 @@ long keel_check_extension(long cap)
 		return KEEL_ARCH_USER_MEM_SLOTS;
 	case KVM_CAP_ENABLE_CAP_VM: /* KVM_ENABLE_CAP on the VM fd */
 		return 1;
+	case KVM_CAP_IOEVENTFD: /* eventfd.c (KVM's arm64 and x86 say so; the generic part the length) */
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+		return 1;
 	case KVM_CAP_BINARY_STATS_FD: /* binstats.c */
 		return 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: /* KVM_CLEAR_DIRTY_LOG, memslot.c */
@@ -68,6 +71,7 @@ static void keel_vm_free(struct keel_vm *vm)
 	keel_vm_donated_free(vm, !ret);
 	/* keel gave every guest page back with the VM: unpin the slots (kept pinned if it did not). */
 	keel_vm_memslots_free(vm, !ret);
+	keel_vm_ioeventfd_free(vm);
 	if (vm->mm)
 		mmdrop(vm->mm);
 	kfree(vm);
@@ -112,6 +116,13 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		if (copy_from_user(&log, (void __user *)arg, sizeof(log)))
 			return -EFAULT;
 		return keel_vm_get_dirty_log(vm, &log);
+	}
+	case KVM_IOEVENTFD: {
+		struct kvm_ioeventfd data;
+
+		if (copy_from_user(&data, (void __user *)arg, sizeof(data)))
+			return -EFAULT;
+		return keel_vm_ioeventfd(vm, &data);
 	}
 	case KVM_CREATE_VCPU:
 		/* kvm_vm_ioctl_create_vcpu() takes the id as a u32 */
@@ -211,6 +222,7 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 	vm->ipa_bits = (unsigned int)res.r[1];
 	vm->pid = task_tgid_nr(current);
 	mutex_init(&vm->lock);
+	keel_vm_ioeventfd_init(vm);
 	keel_arch_vm_init(vm);
 	mmgrab(current->mm);
 	vm->mm = current->mm;

@@ -85,6 +85,8 @@ struct keel_vm {
 	bool has_run;           /* a vCPU entered KVM_RUN (under lock): arm64's firmware bitmaps are fixed */
 	u64 manual_dirty_log_protect; /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's KVM_DIRTY_LOG_* (memslot.c) */
 	struct keel_memslots *memslots; /* memslot.c */
+	spinlock_t ioeventfd_lock;       /* the list below (eventfd.c) */
+	struct list_head ioeventfds;     /* KVM_IOEVENTFD's */
 	/* debugfs kvm/<pid>-<fd>/: this VM's counters, where kvm_stat reads them (stats.c) */
 	struct dentry *debugfs;
 	struct keel_vm_stat_file {
@@ -208,6 +210,12 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write);
 long keel_vm_gpa_to_hva(struct keel_vm *vm, u64 gpa, bool write, unsigned long *hva);
 void keel_vm_mark_dirty(struct keel_vm *vm, u64 gpa);
 void keel_vm_mem_stats(struct keel_vm *vm, u64 *pinned, u64 *unmaps);
+
+/* eventfd.c: KVM_IOEVENTFD; keel_ioeventfd_write() true: an ioeventfd took the guest's MMIO write */
+void keel_vm_ioeventfd_init(struct keel_vm *vm);
+void keel_vm_ioeventfd_free(struct keel_vm *vm);
+long keel_vm_ioeventfd(struct keel_vm *vm, const struct kvm_ioeventfd *args);
+bool keel_ioeventfd_write(struct keel_vm *vm, u64 addr, unsigned int len, u64 data);
 
 /* binstats.c */
 long keel_get_stats_fd(struct keel_vm *vm, struct keel_vcpu *vcpu);

@@ -158,6 +158,13 @@ static long keel_exit_mmio(struct keel_vcpu *vcpu)
 	r = keel_vm_fault_in(vcpu->vm, c->exit.ipa, c->exit.mmio.is_write);
 	if (r)
 		return r > 0 ? 0 : r;
+	/* io_mem_abort(): a write an ioeventfd takes is complete here, without userspace (eventfd.c). */
+	if (c->exit.mmio.is_write &&
+	    keel_ioeventfd_write(vcpu->vm, c->exit.mmio.addr, c->exit.mmio.len, c->exit.mmio.data)) {
+		keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_KERNEL, 1);
+		keel_ctx_skip_insn(c, c->exit.esr);
+		return 0;
+	}
 	keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_USER, 1);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = c->exit.mmio.addr;

@@ -3,6 +3,7 @@
 # guest CPUs come up, its /init runs a command and powers off, QEMU exits 0.
 #   QEMU (in the host): qemu-system-aarch64 -accel kvm -M virt,kernel-irqchip=off,gic-version=2
 #     -cpu host -smp 2 -m 256 -nographic -nic none -no-reboot -kernel Image -initrd guest.cpio.gz
+#     with a virtio-blk disk (virtio-mmio, its notifications by ioeventfd)
 #   guest: the trimmed kernel's Image (CONFIG_COMPAT), busybox initramfs with an armhf busybox (tests/rig/guest/init)
 #   QEMU and its libraries: tests/rig/guest/build-qemu (Debian's qemu-system-arm:arm64, unpacked)
 # Usage: qemu-guest.sh [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE]
@@ -60,12 +61,25 @@ cat >"$work/run.sh" <<'RUN'
 if [ -f /root/shim.ko ]; then insmod /root/shim.ko && echo "shim-loaded"; fi
 [ -c /dev/kvm ] && echo "dev-kvm=$(stat -c '%t:%T' /dev/kvm)"
 echo "qemu-guest: QEMU start" >/dev/kmsg
+# A virtio-blk disk (virtio-mmio): QEMU signals its queue by KVM_IOEVENTFD, so the guest's notifications
+# end in the kernel (the VM's mmio_exit_kernel, sampled while it lives).
+printf 'keel-virtio-blk ok\n' >/root/disk.img && dd if=/dev/zero bs=1024 count=63 >>/root/disk.img 2>/dev/null
 timeout 240 qemu-system-aarch64 -accel kvm -M virt,kernel-irqchip=off,gic-version=2 -cpu host \
 	-smp 2 -m 256 -nographic -nic none -no-reboot \
+	-drive file=/root/disk.img,if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0 \
 	-kernel /root/guest/Image -initrd /root/guest/initrd.gz -append 'console=ttyAMA0 panic=-1 rdinit=/init' \
-	</dev/null
+	</dev/null &
+pid=$! k=0
+while kill -0 $pid 2>/dev/null; do
+	for f in /sys/kernel/debug/kvm/*-*/mmio_exit_kernel; do
+		v=$(cat "$f" 2>/dev/null) && [ "${v:-0}" -gt "$k" ] && k=$v
+	done
+	usleep 200000
+done
+wait $pid
 rc=$?
 echo "qemu-guest: QEMU exit" >/dev/kmsg
+echo "mmio-exit-kernel=$k"
 echo "qemu-exit=$rc"
 dmesg | awk -F'[][]' '/qemu-guest: QEMU start/ { a = $2 } /qemu-guest: QEMU exit/ { b = $2 }
 	END { printf "qemu-host-seconds=%.6f\n", b - a }'
@@ -91,6 +105,8 @@ expect "$out" "guest command output: 2 CPUs" "@@GUEST:| cpus=2"
 expect "$out" "guest found KVM's hypervisor services (vendor-hyp UID, features: PTP)" \
 	"smccc: KVM: hypervisor services detected (0x00000000 0x00000000 0x00000000 0x00000003)"
 expect "$out" "guest PTP clock over the KVM_PTP hypercall" "@@GUEST:| KVM virtual PTP"
+expect "$out" "guest reads its virtio-blk disk (virtio-mmio)" "@@GUEST:| virtio-blk: keel-virtio-blk ok"
+expect_re "$out" "the disk's queue notifications end in the kernel (QEMU's ioeventfd)" '^mmio-exit-kernel=[1-9]'
 expect "$out" "guest runs a 32-bit ARM program at AArch32 EL0 (busybox-static:armhf, its md5sum right)" \
 	"@@GUEST:| aarch32-el0 md5sum ok"
 expect "$out" "guest powered off" "reboot: Power down"

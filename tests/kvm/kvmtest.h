@@ -49,6 +49,7 @@ int print_facts(void);        /* kvmtest_facts.c: kvmtest --facts */
 int run_fuzz(uint64_t seed, unsigned rounds); /* kvmtest_fuzz.c: kvmtest --fuzz SEED ROUNDS */
 int run_churn(unsigned n);                     /* kvmtest_fuzz.c: kvmtest --churn N */
 void test_guest_states(void); /* kvmtest_states.c: AArch32 EL0, PSTATE.IL (also in test_reference()) */
+void test_ioeventfd(void);    /* kvmtest_eventfd.c: KVM_IOEVENTFD (also in test_reference()) */
 
 /* vCPU helpers (kvmtest_vcpu.c) */
 /* A VM with GUEST_SIZE of memory at GUEST_RAM holding [code, code_end), vCPU 0 initialised (PSCI 0.2), its kvm_run. */

@@ -78,8 +78,12 @@ static int hc_call(struct code_vm *g, bool smc, uint64_t fid, uint64_t arg, uint
 	set_reg(g->vcpu, CORE(regs.regs[2]), &junk);
 	set_reg(g->vcpu, CORE(regs.regs[3]), &junk);
 	r = run_timeout(g->vcpu, GUARD_US);
-	if (r || g->run->exit_reason != KVM_EXIT_MMIO || g->run->mmio.phys_addr != GUEST_MMIO + MMIO_RESULT)
+	if (r || g->run->exit_reason != KVM_EXIT_MMIO || g->run->mmio.phys_addr != GUEST_MMIO + MMIO_RESULT) {
+		printf("# %s 0x%llx: no report (KVM_RUN %s, exit %u at 0x%llx, pc 0x%llx)\n", smc ? "SMC" : "HVC",
+		       (unsigned long long)fid, err_name(r), g->run->exit_reason,
+		       (unsigned long long)g->run->mmio.phys_addr, (unsigned long long)reg64(g->vcpu, CORE(regs.pc)));
 		return -1;
+	}
 	/* Complete the report (immediate_exit: back at once), then read what the call returned. */
 	g->run->immediate_exit = 1;
 	run_timeout(g->vcpu, GUARD_US);
@@ -204,6 +208,7 @@ static void test_fw_bitmaps(struct code_vm *g)
 static void test_calls(struct code_vm *g)
 {
 	uint64_t res[4], v, cnt0, cnt1, t, cyc;
+	int r;
 	struct timespec ts0, ts1;
 	volatile uint8_t *st = g->mem + (STEAL_IPA - GUEST_RAM);
 
@@ -268,8 +273,11 @@ static void test_calls(struct code_vm *g)
 	      "ARCH_FEATURES(WORKAROUND_1) = %lld, as the WORKAROUND_1 register says", (long long)v);
 	check(hc(g, SIP_CALL, 0) == NOT_SUPPORTED && hc(g, KVM_HYP_FEATURES + 5, 0) == NOT_SUPPORTED,
 	      "a SiP call and an unknown KVM vendor call: NOT_SUPPORTED");
-	check(!hc_call(g, true, PSCI_VERSION_FN, 0, res) && res[0] == NOT_SUPPORTED && res[1] == 0 && res[3] == 0x5a5a,
-	      "SMC PSCI_VERSION_FN: x0 = -1, nothing else touched, stepped over (KVM 6.1 answers no SMC)");
+	r = hc_call(g, true, PSCI_VERSION_FN, 0, res);
+	check(!r && res[0] == NOT_SUPPORTED && res[1] == 0 && res[3] == 0x5a5a,
+	      "SMC PSCI_VERSION_FN: x0 = -1, nothing else touched, stepped over (KVM 6.1 answers no SMC; "
+	      "%s, x0..x3 0x%llx 0x%llx 0x%llx 0x%llx)", r ? "no report" : "reported", (unsigned long long)res[0],
+	      (unsigned long long)res[1], (unsigned long long)res[2], (unsigned long long)res[3]);
 }
 
 /* Once a vCPU has run, the bitmaps may be written only with what they hold. */

@@ -1081,6 +1081,7 @@ void test_vcpus(void)
 	test_undef_sysreg();
 	test_nisv();
 	test_guest_states();
+	test_ioeventfd();
 	test_hypercalls();
 }
 
@@ -1093,6 +1094,7 @@ void test_reference(void)
 {
 	test_nisv();
 	test_guest_states();
+	test_ioeventfd();
 }
 
 /* ---- a VM running given code (kvmtest_hcall.c, kvmtest_states.c, kvmtest_facts.c) ------------------- */
