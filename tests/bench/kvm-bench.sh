@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench, KVM step: cost of a guest HVC and of an MMIO round trip through the VMM, Linux's own
+# make bench, KVM step: cost of a guest HVC, of an MMIO round trip through the VMM and of an MMIO write an
+# ioeventfd takes in the kernel, Linux's own
 # KVM (host kernel at EL2, VHE with -cpu max) and keel (host under keel, /dev/kvm from the shim)
 # side by side, with kvmbench (tests/bench/kvmbench.c) in the host. Under -icount shift=0,sleep=off
 # 1 ns of the host's clock is one emulated instruction, so the figures are instruction counts.
@@ -58,10 +59,12 @@ else
 fi
 
 # The goals, as keel/KVM ratios: (a) a guest HVC round trip, (b) an MMIO round trip through the VMM,
-# (c) a guest call nobody owns (answered in the hypervisor by both, not by the host).
-declare -A goal=([hvc]=0.3 [mmio]=0.8 [hypcall]=1.0) label=([hvc]="(a) HVC" [mmio]="(b) MMIO" [hypcall]="(c) unowned HVC")
+# (c) a guest call nobody owns (answered in the hypervisor by both, not by the host), (d) an MMIO write an
+# ioeventfd takes in the kernel (virtio's doorbell).
+declare -A goal=([hvc]=0.3 [mmio]=0.8 [hypcall]=1.0 [ioeventfd]=1.0)
+declare -A label=([hvc]="(a) HVC" [mmio]="(b) MMIO" [hypcall]="(c) unowned HVC" [ioeventfd]="(d) ioeventfd write")
 printf '  %-8s %12s %12s %10s   %s\n' "" "Linux KVM" "keel" "keel/KVM" "goal"
-for p in hvc hypcall mmio; do
+for p in hvc hypcall mmio ioeventfd; do
 	k=$(fig kvm $p) h=$(fig keel $p 2>/dev/null || true)
 	ratio=- verdict=-
 	if [ -n "$k" ] && [ -n "$h" ]; then

@@ -10,12 +10,14 @@
  *               hyp_call, answered NOT_SUPPORTED by the hypervisor,
  *               then a store of the last x0 to END (an MMIO exit that ends the phase);
  *   phase mmio: N x load from DATA (unmapped: each one an MMIO exit that the VMM completes),
- *               summed in x2, then a store of the sum to END.
+ *               summed in x2, then a store of the sum to END;
+ *   phase ioeventfd: N x store to IOFD, an address with a KVM_IOEVENTFD: each one signals an eventfd
+ *               in the kernel and the vCPU carries on (virtio's queue notification), then END.
  * Each phase is timed with CLOCK_MONOTONIC from its first KVM_RUN to the END exit. Under QEMU's
  * -icount shift=0 the host clock advances 1 ns per emulated instruction, so "ns" reads as
  * instructions per round trip.
  *
- *   kvmbench [-n N]    prints "hvc: X ns/round trip", "hypcall: ..." and "mmio: Y ns/round trip"
+ *   kvmbench [-n N]    prints "hvc: X ns/round trip", "hypcall: ...", "mmio: ..." and "ioeventfd: ..."
  * Exit status: 0 measured; 1 the guest or KVM misbehaved; 2 KVM not available here (the line
  * "kvmbench: not available: <reason>" says why).
  */
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -38,6 +41,7 @@
 #define GUEST_SIZE 0x10000ULL
 #define MMIO_END 0x10000000ULL /* no memslot: MMIO exit */
 #define MMIO_DATA (MMIO_END + 8)
+#define MMIO_IOFD (MMIO_END + 16) /* the ioeventfd phase's doorbell */
 #define DATA_VALUE 3 /* what the VMM answers to each load; the guest sums them */
 
 #define CORE_REG(name) \
@@ -149,6 +153,13 @@ static size_t build_guest(uint32_t *code, uint32_t n)
 	*p++ = subs_imm(X19, X19, 1);
 	*p = bne_back(p - loop), p++;
 	*p++ = str_imm(X2, X20, 0);
+	/* phase ioeventfd */
+	p = mov32(p, X19, n);
+	loop = p;
+	*p++ = str_imm(X19, X20, MMIO_IOFD - MMIO_END);
+	*p++ = subs_imm(X19, X19, 1);
+	*p = bne_back(p - loop), p++;
+	*p++ = str_imm(X19, X20, 0);
 	*p++ = B_SELF;
 	return (size_t)(p - code);
 }
@@ -256,7 +267,8 @@ int main(int argc, char **argv)
 {
 	struct vm v = { 0 };
 	uint32_t n = 20000;
-	uint64_t t0, t1, t2, t3, ver, sum, unowned;
+	uint64_t t0, t1, t2, t3, t4, t5, ver, sum, unowned, signals = 0;
+	struct kvm_ioeventfd iofd = { .addr = MMIO_IOFD, .len = 8 };
 	int opt;
 
 	while ((opt = getopt(argc, argv, "n:")) != -1) {
@@ -291,11 +303,21 @@ int main(int argc, char **argv)
 		fail("mmio phase: %lu loads completed, guest sum %llu (want %u, %llu)", v.loads,
 		     (unsigned long long)sum, n, (unsigned long long)n * DATA_VALUE);
 
+	iofd.fd = eventfd(0, 0);
+	if (iofd.fd < 0 || ioctl(v.vm, KVM_IOEVENTFD, &iofd) < 0)
+		not_available("KVM_IOEVENTFD: %s", strerror(errno));
+	t4 = now_ns();
+	run_to_end(&v);
+	t5 = now_ns();
+	if (read(iofd.fd, &signals, sizeof(signals)) != sizeof(signals) || signals != n)
+		fail("ioeventfd phase: %llu signals (want %u)", (unsigned long long)signals, n);
+
 	printf("kvmbench: %u round trips per phase, PSCI version %llu.%llu\n", n,
 	       (unsigned long long)(ver >> 16), (unsigned long long)(ver & 0xffff));
 	printf("hvc: %llu ns/round trip\n", (unsigned long long)((t1 - t0) / n));
 	printf("hypcall: %llu ns/round trip\n", (unsigned long long)((t2 - t1) / n));
 	printf("mmio: %llu ns/round trip\n", (unsigned long long)((t3 - t2) / n));
+	printf("ioeventfd: %llu ns/round trip\n", (unsigned long long)((t5 - t4) / n));
 	return 0;
 usage:
 	fprintf(stderr, "usage: kvmbench [-n ROUND_TRIPS]\n");

@@ -23,7 +23,10 @@ echo 1 >/sys/devices/system/cpu/cpu1/online; ck $? "CPU1 online again (INIT and 
 [ "$(grep -c ^processor /proc/cpuinfo)" = 2 ]; ck $? "both CPUs online again"
 # The host's own NMIs reach it: sysrq-l has every other CPU print its backtrace from an NMI (keel intercepts
 # NMIs as its requests and gives the host's back).
-# (the trigger returns once every CPU answered or 10 s passed: no wait needed)
+# (the trigger returns once every CPU answered or 10 s passed: no wait needed). The backtraces stay off
+# the console (loglevel 1 from here on): printed later from NMI context, they would cut this script's
+# output lines, hostrun's end marker among them.
+dmesg -n 1
 n0=$(dmesg | grep -c 'NMI backtrace for cpu [01]')
 echo l >/proc/sysrq-trigger
 [ $(($(dmesg | grep -c 'NMI backtrace for cpu [01]') - n0)) = 2 ]; ck $? "the host's NMIs reach it (sysrq-l: an NMI backtrace from both CPUs)"
