@@ -30,6 +30,7 @@ struct dt_index_prop {
 
 static struct {
 	const void *fdt;
+	uint32_t sum; /* of the structure block: dt_index_valid() trusts the index for the same, unchanged tree */
 	int n;
 	int off[DT_INDEX_MAX];
 	int parent[DT_INDEX_MAX];
@@ -43,6 +44,18 @@ static struct dt_index_prop dt_index_getprop(const void *fdt, int node, const ch
 
 	p.v = fdt_getprop(fdt, node, name, &p.len);
 	return p;
+}
+
+static uint32_t dt_struct_sum(const void *fdt)
+{
+	const uint8_t *p = (const uint8_t *)fdt + fdt_off_dt_struct(fdt);
+	uint32_t sum = fdt_size_dt_struct(fdt), w;
+
+	for (uint32_t i = 0; i + 4 <= fdt_size_dt_struct(fdt); i += 4) {
+		memcpy(&w, p + i, 4);
+		sum = (sum << 5 | sum >> 27) ^ w;
+	}
+	return sum;
 }
 
 static void dt_index_build(const void *fdt)
@@ -62,7 +75,14 @@ static void dt_index_build(const void *fdt)
 		dt_index.device_type[dt_index.n] = dt_index_getprop(fdt, node, "device_type");
 		dt_index.n++;
 	}
+	dt_index.sum = dt_struct_sum(fdt);
 	dt_index.fdt = fdt;
+}
+
+/* The index, kept from dt_parse(), for fdt if it is the same tree, unchanged since. */
+static bool dt_index_valid(const void *fdt)
+{
+	return dt_index.fdt == fdt && dt_index.sum == dt_struct_sum(fdt);
 }
 
 static int dt_index_find(const void *fdt, int node)
@@ -88,7 +108,7 @@ static int dt_parent(const void *fdt, int node)
 {
 	int i = dt_index_find(fdt, node);
 
-	return i >= 0 ? dt_index.parent[i] : dt_parent(fdt, node);
+	return i >= 0 ? dt_index.parent[i] : fdt_parent_offset(fdt, node);
 }
 
 /* Next node after prev (-1: from the start), in tree order, compatible with a (b == NULL) or whose property a ("device_type") is b. */
@@ -680,8 +700,9 @@ int dt_parse(const void *fdt, struct boot_info *bi, const char **why)
 	if (fdt && !fdt_check_header(fdt))
 		dt_index_build(fdt);
 	ret = dt_parse_indexed(fdt, bi, why);
-	dt_index.fdt = NULL;
-	return ret;
+	if (ret)
+		dt_index.fdt = NULL;
+	return ret; /* the index stays for dt_patch_for_host() on the same tree (dt_index_valid) */
 }
 
 static int fdt_errno(int err)
@@ -689,10 +710,13 @@ static int fdt_errno(int err)
 	return err == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;
 }
 
-/* /reserved-memory, created if absent with the root's cells (Linux ignores it otherwise). */
-static int reserved_memory_node(void *fdt)
+/*
+ * /reserved-memory, created if absent with the root's cells (Linux ignores it
+ * otherwise). absent: the caller knows the tree has none (no walk to find it).
+ */
+static int reserved_memory_node(void *fdt, bool absent)
 {
-	int node = dt_path(fdt, "/reserved-memory"), ac, sc, ret;
+	int node = absent ? -FDT_ERR_NOTFOUND : dt_path(fdt, "/reserved-memory"), ac, sc, ret;
 
 	if (node >= 0 || node != -FDT_ERR_NOTFOUND)
 		return node;
@@ -719,16 +743,21 @@ size_t dt_used_size(const void *fdt)
 }
 
 /* #interrupt-cells of node's interrupt parent (its own interrupt-parent, else an ancestor's); 0 if none. */
-static int irq_cells(const void *fdt, int node)
+static int irq_cells(const void *fdt, int node, const struct boot_info *bi)
 {
 	const fdt32_t *p = NULL;
 	int parent, len;
+	uint32_t ph;
 
-	for (; node >= 0 && !p; node = fdt_parent_offset(fdt, node))
+	for (; node >= 0 && !p; node = dt_parent(fdt, node))
 		p = fdt_getprop(fdt, node, "interrupt-parent", &len);
 	if (!p || len != 4)
 		return 0;
-	parent = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*p));
+	ph = fdt32_to_cpu(*p);
+	/* Usually the interrupt controller dt_parse() found: no walk of the whole tree for its phandle. */
+	parent = bi->irqc.compatible[0] ? dt_next_compatible(fdt, -1, bi->irqc.compatible) : -1;
+	if (parent < 0 || fdt_get_phandle(fdt, parent) != ph)
+		parent = fdt_node_offset_by_phandle(fdt, ph);
 	p = parent >= 0 ? fdt_getprop(fdt, parent, "#interrupt-cells", &len) : NULL;
 	return p && len == 4 ? (int)fdt32_to_cpu(*p) : 0;
 }
@@ -740,35 +769,53 @@ static int irq_cells(const void *fdt, int node)
  * and hand the virtual timer's specifier to the shim in /hypervisor
  * "interrupts" (with the timer's interrupt-parent, if it names one). A tree
  * without an architected timer, or an unexpected one, is left as it is.
+ * Looked up in the firmware's tree (with dt_parse()'s index), changed in the
+ * copy: the same offsets until the copy changes.
  */
-static int timer_for_host(void *buf)
-{
-	int timer = fdt_node_offset_by_compatible(buf, -1, "arm,armv8-timer"), cells, len, hyp, ret;
-	const fdt32_t *irqs, *parent;
-	fdt32_t virt[8], keep[16], par = 0;
+struct host_timer {
+	int node; /* -1: nothing to change */
+	int cells;
+	fdt32_t virt[8], keep[16], par;
+};
 
-	if (timer < 0)
-		timer = fdt_node_offset_by_compatible(buf, -1, "arm,armv7-timer");
-	if (timer < 0)
+static void host_timer_find(const void *fdt, const struct boot_info *bi, struct host_timer *t)
+{
+	int len;
+	const fdt32_t *irqs, *parent;
+
+	t->node = dt_next_compatible(fdt, -1, "arm,armv8-timer");
+	if (t->node < 0)
+		t->node = dt_next_compatible(fdt, -1, "arm,armv7-timer");
+	if (t->node < 0)
+		return;
+	t->cells = irq_cells(fdt, t->node, bi);
+	irqs = fdt_getprop(fdt, t->node, "interrupts", &len);
+	if (!irqs || t->cells <= 0 || t->cells > (int)ARRAY_SIZE(t->virt) || len < 3 * t->cells * 4) {
+		t->node = -1;
+		return;
+	}
+	memcpy(t->virt, irqs + 2 * t->cells, (size_t)t->cells * 4);
+	memcpy(t->keep, irqs, (size_t)t->cells * 8);
+	parent = fdt_getprop(fdt, t->node, "interrupt-parent", &len);
+	t->par = parent && len == 4 ? *parent : 0;
+}
+
+/* The timer keeps its physical timers' specifiers (in the copy, before anything else changes it). */
+static int host_timer_keep(void *buf, const struct host_timer *t)
+{
+	return t->node < 0 ? 0 : fdt_setprop(buf, t->node, "interrupts", t->keep, (size_t)t->cells * 8);
+}
+
+/* /hypervisor gets the virtual timer's specifier (and its interrupt-parent). */
+static int host_timer_hyp(void *buf, int hyp, const struct host_timer *t)
+{
+	int ret;
+
+	if (t->node < 0)
 		return 0;
-	cells = irq_cells(buf, timer);
-	irqs = fdt_getprop(buf, timer, "interrupts", &len);
-	if (!irqs || cells <= 0 || cells > (int)ARRAY_SIZE(virt) || len < 3 * cells * 4)
-		return 0;
-	memcpy(virt, irqs + 2 * cells, (size_t)cells * 4);
-	memcpy(keep, irqs, (size_t)cells * 8);
-	parent = fdt_getprop(buf, timer, "interrupt-parent", &len);
-	if (parent && len == 4)
-		par = *parent;
-	ret = fdt_setprop(buf, timer, "interrupts", keep, (size_t)cells * 8);
-	if (ret)
-		return ret;
-	hyp = dt_path(buf, "/hypervisor");
-	if (hyp < 0)
-		return hyp;
-	ret = fdt_setprop(buf, hyp, "interrupts", virt, (size_t)cells * 4);
-	if (!ret && par)
-		ret = fdt_setprop(buf, hyp, "interrupt-parent", &par, 4);
+	ret = fdt_setprop(buf, hyp, "interrupts", t->virt, (size_t)t->cells * 4);
+	if (!ret && t->par)
+		ret = fdt_setprop(buf, hyp, "interrupt-parent", &t->par, 4);
 	return ret;
 }
 
@@ -776,17 +823,28 @@ int dt_patch_for_host(const void *fdt, void *buf, size_t bufsize, const struct b
 		      uint32_t abi)
 {
 	uint64_t base = bi->keel.base, size = bi->keel.size;
+	struct host_timer timer;
+	bool no_resmem;
 	unsigned i;
 	char name[32];
 	int ret, resmem, node;
 	size_t used;
 
-	if (!fdt || !buf || fdt_check_header(fdt) || !size || base + size - 1 < base)
+	if (!fdt || !buf || fdt_check_header(fdt) || !size || base + size - 1 < base) {
+		dt_index.fdt = NULL;
 		return -EINVAL;
+	}
 	/* bi->resv was read from this same tree by dt_parse(). */
 	for (i = 0; i < bi->nr_resv; i++)
-		if (ranges_overlap(base, size, bi->resv[i].base, bi->resv[i].size))
+		if (ranges_overlap(base, size, bi->resv[i].base, bi->resv[i].size)) {
+			dt_index.fdt = NULL;
 			return -EEXIST;
+		}
+	if (!dt_index_valid(fdt))
+		dt_index.fdt = NULL; /* libfdt's own walks, then */
+	host_timer_find(fdt, bi, &timer);
+	no_resmem = dt_index.fdt && dt_path(fdt, "/reserved-memory") == -FDT_ERR_NOTFOUND;
+	dt_index.fdt = NULL; /* nothing below may trust it: the copy changes */
 
 	/*
 	 * Firmware often pads the blob (QEMU: 1 MiB); libfdt would copy all of
@@ -798,10 +856,12 @@ int dt_patch_for_host(const void *fdt, void *buf, size_t bufsize, const struct b
 	memmove(buf, fdt, used);
 	fdt_set_totalsize(buf, used);
 	ret = fdt_open_into(buf, buf, (int)MIN(bufsize, (size_t)__INT_MAX__));
+	if (!ret)
+		ret = host_timer_keep(buf, &timer);
 	if (ret)
 		return fdt_errno(ret);
 
-	resmem = reserved_memory_node(buf);
+	resmem = reserved_memory_node(buf, no_resmem);
 	if (resmem < 0)
 		return fdt_errno(resmem);
 	hv_snprintf(name, sizeof(name), "keel@%llx", (unsigned long long)base);
@@ -822,7 +882,7 @@ int dt_patch_for_host(const void *fdt, void *buf, size_t bufsize, const struct b
 	if (!ret)
 		ret = fdt_setprop_u32(buf, node, KEEL_DT_ABI_PROP, abi);
 	if (!ret)
-		ret = timer_for_host(buf);
+		ret = host_timer_hyp(buf, node, &timer);
 	if (ret)
 		return fdt_errno(ret);
 	return fdt_check_header(buf) ? -EINVAL : 0;
