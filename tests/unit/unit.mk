@@ -16,7 +16,7 @@ UNIT_LDLIBS := -lcmocka
 
 # The core modules under test (hv/src/string.c is tested on its own, renamed, so
 # that it does not replace libc's functions in the test programs).
-UNIT_CORE_SRCS := $(addprefix hv/src/,printf.c page_alloc.c pgtable.c dt.c owner.c boot_util.c \
+UNIT_CORE_SRCS := $(addprefix hv/src/,printf.c page_alloc.c pgtable.c dt.c dt_host.c owner.c boot_util.c \
 	vm.c vcpu.c hypercall.c cpu.c host.c memcache.c)
 UNIT_FAKE_SRCS := $(wildcard arch/fake/*.c)
 UNIT_CORE_SUITES := string printf page_alloc pgtable owner dt vm vm_map vcpu
