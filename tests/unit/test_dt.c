@@ -239,6 +239,38 @@ static void test_errors(void **state)
 	expect_fail("overlap", -EINVAL, "overlap");
 }
 
+/*
+ * dt_parse()'s node index serves dt_patch_for_host() only for the same tree,
+ * unchanged: a tree changed in place after parsing (a node added at the
+ * root moves every node after it, the timer among them) is patched from what
+ * it holds now, exactly as a fresh parse of it would have it patched.
+ */
+static void test_patch_stale_index(void **state)
+{
+	size_t size;
+	void *fdt = load("qemu-virt-gicv3", &size), *copy = malloc(size);
+	struct boot_info bi = parse_ok(fdt), bi2;
+	size_t bufsize = size + 4096;
+	void *buf = malloc(bufsize), *buf2 = malloc(bufsize);
+	int node;
+
+	(void)state;
+	node = fdt_add_subnode(fdt, 0, "aaa"); /* QEMU's blob has room to spare: in place */
+	assert_true(node >= 0);
+	assert_int_equal(fdt_setprop_string(fdt, node, "compatible", "test,moved-the-rest"), 0);
+	bi.keel = (struct mem_range){ 0xbe000000, 32 * MB };
+	assert_int_equal(dt_patch_for_host(fdt, buf, bufsize, &bi, KEEL_ABI_VERSION), 0);
+	memcpy(copy, fdt, size);
+	bi2 = parse_ok(copy);
+	bi2.keel = bi.keel;
+	assert_int_equal(dt_patch_for_host(copy, buf2, bufsize, &bi2, KEEL_ABI_VERSION), 0);
+	assert_memory_equal(buf, buf2, bufsize);
+	free(fdt);
+	free(copy);
+	free(buf);
+	free(buf2);
+}
+
 static void test_bad_header(void **state)
 {
 	void *fdt = load("qemu-virt-gicv3", NULL);
@@ -468,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_bad_header),
 		cmocka_unit_test(test_boot_util),
 		cmocka_unit_test(test_patch_qemu),
+		cmocka_unit_test(test_patch_stale_index),
 		cmocka_unit_test(test_patch_nospace),
 		cmocka_unit_test(test_patch_existing_reservations),
 		cmocka_unit_test(test_patch_onecell),
