@@ -53,10 +53,27 @@ void x86_apic_init(const struct boot_info *bi)
 
 bool x86_cpu_runs_host(unsigned cpu) { return __atomic_load_n(&running[cpu], __ATOMIC_ACQUIRE); }
 void x86_cpu_set_runs_host(unsigned cpu, bool on) { __atomic_store_n(&running[cpu], on, __ATOMIC_RELEASE); }
-void x86_cpu_set_waiting(unsigned cpu, bool on) { __atomic_store_n(&waiting[cpu], on, __ATOMIC_RELEASE); }
 
-/* The calling CPU's SIPI, taken (0 if none): MAIL_SIPI | vector. */
-uint32_t x86_cpu_take_mail(unsigned cpu) { return __atomic_exchange_n(&mailbox[cpu], 0, __ATOMIC_ACQ_REL); }
+/*
+ * A CPU that does not run the host (an AP before the host starts it, or
+ * after the host sent it INIT) waits here as a CPU waits for a SIPI: halt()
+ * with interrupts off until keel's NMI (fetch() below) brings one. Returns
+ * the SIPI's vector; the CPU runs the host from then on.
+ */
+uint8_t x86_cpu_wait_sipi(unsigned cpu, void (*halt)(void))
+{
+	__atomic_store_n(&waiting[cpu], true, __ATOMIC_RELEASE);
+	for (;;) {
+		uint32_t mail = __atomic_exchange_n(&mailbox[cpu], 0, __ATOMIC_ACQ_REL);
+
+		if (mail & MAIL_SIPI) {
+			__atomic_store_n(&waiting[cpu], false, __ATOMIC_RELEASE);
+			x86_cpu_set_runs_host(cpu, true);
+			return (uint8_t)mail;
+		}
+		halt();
+	}
+}
 
 static void icr_send(uint32_t dest, uint32_t lo)
 {
@@ -70,20 +87,14 @@ static void icr_send(uint32_t dest, uint32_t lo)
 }
 
 /*
- * Makes the target CPU act on its request: an NMI wakes a CPU waiting in
- * keel, and makes one running the host exit (keel intercepts NMIs under
- * both SVM and VMX and gives the host's back).
+ * NMIs to the target until done(): an NMI wakes a CPU waiting in keel, and
+ * makes one running the host exit (keel intercepts NMIs under SVM and VMX
+ * and gives the host's back). One can meet it just before it halts.
  */
-static void kick(unsigned target)
-{
-	icr_send(apic_ids[target], ICR_ASSERT | (ICR_MODE_NMI << 8));
-}
-
-/* Kicks the target until done() (a kick can meet it just before it halts, so one may not be enough). */
 static void fetch(unsigned target, bool (*done)(unsigned))
 {
 	for (unsigned tries = 0; tries < 1000 && !done(target); tries++) {
-		kick(target);
+		icr_send(apic_ids[target], ICR_ASSERT | (ICR_MODE_NMI << 8));
 		for (unsigned i = 0; i < 20000 && !done(target); i++)
 			cpu_relax();
 	}

@@ -211,28 +211,10 @@ void x86_svm_tlb_flush_all(void)
 	__atomic_add_fetch(&tlb_gen, 1, __ATOMIC_SEQ_CST);
 }
 
-/*
- * A CPU that does not run the host (an AP before the host starts it, or
- * after the host sent it INIT) waits here, in keel, as a CPU waits for a
- * SIPI: halted with interrupts off, so that only an NMI (keel's request,
- * apic.c) wakes it. GIF is set while it halts, so the NMI is taken (by
- * keel's NMI handler, which does nothing) rather than held.
- */
-static void wait_for_sipi(struct svm_cpu *s, unsigned cpu)
+/* Halted until keel's NMI: GIF is set meanwhile, so the NMI is taken (keel's handler) rather than held. */
+static void svm_halt(void)
 {
-	x86_cpu_set_waiting(cpu, true);
-	for (;;) {
-		uint32_t mail = x86_cpu_take_mail(cpu);
-
-		if (mail & X86_MAIL_SIPI) {
-			/* CS = vector << 8, IP = 0: where a SIPI starts a CPU. */
-			svm_start_real_mode(s, (uint16_t)((mail & 0xff) << 8), 0);
-			x86_cpu_set_waiting(cpu, false);
-			x86_cpu_set_runs_host(cpu, true);
-			return;
-		}
-		__asm__ volatile("stgi; hlt; clgi" ::: "memory");
-	}
+	__asm__ volatile("stgi; hlt; clgi" ::: "memory");
 }
 
 void __noreturn x86_svm_run(unsigned cpu)
@@ -242,8 +224,8 @@ void __noreturn x86_svm_run(unsigned cpu)
 	uint64_t gen;
 
 	for (;;) {
-		if (!x86_cpu_runs_host(cpu))
-			wait_for_sipi(s, cpu);
+		if (!x86_cpu_runs_host(cpu)) /* CS = vector << 8, IP = 0: where a SIPI starts a CPU */
+			svm_start_real_mode(s, (uint16_t)(x86_cpu_wait_sipi(cpu, svm_halt) << 8), 0);
 		gen = __atomic_load_n(&tlb_gen, __ATOMIC_SEQ_CST);
 		if (gen != s->tlb_gen) {
 			v[VMCB_TLB_CONTROL] = 1; /* everything: the host is keel's one guest so far */

@@ -250,25 +250,10 @@ void __noreturn x86_vmx_stopped(unsigned cpu, const char *why)
 	arch_cpu_halt();
 }
 
-/*
- * A CPU that does not run the host (an AP before the host starts it, or
- * after the host sent it INIT) waits here as a CPU waits for a SIPI: halted
- * in VMX root with interrupts off, woken by keel's NMI (apic.c).
- */
-static void wait_for_sipi(unsigned cpu)
+/* Halted in VMX root with interrupts off: keel's NMI (taken by its handler) ends it. */
+static void vmx_halt(void)
 {
-	x86_cpu_set_waiting(cpu, true);
-	for (;;) {
-		uint32_t mail = x86_cpu_take_mail(cpu);
-
-		if (mail & X86_MAIL_SIPI) {
-			x86_vmx_real_mode(cpu, (uint8_t)mail);
-			x86_cpu_set_waiting(cpu, false);
-			x86_cpu_set_runs_host(cpu, true);
-			return;
-		}
-		__asm__ volatile("hlt" ::: "memory");
-	}
+	__asm__ volatile("hlt" ::: "memory");
 }
 
 void x86_vmx_queue_nmi(unsigned cpu) { vcpus_host[cpu].nmi_pending = true; }
@@ -298,7 +283,7 @@ void __noreturn x86_vmx_run(unsigned cpu)
 
 	for (;;) {
 		if (!x86_cpu_runs_host(cpu)) {
-			wait_for_sipi(cpu);
+			x86_vmx_real_mode(cpu, x86_cpu_wait_sipi(cpu, vmx_halt));
 			c->nmi_pending = false; /* keel's wake-ups, and whatever the host had pending: INIT drops it */
 			x86_nmi_take(cpu);
 			vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmread(CPU_BASED_VM_EXEC_CONTROL) & ~PROC_NMI_WINDOW);

@@ -191,8 +191,7 @@ extern uint64_t x86_lapic_base;
 void x86_apic_init(const struct boot_info *bi);
 bool x86_cpu_runs_host(unsigned cpu);
 void x86_cpu_set_runs_host(unsigned cpu, bool on);
-void x86_cpu_set_waiting(unsigned cpu, bool on);
-uint32_t x86_cpu_take_mail(unsigned cpu);
+uint8_t x86_cpu_wait_sipi(unsigned cpu, void (*halt)(void)); /* the SIPI's vector, once it came */
 bool x86_apic_icr_filter(unsigned self, uint32_t lo, uint32_t dest, bool x2apic);
 void x86_apic_host_store(unsigned self, uint64_t off, uint32_t val);
 #define MSR_APIC_BASE 0x01b
