@@ -35,8 +35,8 @@ static const struct {
 	/* VM_UNMAP calls: each invalidates the VM's TLB entries on every CPU (KVM's generic names) */
 	{ "remote_tlb_flush", KVM_STATS_TYPE_CUMULATIVE },
 	{ "remote_tlb_flush_requests", KVM_STATS_TYPE_CUMULATIVE },
-	/* pages of the VMM's memory pinned for the VM's memory slots */
-	{ "pages_pinned", KVM_STATS_TYPE_INSTANT },
+	/* pages of the VMM's memory keel maps for the VM's memory slots */
+	{ "pages_mapped", KVM_STATS_TYPE_INSTANT },
 };
 
 static unsigned int keel_stats_count(const struct keel_stats_file *sf)
@@ -46,12 +46,12 @@ static unsigned int keel_stats_count(const struct keel_stats_file *sf)
 
 static u64 keel_stats_value(const struct keel_stats_file *sf, unsigned int i)
 {
-	u64 pinned, unmaps;
+	u64 mapped, unmaps;
 
 	if (sf->vcpu)
 		return READ_ONCE(sf->vcpu->stat[i]);
-	keel_vm_mem_stats(sf->vm, &pinned, &unmaps);
-	return i == 2 ? pinned : unmaps;
+	keel_vm_mem_stats(sf->vm, &mapped, &unmaps);
+	return i == 2 ? mapped : unmaps;
 }
 
 /* Header, id, descriptors, values: the whole file, as kvm_stats_read() presents it. */

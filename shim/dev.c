@@ -30,8 +30,9 @@ long keel_check_extension(long cap)
 	switch (cap) {
 	case KVM_CAP_CHECK_EXTENSION_VM:
 		return 1;
-	/* Guest memory over keel (memslot.c); SYNC_MMU and READONLY_MEM stay 0 (see there). */
+	/* Guest memory over keel (memslot.c), following the VMM's mm (mmu.c); READONLY_MEM stays 0. */
 	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 		return 1;
@@ -50,7 +51,7 @@ long keel_check_extension(long cap)
 	case KVM_CAP_DEVICE_CTRL:
 		return 1;
 	default:
-		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: SYNC_MMU, IRQCHIP, ... read 0 */
+		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: IRQCHIP, ... read 0 */
 		return keel_arch_check_extension(cap);
 	}
 }
@@ -62,6 +63,8 @@ static void keel_vm_free(struct keel_vm *vm)
 	long ret;
 
 	keel_vm_debugfs_remove(vm);
+	/* Before keel lets the VM go: no page of the VMM stays mapped in keel, whatever happens next. */
+	keel_vm_mmu_release(vm);
 	ret = keel_hvc(KEEL_HC_VM_DESTROY, vm->handle, 0, NULL);
 	trace_keel_vm_destroy(vm->handle, ret);
 	/* keel refuses only a handle it never gave out: a shim bug, and the VM would leak. */
@@ -69,8 +72,7 @@ static void keel_vm_free(struct keel_vm *vm)
 	/* keel freed the VM's vCPUs with it and gave back their context pages (else they stay lent). */
 	keel_vm_free_vcpus(vm, !ret);
 	keel_vm_donated_free(vm, !ret);
-	/* keel gave every guest page back with the VM: unpin the slots (kept pinned if it did not). */
-	keel_vm_memslots_free(vm, !ret);
+	keel_vm_memslots_free(vm);
 	keel_vm_ioeventfd_free(vm);
 	if (vm->mm)
 		mmdrop(vm->mm);

@@ -45,7 +45,7 @@ long keel_vm_donate_first(struct keel_vm *vm, unsigned int ipa_bits, struct keel
 }
 
 /* Donate n more pages to the VM's memcache in keel. */
-static long keel_vm_topup(struct keel_vm *vm, u64 n)
+long keel_vm_topup(struct keel_vm *vm, u64 n)
 {
 	LIST_HEAD(batch);
 	struct page *page, *tmp;

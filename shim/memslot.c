@@ -5,58 +5,33 @@
  * (virt/kvm/kvm_main.c __kvm_set_memory_region, check_memory_region_flags;
  * arch/arm64/kvm/mmu.c kvm_arch_prepare_memory_region).
  *
- * keel maps host pages by physical address, and nothing tells keel when
- * Linux moves or frees one, so a page is pinned (FOLL_LONGTERM: migrated out
- * of movable zones first) when the guest first touches it and stays pinned
- * while its slot exists. As KVM, pages are faulted in lazily
- * (keel_vm_fault_in, from KVM_RUN on a stage-2 fault); KVM also follows
- * the VMM's mm through MMU notifiers, which keel cannot. Hence the
- * difference userspace can see: KVM_CAP_SYNC_MMU reads 0, a later
- * mmap()/madvise() over a page the guest already touched does not reach the
- * guest, which keeps the page. Unpinned (and marked dirty) when the slot is
- * deleted and when the VM goes.
+ * As KVM, pages are faulted in lazily (keel_vm_fault_in, from KVM_RUN on a
+ * stage-2 fault) and nothing pins them: keel follows the VMM's mm through an
+ * MMU notifier (mmu.c), so munmap(), madvise(MADV_DONTNEED), swap and
+ * migration reach the guest as on KVM and KVM_CAP_SYNC_MMU reads 1.
  *
  * Dirty logging (KVM_MEM_LOG_DIRTY_PAGES, KVM_GET_DIRTY_LOG) needs nothing
  * new from keel: in a logging slot a read fault maps the page read-only and
  * a write fault (the permission fault on it) maps it writable and sets its
  * bit; KVM_GET_DIRTY_LOG hands the bits out and unmaps those pages again,
- * so their next write is seen. A write fault on a page already pinned
- * always remaps it writable, which also upgrades read-only mappings left
- * from logging that was switched off.
+ * so their next write is seen. A write fault on a mapped page always maps
+ * it again writable, which also upgrades read-only mappings left from
+ * logging that was switched off.
  */
 #define pr_fmt(fmt) "keel-kvm: " fmt
 
 #include <linux/kvm.h>
-#include <linux/list.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
-#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
 
-#include <asm/io.h>
-
-#include "shim.h"
+#include "memslot.h"
 
 /* As Linux 6.1: the arch's KVM_USER_MEM_SLOTS (shim_arch.h), one address space. */
 #define KEEL_USER_MEM_SLOTS KEEL_ARCH_USER_MEM_SLOTS
 #define KEEL_ADDRESS_SPACE_NUM 1
 #define KEEL_MEM_MAX_NR_PAGES ((1UL << 31) - 1)
-/* VM_UNMAP in bounded pieces: keel runs one call with interrupts masked. */
-#define KEEL_UNMAP_CHUNK (32768UL)
-
-struct keel_memslot {
-	struct list_head node;
-	u16 id;
-	u32 flags;
-	u64 base_gfn;
-	unsigned long npages;
-	u64 userspace_addr;
-	struct xarray pinned; /* page offset in the slot -> the pinned struct page */
-	unsigned long *dirty_bitmap; /* KVM_MEM_LOG_DIRTY_PAGES: one bit a page written since the last GET */
-};
-
 /* kvm_dirty_bitmap_bytes() */
 static unsigned long keel_dirty_bytes(const struct keel_memslot *slot)
 {
@@ -83,23 +58,10 @@ static bool keel_log_initially_set(struct keel_vm *vm)
 	return READ_ONCE(vm->manual_dirty_log_protect) & KVM_DIRTY_LOG_INITIALLY_SET;
 }
 
-/* Logging applies to slots the guest can write. */
-static bool keel_slot_logs(const struct keel_memslot *slot)
-{
-	return slot->dirty_bitmap && !(slot->flags & KVM_MEM_READONLY);
-}
-
-struct keel_memslots {
-	struct mutex lock;          /* KVM's slots_lock */
-	struct list_head list;
-	unsigned long pinned;       /* pages pinned for the VM's slots (binary stats: pages_pinned) */
-	u64 unmaps;                 /* VM_UNMAP calls: each drops the VM's TLB entries on every CPU */
-	u64 *map_list;              /* one page: the PAs of a KEEL_HC_VM_MAP call */
-};
-
 int keel_vm_memslots_init(struct keel_vm *vm)
 {
 	struct keel_memslots *ms = kzalloc(sizeof(*ms), GFP_KERNEL_ACCOUNT);
+	int ret;
 
 	if (!ms)
 		return -ENOMEM;
@@ -108,35 +70,26 @@ int keel_vm_memslots_init(struct keel_vm *vm)
 		kfree(ms);
 		return -ENOMEM;
 	}
+	ms->vm = vm;
 	mutex_init(&ms->lock);
+	spin_lock_init(&ms->mmu_lock);
 	INIT_LIST_HEAD(&ms->list);
 	vm->memslots = ms;
-	return 0;
+	ret = keel_mmu_init(ms);
+	if (ret)
+		memset(&ms->mn, 0, sizeof(ms->mn)); /* not registered: keel_vm_mmu_release() leaves it */
+	return ret;
 }
 
-/* Unpin every page of the slot and free it; returns how many were pinned. */
-static unsigned long keel_memslot_unpin(struct keel_memslot *slot)
+static void keel_memslot_free(struct keel_memslot *slot)
 {
-	struct page *page;
-	unsigned long i, n = 0;
-
-	xa_for_each(&slot->pinned, i, page) {
-		unpin_user_pages_dirty_lock(&page, 1, !(slot->flags & KVM_MEM_READONLY));
-		n++;
-		cond_resched();
-	}
-	xa_destroy(&slot->pinned);
+	xa_destroy(&slot->mapped);
 	kvfree(slot->dirty_bitmap);
 	kfree(slot);
-	return n;
 }
 
-/*
- * The VM is gone. keel_released: keel destroyed it, so it unmapped every
- * page; otherwise keel may still map them and the pins must stay (leaked
- * rather than handed back to Linux under a guest's feet).
- */
-void keel_vm_memslots_free(struct keel_vm *vm, bool keel_released)
+/* The VM is gone (keel_vm_mmu_release() dropped every mapping before): free the slots. */
+void keel_vm_memslots_free(struct keel_vm *vm)
 {
 	struct keel_memslots *ms = vm->memslots;
 	struct keel_memslot *slot, *tmp;
@@ -145,37 +98,12 @@ void keel_vm_memslots_free(struct keel_vm *vm, bool keel_released)
 		return;
 	list_for_each_entry_safe(slot, tmp, &ms->list, node) {
 		list_del(&slot->node);
-		if (keel_released) {
-			keel_memslot_unpin(slot);
-		} else {
-			pr_err("VM 0x%llx: the pages of slot %u stay pinned\n", vm->handle, slot->id);
-			kvfree(slot->dirty_bitmap);
-			kfree(slot);
-		}
+		WARN_ON_ONCE(!xa_empty(&slot->mapped));
+		keel_memslot_free(slot);
 	}
 	free_page((unsigned long)ms->map_list);
 	kfree(ms);
 	vm->memslots = NULL;
-}
-
-/* Unmap [gfn, gfn + npages) in keel; returns the pages keel had mapped there. */
-static unsigned long keel_unmap(struct keel_vm *vm, u64 gfn, unsigned long npages)
-{
-	unsigned long done = 0, n, total = 0;
-	struct keel_res res;
-	long ret;
-
-	for (; done < npages; done += n) {
-		n = min(npages - done, KEEL_UNMAP_CHUNK);
-		ret = keel_hvc5(KEEL_HC_VM_UNMAP, vm->handle, (gfn + done) << PAGE_SHIFT, n, 0, 0, &res);
-		WRITE_ONCE(vm->memslots->unmaps, vm->memslots->unmaps + 1);
-		/* Only a shim bug (bad range, stale handle) makes keel refuse. */
-		if (WARN_ON(ret))
-			return total;
-		total += res.r[0];
-		cond_resched();
-	}
-	return total;
 }
 
 static struct keel_memslot *keel_slot_by_id(struct keel_memslots *ms, u16 id)
@@ -217,8 +145,10 @@ static long keel_slot_create(struct keel_vm *vm, const struct kvm_userspace_memo
 			return -ENOMEM;
 		}
 	}
-	xa_init(&slot->pinned);
+	xa_init(&slot->mapped);
+	spin_lock(&vm->memslots->mmu_lock);
 	list_add_tail(&slot->node, &vm->memslots->list);
+	spin_unlock(&vm->memslots->mmu_lock);
 	return 0;
 }
 
@@ -234,7 +164,7 @@ static long keel_slot_set_flags(struct keel_vm *vm, struct keel_memslot *slot, u
 		if (!slot->dirty_bitmap)
 			return -ENOMEM;
 		if (!keel_log_initially_set(vm))
-			keel_unmap(vm, slot->base_gfn, slot->npages);
+			keel_slot_drop(vm->memslots, slot, 0, slot->npages);
 	} else if (!(flags & KVM_MEM_LOG_DIRTY_PAGES)) {
 		kvfree(slot->dirty_bitmap);
 		slot->dirty_bitmap = NULL;
@@ -245,16 +175,24 @@ static long keel_slot_set_flags(struct keel_vm *vm, struct keel_memslot *slot, u
 
 static void keel_slot_delete(struct keel_vm *vm, struct keel_memslot *slot)
 {
-	keel_unmap(vm, slot->base_gfn, slot->npages);
+	struct keel_memslots *ms = vm->memslots;
+
+	spin_lock(&ms->mmu_lock);
+	keel_slot_drop_locked(ms, slot, 0, slot->npages);
 	list_del(&slot->node);
-	WRITE_ONCE(vm->memslots->pinned, vm->memslots->pinned - keel_memslot_unpin(slot));
+	spin_unlock(&ms->mmu_lock);
+	keel_memslot_free(slot);
 }
 
 /* KVM_MR_MOVE: the guest leaves the old range; pages are mapped again at the new one on first touch. */
 static long keel_slot_move(struct keel_vm *vm, struct keel_memslot *slot, u64 base_gfn)
 {
-	keel_unmap(vm, slot->base_gfn, slot->npages);
+	struct keel_memslots *ms = vm->memslots;
+
+	spin_lock(&ms->mmu_lock);
+	keel_slot_drop_locked(ms, slot, 0, slot->npages);
 	slot->base_gfn = base_gfn;
+	spin_unlock(&ms->mmu_lock);
 	return 0;
 }
 
@@ -345,141 +283,35 @@ static struct keel_memslot *keel_slot_by_gfn(struct keel_memslots *ms, u64 gfn)
 }
 
 /*
- * Pages pinned and mapped together when the guest first touches an aligned
- * group of them none of which is mapped yet: one exit and one VM_MAP for
- * 64 KiB instead of sixteen (KVM gets the same from block mappings of huge
- * pages, which keel's page-granular stage 2 does not make).
- */
-#define KEEL_FAULT_AROUND 16
-
-/* Unpin pages[0..n) and forget those of them stored from slot offset first on (their slot is unmapped). */
-static void keel_unpin_group(struct keel_memslot *slot, u64 first, struct page **pages, long n, long stored)
-{
-	long i;
-
-	for (i = 0; i < stored; i++)
-		xa_erase(&slot->pinned, first + i);
-	unpin_user_pages(pages, n);
-}
-
-static void keel_pinned_add(struct keel_memslots *ms, long n)
-{
-	WRITE_ONCE(ms->pinned, ms->pinned + n);
-}
-
-/*
- * Pin and map the untouched group around slot offset off: 1 when mapped, 0
- * when the group is not wholly untouched or could not be pinned as far as
- * off (the caller maps off alone), -errno from keel or the xarray.
- */
-static long keel_fault_around(struct keel_vm *vm, struct keel_memslot *slot, u64 off, unsigned int gup)
-{
-	struct keel_memslots *ms = vm->memslots;
-	struct page *pages[KEEL_FAULT_AROUND];
-	u64 gfn = slot->base_gfn + off, group = ALIGN_DOWN(gfn, KEEL_FAULT_AROUND);
-	u64 first = max(group, slot->base_gfn) - slot->base_gfn;
-	u64 end = min(group + KEEL_FAULT_AROUND, slot->base_gfn + slot->npages) - slot->base_gfn;
-	unsigned long idx = first;
-	long n, i, ret;
-
-	if (end - first < 2 || xa_find(&slot->pinned, &idx, end - 1, XA_PRESENT))
-		return 0;
-	n = pin_user_pages_fast(slot->userspace_addr + (first << PAGE_SHIFT), end - first, gup, pages);
-	if (n <= 0)
-		return 0;
-	if (n <= off - first) {
-		unpin_user_pages(pages, n);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		ret = xa_err(xa_store(&slot->pinned, first + i, pages[i], GFP_KERNEL_ACCOUNT));
-		if (ret) {
-			keel_unpin_group(slot, first, pages, n, i);
-			return ret;
-		}
-		ms->map_list[i] = page_to_phys(pages[i]);
-	}
-	keel_pinned_add(ms, n);
-	ret = keel_vm_hvc_pages(vm, KEEL_HC_VM_MAP, (slot->base_gfn + first) << PAGE_SHIFT, virt_to_phys(ms->map_list),
-				n, slot->flags & KVM_MEM_READONLY ? KEEL_MAP_READONLY : 0, NULL);
-	if (ret) {
-		/*
-		 * Nothing of the group was pinned before, so nothing of it was mapped: only memory for
-		 * keel's tables (-ENOMEM) or a fatal signal while getting it (-EINTR) can fail here.
-		 */
-		WARN_ON_ONCE(ret != -ENOMEM && ret != -EINTR);
-		keel_unpin_group(slot, first, pages, n, n);
-		keel_pinned_add(ms, -n);
-		return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
-	}
-	return 1;
-}
-
-/*
- * A vCPU's stage-2 fault at ipa (user_mem_abort()): if a slot holds it, pin
- * its page (once; writable unless the slot is read-only) and map it in keel,
- * with its untouched neighbours (keel_fault_around). Returns 1 when mapped
- * (run the guest again), 0 when it is not guest memory (or a write to a
- * read-only slot: MMIO for the VMM), -EFAULT when the VMM's mapping behind
- * the slot is gone or cannot be pinned (KVM_RUN fails with it, as KVM's),
- * -ENOMEM when the host has no memory for keel's tables for the mapping
- * (-EINTR: a fatal signal came while getting it).
+ * A vCPU's stage-2 fault at ipa: if a slot holds it, map its page in keel
+ * (mmu.c). Returns 1 when mapped (run the guest again), 0 when it is not
+ * guest memory (or a write to a read-only slot: MMIO for the VMM), -EFAULT
+ * when the VMM's mapping behind the slot is gone or cannot be had (KVM_RUN
+ * fails with it, as KVM's), -ENOMEM when the host has no memory for keel's
+ * tables for the mapping, -EINTR a fatal signal came meanwhile.
  */
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 {
 	struct keel_memslots *ms = vm->memslots;
 	struct keel_memslot *slot;
-	struct page *page;
-	u64 gfn = ipa >> PAGE_SHIFT, off;
-	unsigned int gup;
-	long ret;
+	u64 gfn = ipa >> PAGE_SHIFT;
+	long ret = 0;
 
 	mutex_lock(&ms->lock);
 	slot = keel_slot_by_gfn(ms, gfn);
-	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
-		ret = 0;
-		goto out;
-	}
-	off = gfn - slot->base_gfn;
-	gup = FOLL_LONGTERM | (slot->flags & KVM_MEM_READONLY ? 0 : FOLL_WRITE);
-	page = xa_load(&slot->pinned, off);
-	if (page && write) {
-		/* Mapped read-only (dirty logging, now or before) or not at all: it becomes writable. */
-		keel_unmap(vm, gfn, 1);
-	} else if (!page && !keel_slot_logs(slot)) {
-		/* Fault-around maps writable: not in a logging slot, where each write must be seen. */
-		ret = keel_fault_around(vm, slot, off, gup);
-		if (ret)
-			goto out;
-	}
-	if (!page) {
-		ret = pin_user_pages_fast(slot->userspace_addr + (off << PAGE_SHIFT), 1, gup, &page);
-		if (ret != 1) {
-			ret = -EFAULT;
-			goto out;
+	while (slot && !(write && (slot->flags & KVM_MEM_READONLY))) {
+		ret = keel_slot_fault(ms, slot, gfn - slot->base_gfn, write);
+		if (ret != -EAGAIN)
+			break;
+		/* An invalidation of the page ran meanwhile, or keel's tables were topped up. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
 		}
-		ret = xa_err(xa_store(&slot->pinned, off, page, GFP_KERNEL_ACCOUNT));
-		if (ret) {
-			unpin_user_page(page);
-			goto out;
-		}
-		keel_pinned_add(ms, 1);
+		cond_resched();
 	}
-	ms->map_list[0] = page_to_phys(page);
-	ret = keel_vm_hvc_pages(vm, KEEL_HC_VM_MAP, gfn << PAGE_SHIFT, virt_to_phys(ms->map_list), 1,
-				(slot->flags & KVM_MEM_READONLY) || (keel_slot_logs(slot) && !write) ? KEEL_MAP_READONLY :
-													 0,
-				NULL);
-	/* -EEXIST: another vCPU mapped it first. */
-	if (!ret || ret == -EEXIST) {
-		ret = 1;
-		if (write && keel_slot_logs(slot))
-			set_bit(off, slot->dirty_bitmap);
-	} else if (ret != -ENOMEM && ret != -EINTR) {
-		WARN_ON_ONCE(1); /* the shim keeps slots inside the IPA space and pins RAM only */
-		ret = -EFAULT;
-	}
-out:
+	if (ret == 1 && write && keel_slot_logs(slot))
+		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 	mutex_unlock(&ms->lock);
 	return ret;
 }
@@ -526,7 +358,7 @@ static void keel_protect_word(struct keel_vm *vm, struct keel_memslot *slot, uns
 	for (bit = find_first_bit(&mask, BITS_PER_LONG); bit < BITS_PER_LONG;
 	     bit = find_next_bit(&mask, BITS_PER_LONG, end)) {
 		end = find_next_zero_bit(&mask, BITS_PER_LONG, bit);
-		keel_unmap(vm, slot->base_gfn + i * BITS_PER_LONG + bit, end - bit);
+		keel_slot_drop(vm->memslots, slot, i * BITS_PER_LONG + bit, end - bit);
 	}
 }
 
@@ -627,9 +459,9 @@ out:
 	return ret;
 }
 
-/* The VM's binary statistics (binstats.c): pages pinned for it, VM_UNMAP calls (remote TLB flushes). */
-void keel_vm_mem_stats(struct keel_vm *vm, u64 *pinned, u64 *unmaps)
+/* The VM's binary statistics (binstats.c): pages keel maps for it, VM_UNMAP calls (remote TLB flushes). */
+void keel_vm_mem_stats(struct keel_vm *vm, u64 *mapped, u64 *unmaps)
 {
-	*pinned = READ_ONCE(vm->memslots->pinned);
+	*mapped = READ_ONCE(vm->memslots->mapped);
 	*unmaps = READ_ONCE(vm->memslots->unmaps);
 }

@@ -41,6 +41,7 @@ struct keel_vm;
 long keel_vm_donate_first(struct keel_vm *vm, unsigned int ipa_bits, struct keel_res *res);
 long keel_vm_hvc_pages(struct keel_vm *vm, enum keel_hc fn, u64 a2, u64 a3, u64 a4, u64 a5, struct keel_res *out);
 void keel_vm_donated_free(struct keel_vm *vm, bool given_back);
+long keel_vm_topup(struct keel_vm *vm, u64 n); /* donate n more pages to the VM's memcache */
 
 /* What module init learned about keel. */
 struct keel_info {
@@ -204,12 +205,13 @@ u64 keel_arch_vcpu_pc(struct keel_vcpu *vcpu);
 
 /* memslot.c */
 int keel_vm_memslots_init(struct keel_vm *vm);
-void keel_vm_memslots_free(struct keel_vm *vm, bool keel_released);
+void keel_vm_memslots_free(struct keel_vm *vm);
+void keel_vm_mmu_release(struct keel_vm *vm); /* mmu.c: before VM_DESTROY */
 long keel_vm_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_memory_region *mem);
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write);
 long keel_vm_gpa_to_hva(struct keel_vm *vm, u64 gpa, bool write, unsigned long *hva);
 void keel_vm_mark_dirty(struct keel_vm *vm, u64 gpa);
-void keel_vm_mem_stats(struct keel_vm *vm, u64 *pinned, u64 *unmaps);
+void keel_vm_mem_stats(struct keel_vm *vm, u64 *mapped, u64 *unmaps);
 
 /* eventfd.c: KVM_IOEVENTFD; keel_ioeventfd_write() true: an ioeventfd took the guest's MMIO write */
 void keel_vm_ioeventfd_init(struct keel_vm *vm);

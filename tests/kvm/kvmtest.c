@@ -212,7 +212,6 @@ static void test_caps(int fd, const char *which)
 		/* USER_MEMORY, ..._REGION_WORKS, NR_MEMSLOTS: memory slots, kvmtest_mem.c */
 		{ KVM_CAP_COALESCED_MMIO, "COALESCED_MMIO" },
 		{ KVM_CAP_IRQCHIP, "IRQCHIP" },
-		{ KVM_CAP_SYNC_MMU, "SYNC_MMU" },
 		{ KVM_CAP_READONLY_MEM, "READONLY_MEM" },
 		/* dirty logging is the bitmap (kvmtest_mem.c), not the ring */
 		{ KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING" },

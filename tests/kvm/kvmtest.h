@@ -50,6 +50,7 @@ int run_fuzz(uint64_t seed, unsigned rounds); /* kvmtest_fuzz.c: kvmtest --fuzz 
 int run_churn(unsigned n);                     /* kvmtest_fuzz.c: kvmtest --churn N */
 void test_guest_states(void); /* kvmtest_states.c: AArch32 EL0, PSTATE.IL (also in test_reference()) */
 void test_ioeventfd(void);    /* kvmtest_eventfd.c: KVM_IOEVENTFD (also in test_reference()) */
+void test_sync_mmu(bool keel); /* kvmtest_mem.c: the guest follows the VMM's mm (also in test_reference()) */
 
 /* vCPU helpers (kvmtest_vcpu.c) */
 /* A VM with GUEST_SIZE of memory at GUEST_RAM holding [code, code_end), vCPU 0 initialised (PSCI 0.2), its kvm_run. */
@@ -83,5 +84,10 @@ long guest_write(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, ui
 /* Any of it: each of the npages pages stride bytes after the last. */
 long guest_walk(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
 		uint64_t value, uint64_t stride);
+/* Any of it, and the last word read in *last (if not NULL). */
+long guest_walk_read(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
+		     uint64_t value, uint64_t stride, uint64_t *last);
+/* The word the guest reads at gpa. */
+long guest_read(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t *val);
 
 #endif

@@ -1095,6 +1095,7 @@ void test_reference(void)
 	test_nisv();
 	test_guest_states();
 	test_ioeventfd();
+	test_sync_mmu(false);
 }
 
 /* ---- a VM running given code (kvmtest_hcall.c, kvmtest_states.c, kvmtest_facts.c) ------------------- */
@@ -1171,6 +1172,17 @@ long guest_write(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, ui
 long guest_walk(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
 		uint64_t value, uint64_t stride)
 {
+	return guest_walk_read(vm, vcpu_id, code_gpa, code_hva, gpa, npages, value, stride, NULL);
+}
+
+long guest_read(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t *val)
+{
+	return guest_walk_read(vm, vcpu_id, code_gpa, code_hva, gpa, 1, 0, 4096, val);
+}
+
+long guest_walk_read(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uint64_t gpa, uint64_t npages,
+		     uint64_t value, uint64_t stride, uint64_t *last)
+{
 	long mmap_size = kioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0), r;
 	int vcpu = (int)kioctl(vm, KVM_CREATE_VCPU, vcpu_id);
 	struct kvm_run *run;
@@ -1196,6 +1208,8 @@ long guest_walk(int vm, unsigned vcpu_id, uint64_t code_gpa, void *code_hva, uin
 		r = run_timeout(vcpu, GUARD_US);
 	if (!r && (run->exit_reason != KVM_EXIT_MMIO || run->mmio.phys_addr != GUEST_MMIO))
 		r = -EIO;
+	if (!r && last)
+		r = get_reg(vcpu, CORE(regs.regs[3]), last);
 	if (run != MAP_FAILED)
 		munmap(run, (size_t)mmap_size);
 	close(vcpu);
