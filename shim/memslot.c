@@ -22,7 +22,7 @@
 
 #include <linux/kvm.h>
 #include <linux/mm.h>
-#include <linux/sched/signal.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -288,7 +288,7 @@ static struct keel_memslot *keel_slot_by_gfn(struct keel_memslots *ms, u64 gfn)
  * guest memory (or a write to a read-only slot: MMIO for the VMM), -EFAULT
  * when the VMM's mapping behind the slot is gone or cannot be had (KVM_RUN
  * fails with it, as KVM's), -ENOMEM when the host has no memory for keel's
- * tables for the mapping, -EINTR a fatal signal came meanwhile.
+ * tables for the mapping, -EINTR a fatal signal came while topping them up.
  */
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 {
@@ -299,21 +299,16 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 
 	mutex_lock(&ms->lock);
 	slot = keel_slot_by_gfn(ms, gfn);
-	while (slot && !(write && (slot->flags & KVM_MEM_READONLY))) {
+	if (slot && !(write && (slot->flags & KVM_MEM_READONLY)))
 		ret = keel_slot_fault(ms, slot, gfn - slot->base_gfn, write);
-		if (ret != -EAGAIN)
-			break;
-		/* An invalidation of the page ran meanwhile, or keel's tables were topped up. */
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		cond_resched();
-	}
 	if (ret == 1 && write && keel_slot_logs(slot))
 		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 	mutex_unlock(&ms->lock);
-	return ret;
+	/*
+	 * An invalidation of the page ran meanwhile, or keel's tables were topped up: as KVM, the guest
+	 * runs again and faults again, so that KVM_RUN's loop sees signals between the tries.
+	 */
+	return ret == -EAGAIN ? 1 : ret;
 }
 
 /*

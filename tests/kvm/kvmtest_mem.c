@@ -735,6 +735,7 @@ static void *dropper_main(void *arg)
 	while (!dr->stop) {
 		madvise(dr->mem, dr->size, MADV_DONTNEED);
 		dr->rounds++;
+		usleep(100); /* room for faults to complete: back to back, a fault may lose every race */
 	}
 	return NULL;
 }
