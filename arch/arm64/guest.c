@@ -72,9 +72,9 @@ struct host_state {
 };
 
 /*
- * EL1 registers switched, in enum keel_sysreg order. MDSCR_EL1 (MDCR_EL2
- * traps it) and ACTLR_EL1 (HCR_EL2.TACR) are emulated from ctx, so the
- * hardware's stay the host's.
+ * EL1 registers switched, in enum keel_sysreg order. MDSCR_EL1 is
+ * debug.c's; ACTLR_EL1 (HCR_EL2.TACR) is emulated from ctx, so the
+ * hardware's stays the host's.
  */
 static void sysregs_save(uint64_t *s)
 {
@@ -128,8 +128,6 @@ static void sysregs_load(const uint64_t *s)
 	write_sysreg(s[KEEL_SPSR_EL1], spsr_el1);
 }
 
-#define OSLSR_OSLK (1UL << 1)
-
 int arch_vcpu_check(const struct vcpu *v)
 {
 	const struct keel_vcpu_ctx *ctx = &v->arch.ctx;
@@ -149,6 +147,10 @@ int arch_vcpu_check(const struct vcpu *v)
 	}
 	/* 0: the host left KVM's default, PSCI 1.1. */
 	if (psci && psci != PSCI_V0_1 && psci != PSCI_V0_2 && psci != PSCI_V1_0 && psci != PSCI_V1_1)
+		return -EINVAL;
+	/* The host's debugging: known flags, a step or breakpoints only with debug exceptions to it. */
+	if ((ctx->debug_ctrl & ~KEEL_DEBUG_MASK) ||
+	    ((ctx->debug_ctrl & (KEEL_DEBUG_SSTEP | KEEL_DEBUG_HW)) && !(ctx->debug_ctrl & KEEL_DEBUG_ENABLE)))
 		return -EINVAL;
 	return 0;
 }
@@ -380,8 +382,10 @@ static void guest_sysreg(struct vcpu *v, uint64_t esr)
 		else
 			*slot = val;
 	}
-	if (op0 == 2 && !read)
+	if (op0 == 2 && !read) {
 		v->arch.dbg_written = true; /* ctx.dbg (or MDSCR/OSLSR in ctx.sys) goes back to the host */
+		arm64_debug_update(v);      /* what is armed may change with it */
+	}
 	if (read && rt != 31)
 		c->regs[rt] = val;
 	v->stat.sysreg++;
@@ -445,8 +449,11 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 		inject_abort(c, true, read_sysreg(far_el2), esr);
 		break;
 	default:
-		/* SVE, SME, pointer auth, MTE, AArch32 system instructions, ...: not offered. */
-		inject_undef(c, esr);
+		/* A debug exception the host asked for (MDCR_EL2.TDE), else SVE, SME, pointer auth, MTE,
+		 * AArch32 system instructions, ...: not offered. */
+		exit = arm64_debug_exception(v, esr);
+		if (!exit)
+			inject_undef(c, esr);
 		break;
 	}
 	if (!exit)
@@ -489,7 +496,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	if (arm64_id_field(pfr0, 44))
 		cptr |= CPTR_TAM;
 	write_sysreg(cptr, cptr_el2);
-	write_sysreg((h.mdcr & 0x1f) | MDCR_GUEST, mdcr_el2);
+	arm64_debug_enter(v, (h.mdcr & 0x1f) | MDCR_GUEST); /* MDCR_EL2 and MDSCR_EL1 too */
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2); /* counter readable, EL1 physical timer trapped */
 	write_sysreg(arm64_vtcr_for(s2->ia_bits, s2->hw_start_level), vtcr_el2);
 	write_sysreg(pa_addr(ptr_to_pa(s2->hw_root)) | ((uint64_t)s2->vmid << 48), vttbr_el2);
@@ -525,6 +532,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 
 	/* Back to the host: the guest's state to ctx, its timer stopped so its interrupt line drops. */
 	sysregs_save(c->sys);
+	arm64_debug_exit(v);
 	c->sp = read_sysreg(sp_el0);
 	arm64_fpsimd_save(c->vregs);
 	c->cntv_ctl = read_sysreg(cntv_ctl_el0);

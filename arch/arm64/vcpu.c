@@ -42,6 +42,8 @@ void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *h, const struct 
 		v->arch.config_valid = true;
 	}
 	memset(&k->exit, 0, sizeof(k->exit));
+	if (k->debug_ctrl & KEEL_DEBUG_HW)
+		memcpy(k->dbg_ext, h->dbg_ext, sizeof(k->dbg_ext));
 	v->arch.dbg_written = false;
 	if (reset)
 		arch_vcpu_reset(k, reset);

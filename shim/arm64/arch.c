@@ -12,6 +12,8 @@
 #include <linux/sched/stat.h>
 #include <linux/uaccess.h>
 
+#include <asm/hw_breakpoint.h>
+
 #include "shim.h"
 
 /* ---- module ---------------------------------------------------------------------------------- */
@@ -93,6 +95,13 @@ long keel_arch_check_extension(long cap)
 		return 1;
 	case KVM_CAP_STEAL_TIME:
 		return sched_info_on();
+	/* KVM_SET_GUEST_DEBUG (debug.c); the breakpoint and watchpoint pairs the CPUs have (get_num_brps/wrps) */
+	case KVM_CAP_SET_GUEST_DEBUG:
+		return 1;
+	case KVM_CAP_GUEST_DEBUG_HW_BPS:
+		return get_num_brps();
+	case KVM_CAP_GUEST_DEBUG_HW_WPS:
+		return get_num_wrps();
 	}
 	return 0;
 }
@@ -254,6 +263,8 @@ long keel_arch_vcpu_ioctl(struct keel_vcpu *vcpu, unsigned int ioctl, void __use
 	}
 	case KVM_GET_REG_LIST:
 		return vcpu->arch.target == -1 ? -ENOEXEC : keel_get_reg_list(vcpu, argp);
+	case KVM_SET_GUEST_DEBUG: /* kvm_vcpu_ioctl()'s, whose only part is the arch's */
+		return keel_vcpu_set_guest_debug(vcpu, argp);
 	case KVM_SET_DEVICE_ATTR:
 	case KVM_GET_DEVICE_ATTR:
 	case KVM_HAS_DEVICE_ATTR: {

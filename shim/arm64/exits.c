@@ -103,6 +103,7 @@ void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 	c->cntvoff = READ_ONCE(vcpu->vm->arch.cntvoff);
 	c->psci_version = keel_psci_version(vcpu);
 	vcpu->arch.hvc_before = c->stat.hvc;
+	keel_debug_enter(vcpu);
 }
 
 void keel_arch_vcpu_put(struct keel_vcpu *vcpu)
@@ -114,6 +115,7 @@ void keel_arch_vcpu_put(struct keel_vcpu *vcpu)
 void keel_arch_vcpu_exited(struct keel_vcpu *vcpu)
 {
 	vcpu->arch.config_dirty = false; /* keel holds the ID and debug registers as the page has them */
+	keel_debug_exited(vcpu);
 	keel_vstat_add(vcpu, KEEL_VSTAT_HVC, vcpu->ctx->stat.hvc - vcpu->arch.hvc_before);
 }
 
@@ -266,5 +268,6 @@ const keel_exit_fn keel_arch_exits[KEEL_EXIT_NR] = {
 	[KEEL_EXIT_WAKE] = keel_exit_wake,
 	[KEEL_EXIT_HYPERCALL] = keel_exit_hypercall,
 	[KEEL_EXIT_FAIL_ENTRY] = keel_exit_fail_entry,
+	[KEEL_EXIT_DEBUG] = keel_exit_debug,
 	[KEEL_EXIT_MEM_FAULT] = keel_exit_mem_fault,
 };

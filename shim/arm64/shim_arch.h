@@ -78,6 +78,11 @@ struct keel_vcpu_arch {
 		u64 last_steal;  /* run_delay at the last update */
 	} steal;
 	struct {
+		u64 control;     /* KVM_SET_GUEST_DEBUG's KVM_GUESTDBG_* (0: not debugged; debug.c) */
+		bool ss_pending; /* a step's exception not taken yet (KVM's DBG_SS_ACTIVE_PENDING) */
+		bool pstate_ss;  /* the guest's own PSTATE.SS while the host steps it */
+	} debug;
+	struct {
 		u64 spsr_aa32[4]; /* KVM_REG_ARM_CORE spsr[1..4] (abt, und, irq, fiq) */
 		u64 dacr32, ifsr32, fpexc32, dbgvcr32;
 	} aa32;                  /* AArch32-only state keel never runs: the shim's alone */
@@ -123,5 +128,11 @@ int keel_fw_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set)
 void keel_vcpu_hypercall(struct keel_vcpu *vcpu);
 void keel_vcpu_update_stolen_time(struct keel_vcpu *vcpu);
 long keel_vcpu_pvtime_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr);
+
+/* debug.c: KVM_SET_GUEST_DEBUG and its exits */
+long keel_vcpu_set_guest_debug(struct keel_vcpu *vcpu, void __user *argp);
+void keel_debug_enter(struct keel_vcpu *vcpu);
+void keel_debug_exited(struct keel_vcpu *vcpu);
+long keel_exit_debug(struct keel_vcpu *vcpu);
 
 #endif

@@ -531,6 +531,7 @@ int main(int argc, char **argv)
 	test_trace();
 	test_memory();
 	test_vcpus();
+	test_guest_debug();
 	close(kvm_fd);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -100,6 +100,7 @@ static void test_vcpu_caps(void)
 		{ KVM_CAP_ARM_PSCI, "ARM_PSCI (0.1 ids)" }, { KVM_CAP_ARM_SYSTEM_SUSPEND, "ARM_SYSTEM_SUSPEND" },
 		{ KVM_CAP_STEAL_TIME, "STEAL_TIME" },         { KVM_CAP_PTP_KVM, "PTP_KVM" },
 		{ KVM_CAP_VCPU_ATTRIBUTES, "VCPU_ATTRIBUTES" }, { KVM_CAP_DEVICE_CTRL, "DEVICE_CTRL" },
+		{ KVM_CAP_SET_GUEST_DEBUG, "SET_GUEST_DEBUG" },
 	};
 	static const struct {
 		long cap;
@@ -110,7 +111,6 @@ static void test_vcpu_caps(void)
 		{ KVM_CAP_ARM_PTRAUTH_ADDRESS, "ARM_PTRAUTH_ADDRESS" },
 		{ KVM_CAP_ARM_PMU_V3, "ARM_PMU_V3" },   { KVM_CAP_ARM_EL1_32BIT, "ARM_EL1_32BIT" },
 		{ KVM_CAP_ARM_MTE, "ARM_MTE" },         { KVM_CAP_VCPU_EVENTS, "VCPU_EVENTS" },
-		{ KVM_CAP_SET_GUEST_DEBUG, "SET_GUEST_DEBUG" },
 	};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), r;
 
@@ -1096,6 +1096,7 @@ void test_reference(void)
 	test_guest_states();
 	test_ioeventfd();
 	test_sync_mmu(false);
+	test_guest_debug();
 }
 
 /* ---- a VM running given code (kvmtest_hcall.c, kvmtest_states.c, kvmtest_facts.c) ------------------- */

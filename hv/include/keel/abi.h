@@ -25,7 +25,7 @@
 #endif
 
 #define KEEL_ABI_MAJOR 2
-#define KEEL_ABI_MINOR 0
+#define KEEL_ABI_MINOR 1
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
 /* Device tree node keel adds for the host: /hypervisor */
@@ -234,6 +234,13 @@ enum keel_exit {
 	 * checks its memory slots first there too.
 	 */
 	KEEL_EXIT_MEM_FAULT = 10,
+	/*
+	 * Since 2.1: a debug exception the host asked for (arm64:
+	 * KEEL_DEBUG_ENABLE): ctx.exit.esr, and ctx.exit.far for a watchpoint.
+	 * PC at the instruction (a BRK, a breakpoint's, a watched access's) or,
+	 * for a software step, at the next one.
+	 */
+	KEEL_EXIT_DEBUG = 11,
 	KEEL_EXIT_NR,
 };
 

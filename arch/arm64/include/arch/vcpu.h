@@ -6,6 +6,7 @@
 #ifndef ARCH_ARM64_VCPU_H
 #define ARCH_ARM64_VCPU_H
 
+#include <arch/debug.h>
 #include <hv/types.h>
 #include <keel/abi.h>
 
@@ -19,6 +20,7 @@ struct vcpu_boot {
 struct vcpu_arch {
 	bool config_valid;        /* ctx.id_regs and ctx.dbg hold the host's from an earlier run */
 	bool dbg_written;         /* the guest wrote a debug register during this run (ctx.dbg goes back) */
+	struct arm64_dbg_run dbg; /* debug.c, during a run */
 	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
 };
 

@@ -90,6 +90,21 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
  */
 #define KEEL_IN_CONFIG_KEPT (1ULL << 7)
 
+/*
+ * ctx.debug_ctrl (since 2.1), KVM_SET_GUEST_DEBUG as keel carries it out
+ * (KVM 6.1's kvm_arm_setup_debug()). ENABLE: every debug exception of the
+ * guest (BRK, breakpoint, watchpoint, software step) exits as
+ * KEEL_EXIT_DEBUG (MDCR_EL2.TDE). SSTEP: MDSCR_EL1.SS is on for the guest,
+ * off otherwise; the host manages PSTATE.SS (the step's active-pending
+ * state). HW: dbg_ext's breakpoints and watchpoints are armed, with
+ * MDSCR_EL1.MDE. SSTEP and HW need ENABLE. The guest's own MDSCR_EL1 and
+ * PSTATE are kept as they are (the guest reads its own).
+ */
+#define KEEL_DEBUG_ENABLE (1ULL << 0)
+#define KEEL_DEBUG_SSTEP (1ULL << 1)
+#define KEEL_DEBUG_HW (1ULL << 2)
+#define KEEL_DEBUG_MASK (KEEL_DEBUG_ENABLE | KEEL_DEBUG_SSTEP | KEEL_DEBUG_HW)
+
 struct keel_vcpu_ctx {
 	/* Core registers, as struct user_pt_regs: x0..x30, sp (SP_EL0), pc, pstate */
 	uint64_t regs[31];
@@ -122,7 +137,12 @@ struct keel_vcpu_ctx {
 	 */
 	uint64_t cntp_ctl;
 	uint64_t cntp_cval;
-	uint64_t reserved_in[6];
+	/*
+	 * Since 2.1: the host debugs the guest (KVM_SET_GUEST_DEBUG),
+	 * KEEL_DEBUG_*; 0 = not. Read at every VCPU_RUN, never written back.
+	 */
+	uint64_t debug_ctrl;
+	uint64_t reserved_in[5];
 	/* Written by keel at every exit */
 	struct {
 		uint64_t reason; /* enum keel_exit, as returned in x1 */
@@ -156,10 +176,18 @@ struct keel_vcpu_ctx {
 	/*
 	 * Debug breakpoint/watchpoint registers, indexed by n (CRm of the
 	 * encoding, as KVM's vcpu_debug_state): DBGBVRn, DBGBCRn, DBGWVRn,
-	 * DBGWCRn. Guest accesses trap (MDCR_EL2.TDA) and read back what was
-	 * written; keel does not arm them in the CPU.
+	 * DBGWCRn: the guest's own. keel arms them in the CPU while the guest
+	 * has debug on (MDSCR_EL1.KDE or MDE, the OS lock off) and the host is
+	 * not using breakpoints itself, and writes them back after a run in
+	 * which the guest may have changed them.
 	 */
 	uint64_t dbg[KEEL_DBG_KINDS][16];
+	/*
+	 * Since 2.1: with KEEL_DEBUG_HW, the host's breakpoints and
+	 * watchpoints for the guest (KVM's external_debug_state), armed in the
+	 * CPU instead of the guest's. Read at VCPU_RUN when the flag is set.
+	 */
+	uint64_t dbg_ext[KEEL_DBG_KINDS][16];
 };
 
 #define KEEL_CTX_OFF_REGS 0
