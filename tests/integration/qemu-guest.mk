@@ -12,11 +12,16 @@ QG_TEST := $(TOP)/tests/integration/qemu-guest.sh
 
 .PHONY: qemu-guest-inputs check-qemu-guest-kvm check-qemu-guest bench-qemu-guest
 
-qemu-guest-inputs:
+qemu-guest-inputs: $(BUILD)/qemu-guest/gdbpoke
 	$(Q)$(TOP)/tests/rig/guest/build-qemu >/dev/null
 	$(Q)$(TOP)/tests/rig/guest/build-guest >/dev/null
 	$(Q)$(TOP)/tests/rig/kernel/build-kernel trimmed >/dev/null
 	$(Q)$(TOP)/tests/rig/kernel/build-kernel $(KERNEL) >/dev/null
+
+# gdbpoke: the GDB remote-protocol client of the gdbstub check (static arm64, runs in the host)
+$(BUILD)/qemu-guest/gdbpoke: $(TOP)/tests/integration/gdbpoke.c
+	@mkdir -p $(dir $@)
+	$(Q)echo "  CC      $@ (static arm64)"; aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
 check-qemu-guest-kvm: qemu-guest-inputs
 	$(Q)echo "  TEST    QEMU guest in the host, Linux's own KVM ($(KERNEL) host kernel, no keel)"

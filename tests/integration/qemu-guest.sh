@@ -3,7 +3,8 @@
 # guest CPUs come up, its /init runs a command and powers off, QEMU exits 0.
 #   QEMU (in the host): qemu-system-aarch64 -accel kvm -M virt,kernel-irqchip=off,gic-version=2
 #     -cpu host -smp 2 -m 256 -nographic -nic none -no-reboot -kernel Image -initrd guest.cpio.gz
-#     with a virtio-blk disk (virtio-mmio, its notifications by ioeventfd)
+#     with a virtio-blk disk (virtio-mmio, its notifications by ioeventfd); then the same with -S and a
+#     gdbstub that gdbpoke (tests/integration/gdbpoke.c) steps and stops at breakpoints in the guest
 #   guest: the trimmed kernel's Image (CONFIG_COMPAT), busybox initramfs with an armhf busybox (tests/rig/guest/init)
 #   QEMU and its libraries: tests/rig/guest/build-qemu (Debian's qemu-system-arm:arm64, unpacked)
 # Usage: qemu-guest.sh [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE] [--no-disk]
@@ -50,6 +51,15 @@ adds=(--add "$qemu_root/usr:/usr" --add "$qemu_root/lib:/lib"
 	--add "$guest_image:/root/guest/Image" --add "$guest_initrd:/root/guest/initrd.gz")
 [ "$disk" = 0 ] || adds+=(--add "$work/with-disk:/root/guest/with-disk")
 : >"$work/with-disk"
+# The gdbstub run (with the disk run): gdbpoke and where two early boot functions of the guest kernel are.
+gdbpoke=$top/build/qemu-arm64/qemu-guest/gdbpoke
+if [ "$disk" = 1 ]; then
+	[ -x "$gdbpoke" ] || { echo "qemu guest: $gdbpoke missing (make qemu-guest-inputs)"; exit 1; }
+	sym() { awk -v n="$1" '$3 == n { print $1 }' "$(dirname "$guest_image")/build/System.map"; }
+	t=$(sym _text) h=$(sym __cpu_setup) s=$(sym __primary_switch)
+	printf '0x%x 0x%x\n' $((0x$h - 0x$t)) $((0x$s - 0x$t)) >"$work/gdb-offsets"
+	adds+=(--add "$gdbpoke:/root/guest/gdbpoke" --add "$work/gdb-offsets:/root/guest/gdb-offsets")
+fi
 hr_mode=(--no-keel)
 if [ "$mode" = keel ]; then
 	[ -n "$shim" ] || shim=$top/build/qemu-arm64/kvm/shim-$kernel/shim.ko
@@ -88,6 +98,21 @@ if [ -f /root/guest/with-disk ]; then
 	rc=$?
 	cat /root/qemu.out
 	echo "mmio-exit-kernel=$k"
+	# QEMU's gdbstub (what gdb's 'target remote' gets): the VM starts stopped (-S); gdbpoke steps it,
+	# stops it at a hardware and a software breakpoint in the guest kernel's early boot, detaches;
+	# the guest then boots on to its shell and powers off.
+	if [ -f /root/guest/gdb-offsets ]; then
+		read -r hw_off sw_off </root/guest/gdb-offsets
+		qemu -S -gdb unix:/tmp/gdb.sock,server=on,wait=off >/root/qemu-gdb.out 2>&1 &
+		gpid=$!
+		/root/guest/gdbpoke /tmp/gdb.sock "$hw_off" "$sw_off"
+		r=$?
+		echo "gdbpoke-exit=$r"
+		[ "$r" = 0 ] || kill $gpid # (else it waits, stopped, for a debugger)
+		wait $gpid
+		echo "qemu-gdb-exit=$?"
+		grep -q '@@GUEST:SHELL' /root/qemu-gdb.out && echo "gdb-guest-shell=yes"
+	fi
 else
 	# The benchmark's guest (--no-disk): nothing else runs in the host beside QEMU.
 	qemu
@@ -125,6 +150,14 @@ if [ "$disk" = 1 ]; then
 fi
 expect "$out" "guest runs a 32-bit ARM program at AArch32 EL0 (busybox-static:armhf, its md5sum right)" \
 	"@@GUEST:| aarch32-el0 md5sum ok"
+if [ "$disk" = 1 ]; then
+	expect "$out" "gdbstub: the guest stopped at reset, single-stepped to its kernel's entry" "single steps to the kernel's entry"
+	expect "$out" "gdbstub: a hardware breakpoint in the guest stops it there" "gdbpoke: hardware breakpoint hit"
+	expect "$out" "gdbstub: a software breakpoint in the guest stops it there" "gdbpoke: software breakpoint hit"
+	expect "$out" "gdbstub: breakpoints removed, detached (gdbpoke exit 0)" "gdbpoke-exit=0"
+	expect "$out" "gdbstub: the guest carries on to its shell, QEMU exits 0" "qemu-gdb-exit=0"
+	expect "$out" "gdbstub: ... its shell reached" "gdb-guest-shell=yes"
+fi
 expect "$out" "guest powered off" "reboot: Power down"
 expect "$out" "QEMU exited 0" "qemu-exit=0"
 secs=$(sed -n 's/^qemu-host-seconds=//p' "$out")
