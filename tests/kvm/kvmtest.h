@@ -51,6 +51,7 @@ int run_churn(unsigned n);                     /* kvmtest_fuzz.c: kvmtest --chur
 void test_guest_states(void); /* kvmtest_states.c: AArch32 EL0, PSTATE.IL (also in test_reference()) */
 void test_ioeventfd(void);    /* kvmtest_eventfd.c: KVM_IOEVENTFD (also in test_reference()) */
 void test_sync_mmu(bool keel);
+void test_ksm(bool keel);      /* kvmtest_mem.c: KSM replacing pages under a guest (also in test_reference()) */
 void test_guest_debug(void);  /* kvmtest_debug.c: KVM_SET_GUEST_DEBUG (also in test_reference()) */ /* kvmtest_mem.c: the guest follows the VMM's mm (also in test_reference()) */
 
 /* vCPU helpers (kvmtest_vcpu.c) */

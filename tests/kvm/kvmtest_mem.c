@@ -721,6 +721,98 @@ void test_sync_mmu(bool keel)
 		check_counters_back(&cbase, "the SYNC_MMU tests");
 }
 
+/* The PFN behind va (/proc/self/pagemap, root), 0 if not present. */
+static uint64_t pfn_of(int pagemap, const void *va)
+{
+	uint64_t e = 0;
+
+	if (pread(pagemap, &e, 8, (off_t)((uintptr_t)va / PG * 8)) != 8 || !(e >> 63))
+		return 0;
+	return e & ((1ULL << 55) - 1);
+}
+
+/* Count the pages of [p, p + n pages) whose PFN differs from pfn[] (and refresh pfn[]). */
+static unsigned pfns_changed(int pagemap, const char *p, uint64_t *pfn, unsigned n)
+{
+	unsigned i, changed = 0;
+	uint64_t now;
+
+	for (i = 0; i < n; i++) {
+		now = pfn_of(pagemap, p + i * PG);
+		changed += now != pfn[i];
+		pfn[i] = now;
+	}
+	return changed;
+}
+
+#define KSM "/sys/kernel/mm/ksm/"
+
+/*
+ * The kernel replacing pages under a guest (where it has KSM): the guest
+ * writes the same data to 256 pages, ksmd merges them into one shared page
+ * (each of the VMM's pages replaced: another PFN); keel must drop its
+ * mappings first, and the guest's next writes must break the sharing
+ * (copy-on-write) and land in the VMM's own pages again. Also in kvmtest
+ * --reference (keel false: keel's counters not checked).
+ */
+void test_ksm(bool keel)
+{
+	const uint64_t code = GUEST_RAM, data = GUEST_RAM + MiB;
+	enum { N = 256 };
+	struct counters cbase = counters_now();
+	int vm, pm = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t pfn[N], v;
+	unsigned i, merged = 0, ok = 0;
+	struct memc base = { 0 };
+	char *buf;
+
+	if (access(KSM "run", W_OK) || pm < 0) {
+		printf("  (this kernel has no KSM: pages replaced under a guest not tested)\n");
+		if (pm >= 0)
+			close(pm);
+		return;
+	}
+	vm = create_vm(0);
+	buf = map_anon(2 * MiB, PROT_READ | PROT_WRITE);
+	if (vm < 0 || !buf || madvise(buf, 2 * MiB, MADV_NOHUGEPAGE) || set_region(vm, 0, 0, code, PG, buf) ||
+	    set_region(vm, 1, 0, data, MiB, buf + MiB)) {
+		check(false, "KSM tests: a VM and memory (%s)", strerror(errno));
+		return;
+	}
+	EXPECT(guest_write(vm, 0, code, buf, data, N, 0x1111), 0, "a guest writes the same data to 256 pages");
+	pfns_changed(pm, buf + MiB, pfn, N);
+	if (keel)
+		base = memc_now();
+	write_file(KSM "pages_to_scan", "4096");
+	write_file(KSM "sleep_millisecs", "10");
+	check(!madvise(buf + MiB, MiB, MADV_MERGEABLE) && !write_file(KSM "run", "1"),
+	      "the VMM offers them to KSM (MADV_MERGEABLE), ksmd runs");
+	/* One of them becomes the shared page (it keeps its PFN), the others are replaced by it. */
+	for (i = 0; i < 100 && merged < N - 1; i++) {
+		usleep(100000);
+		merged += pfns_changed(pm, buf + MiB, pfn, N);
+	}
+	write_file(KSM "run", "0");
+	check(merged >= N - 1, "ksmd replaced %u of the %d pages with one shared page (want %d)", merged, N, N - 1);
+	if (keel)
+		check(memc_now().mapped <= base.mapped - merged,
+		      "keel unmapped each replaced page first (%lld guest pages mapped, %lld before)",
+		      memc_now().mapped, base.mapped);
+	EXPECT(guest_write(vm, 1, code, buf, data, N, 0x2222), 0, "the guest writes all 256 pages again");
+	for (i = 0; i < N; i++) {
+		memcpy(&v, buf + MiB + i * PG, 8);
+		ok += v == 0x2222;
+	}
+	check(ok == N && pfns_changed(pm, buf + MiB, pfn, N) == N,
+	      "its writes broke the sharing: %u of 256 in the VMM's own pages again", ok);
+	write_file(KSM "run", "2"); /* unmerge whatever is left, stop */
+	close(vm);
+	close(pm);
+	munmap(buf, 2 * MiB);
+	if (keel)
+		check_counters_back(&cbase, "the KSM tests");
+}
+
 struct dropper {
 	char *mem;
 	size_t size;
@@ -788,6 +880,7 @@ void test_memory(void)
 	test_mem_stats();
 	test_sync_mmu(true);
 	test_sync_mmu_race();
+	test_ksm(true);
 	test_mem_kill9();
 	test_mem_memcg();
 }

@@ -1096,6 +1096,7 @@ void test_reference(void)
 	test_guest_states();
 	test_ioeventfd();
 	test_sync_mmu(false);
+	test_ksm(false);
 	test_guest_debug();
 }
 
