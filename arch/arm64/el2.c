@@ -23,15 +23,19 @@ static bool has_pauth(void)
 	       arm64_id_field(isar1, 28) || arm64_id_field(isar2, 12);
 }
 
-/* VTCR_EL2 for a stage 2 of ia_bits starting at start_level (4 KiB granule; VS = 0: 8-bit VMIDs). */
+/* VTCR_EL2 for a stage 2 of ia_bits starting at start_level (4 KiB granule). */
 uint64_t arm64_vtcr_for(unsigned ia_bits, int start_level)
 {
-	return (1UL << 31) |                                          /* RES1 */
-	       ((uint64_t)(arch_vm_vmid_bits() == 16) << 19) |          /* VS: 16-bit VMIDs */
-	       ((uint64_t)arm64_vtcr_ps(arm64_parange_bits()) << 16) | /* PS */
-	       (3UL << 12) | (1UL << 10) | (1UL << 8) |                /* inner shareable, WB WA walks */
-	       ((uint64_t)(2 - start_level) << 6) |                    /* SL0 */
-	       (64 - ia_bits);                                         /* T0SZ */
+	/* What every stage 2 shares, from ID registers: worked out once (every guest entry needs it). */
+	static uint64_t common;
+
+	if (!common)
+		common = (1UL << 31) |                                        /* RES1 */
+			 ((uint64_t)(arch_vm_vmid_bits() == 16) << 19) |          /* VS: 16-bit VMIDs */
+			 ((uint64_t)arm64_vtcr_ps(arm64_parange_bits()) << 16) | /* PS */
+			 (3UL << 12) | (1UL << 10) | (1UL << 8);                  /* inner shareable, WB WA walks */
+	return common | ((uint64_t)(2 - start_level) << 6) | /* SL0 */
+	       (64 - ia_bits);                               /* T0SZ */
 }
 
 /*

@@ -25,6 +25,9 @@ _Static_assert(__builtin_offsetof(struct keel_vcpu_ctx, fpcr) - __builtin_offset
 		       65 * 8,
 	       "arm64_fpsimd_* layout");
 
+/* The FP/SIMD state of a vCPU after a CPU_ON reset. */
+static const uint64_t fp_reset[66];
+
 /* HCR_EL2 for guests, as KVM's HCR_GUEST_FLAGS (WFE and LOR left alone; no API/APK/ATA: they trap). */
 #define HCR_SWIO (1UL << 1)
 #define HCR_PTW (1UL << 2)
@@ -467,6 +470,8 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	struct host_state h;
 	uint64_t pfr0 = read_sysreg(ID_AA64PFR0_EL1), hcr, cptr;
 	const struct pgtable *s2 = &v->vm->s2;
+	/* The host's context page (FP/SIMD go there directly: arch_vcpu_load()). */
+	struct keel_vcpu_ctx *host = pa_to_ptr(pa_init(v->ctx_pa));
 	unsigned exit;
 
 	/* The host's state: its HVC return, EL1 registers, FP, and this CPU's EL2 configuration. */
@@ -486,7 +491,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	/* The guest's. */
 	sysregs_load(c->sys);
 	write_sysreg(c->sp, sp_el0);
-	arm64_fpsimd_load(c->vregs);
+	arm64_fpsimd_load(v->arch.fp_reset ? fp_reset : host->vregs);
 	write_sysreg(c->cntvoff, cntvoff_el2);
 	write_sysreg(c->cntv_cval, cntv_cval_el0);
 	write_sysreg(c->cntv_ctl, cntv_ctl_el0);
@@ -534,7 +539,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	sysregs_save(c->sys);
 	arm64_debug_exit(v);
 	c->sp = read_sysreg(sp_el0);
-	arm64_fpsimd_save(c->vregs);
+	arm64_fpsimd_save(host->vregs);
 	c->cntv_ctl = read_sysreg(cntv_ctl_el0);
 	c->cntv_cval = read_sysreg(cntv_cval_el0);
 	write_sysreg(0, cntv_ctl_el0);

@@ -33,14 +33,17 @@ void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *h, const struct 
 	struct keel_vcpu_ctx *k = &v->arch.ctx;
 	bool keep = v->arch.config_valid && (h->in_flags & KEEL_IN_CONFIG_KEPT);
 
+	/* Everything up to FP/SIMD, then from the system registers on (FP/SIMD: fp_in, below). */
+	memcpy(k, h, CTX_OFF(vregs));
 	if (keep) {
-		memcpy(k, h, CTX_OFF(id_regs));
+		memcpy(k->sys, h->sys, CTX_OFF(id_regs) - CTX_OFF(sys));
 		memcpy(&k->cntv_ctl, &h->cntv_ctl, CTX_OFF(exit) - CTX_OFF(cntv_ctl));
 	} else {
-		memcpy(k, h, CTX_OFF(exit));
+		memcpy(k->sys, h->sys, CTX_OFF(exit) - CTX_OFF(sys));
 		memcpy(k->dbg, h->dbg, sizeof(k->dbg));
 		v->arch.config_valid = true;
 	}
+	v->arch.fp_reset = reset != NULL;
 	memset(&k->exit, 0, sizeof(k->exit));
 	if (k->debug_ctrl & KEEL_DEBUG_HW)
 		memcpy(k->dbg_ext, h->dbg_ext, sizeof(k->dbg_ext));
@@ -54,7 +57,9 @@ void arch_vcpu_store(struct keel_vcpu_ctx *h, const struct vcpu *v, unsigned exi
 {
 	const struct keel_vcpu_ctx *k = &v->arch.ctx;
 
-	memcpy(h, k, CTX_OFF(id_regs));
+	/* FP/SIMD went to the host's page at the exit itself (fp_out). */
+	memcpy(h, k, CTX_OFF(vregs));
+	memcpy(h->sys, k->sys, CTX_OFF(id_regs) - CTX_OFF(sys));
 	h->cntv_ctl = k->cntv_ctl;
 	h->cntv_cval = k->cntv_cval;
 	h->cntp_ctl = k->cntp_ctl;

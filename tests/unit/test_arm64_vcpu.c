@@ -140,9 +140,12 @@ static void test_reset(void **state)
 	host->pc = 0x1000;
 	b.big_endian = false;
 	arch_vcpu_load(v, host, &b);
+	assert_true(v->arch.fp_reset); /* FP/SIMD: zeros go to the CPU, not the page's */
 	assert_int_equal(v->arch.ctx.pc, 0x8000);
 	assert_int_equal(v->arch.ctx.sys[KEEL_SCTLR_EL1], 0x00c50078);
 	assert_int_equal(host->pc, 0x1000);
+	arch_vcpu_load(v, host, NULL);
+	assert_false(v->arch.fp_reset);
 }
 
 static void test_hw_id(void **state)

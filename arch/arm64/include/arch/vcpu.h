@@ -21,6 +21,13 @@ struct vcpu_arch {
 	bool config_valid;        /* ctx.id_regs and ctx.dbg hold the host's from an earlier run */
 	bool dbg_written;         /* the guest wrote a debug register during this run (ctx.dbg goes back) */
 	struct arm64_dbg_run dbg; /* debug.c, during a run */
+	/*
+	 * FP/SIMD (vregs, fpsr, fpcr) go between the host's context page and the
+	 * CPU directly, not through ctx (a third of what an exit copies); zeros
+	 * instead after a CPU_ON reset. Nothing in keel reads them, so the host
+	 * changing its page meanwhile only changes what the guest gets.
+	 */
+	bool fp_reset;
 	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
 };
 
