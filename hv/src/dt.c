@@ -40,12 +40,23 @@ static struct {
 	struct dt_index_prop name[DT_INDEX_MAX], compatible[DT_INDEX_MAX], device_type[DT_INDEX_MAX];
 } dt_index;
 
-static struct dt_index_prop dt_index_getprop(const void *fdt, int node, const char *name)
+/* A node's "compatible" and "device_type", in one pass over its properties (fdt_getprop() is a pass each). */
+static void dt_index_props(const void *fdt, int node, struct dt_index_prop *compat, struct dt_index_prop *type)
 {
-	struct dt_index_prop p;
+	const char *name;
+	const void *v;
+	int prop, len;
 
-	p.v = fdt_getprop(fdt, node, name, &p.len);
-	return p;
+	*compat = *type = (struct dt_index_prop){ NULL, 0 };
+	fdt_for_each_property_offset(prop, fdt, node) {
+		v = fdt_getprop_by_offset(fdt, prop, &name, &len);
+		if (!v || !name)
+			continue;
+		if (!compat->v && !strcmp(name, "compatible"))
+			*compat = (struct dt_index_prop){ v, len };
+		else if (!type->v && !strcmp(name, "device_type"))
+			*type = (struct dt_index_prop){ v, len };
+	}
 }
 
 static uint32_t dt_struct_sum(const void *fdt)
@@ -77,8 +88,7 @@ static void dt_index_build(const void *fdt)
 		dt_index.off[dt_index.n] = node;
 		dt_index.parent[dt_index.n] = depth ? stack[depth - 1] : -FDT_ERR_NOTFOUND;
 		dt_index.name[dt_index.n].v = fdt_get_name(fdt, node, &dt_index.name[dt_index.n].len);
-		dt_index.compatible[dt_index.n] = dt_index_getprop(fdt, node, "compatible");
-		dt_index.device_type[dt_index.n] = dt_index_getprop(fdt, node, "device_type");
+		dt_index_props(fdt, node, &dt_index.compatible[dt_index.n], &dt_index.device_type[dt_index.n]);
 		dt_index.n++;
 	}
 	dt_index.sum = dt_struct_sum(fdt);
