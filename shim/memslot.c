@@ -288,7 +288,7 @@ static struct keel_memslot *keel_slot_by_gfn(struct keel_memslots *ms, u64 gfn)
  * guest memory (or a write to a read-only slot: MMIO for the VMM), -EFAULT
  * when the VMM's mapping behind the slot is gone or cannot be had (KVM_RUN
  * fails with it, as KVM's), -ENOMEM when the host has no memory for keel's
- * tables for the mapping, -EINTR a fatal signal came while topping them up.
+ * tables for the mapping.
  */
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 {

@@ -259,7 +259,7 @@ static u64 keel_fault_group(struct keel_memslot *slot, u64 off, u64 *first)
  * writable unless the slot is read-only or logs and this is a read. A
  * write to a page mapped read-only (logging, now or before) maps it again
  * writable. 1 mapped, -EAGAIN try again, -EFAULT the VMM's memory behind
- * the slot is not there (or not writable for a write), -ENOMEM, -EINTR.
+ * the slot is not there (or not writable for a write), -ENOMEM.
  */
 long keel_slot_fault(struct keel_memslots *ms, struct keel_memslot *slot, u64 off, bool write)
 {
