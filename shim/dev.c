@@ -47,11 +47,11 @@ long keel_check_extension(long cap)
 		return 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: /* KVM_CLEAR_DIRTY_LOG, memslot.c */
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
-	/* KVM_CREATE_DEVICE works, and says -ENODEV for every type: no in-kernel irqchip or VFIO device */
+	/* KVM_CREATE_DEVICE: the arch's devices (arm64: the vGICv3), -ENODEV for the others (VFIO, ...) */
 	case KVM_CAP_DEVICE_CTRL:
 		return 1;
 	default:
-		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: IRQCHIP, ... read 0 */
+		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: IRQFD, IRQ_ROUTING, ... read 0 */
 		return keel_arch_check_extension(cap);
 	}
 }
@@ -132,10 +132,15 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 	case KVM_CREATE_DEVICE: {
 		struct kvm_create_device cd;
 
+		long r;
+
 		if (copy_from_user(&cd, (void __user *)arg, sizeof(cd)))
 			return -EFAULT;
-		/* kvm_ioctl_create_device() for a type no ops are registered for, KVM_CREATE_DEVICE_TEST or not. */
-		return -ENODEV;
+		r = keel_arch_create_device(vm, &cd);
+		if (r)
+			return r;
+		/* kvm_ioctl_create_device(): the fd stays open if this fails, as KVM's */
+		return copy_to_user((void __user *)arg, &cd, sizeof(cd)) ? -EFAULT : 0;
 	}
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;

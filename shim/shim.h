@@ -161,7 +161,8 @@ void keel_vcpu_block(struct keel_vcpu *vcpu);
  * takes (or an errno); keel_arch_vm_init for a new VM;
  * keel_arch_check_extension answers the arch's capabilities, the vCPU ones
  * included (0 for unknown); keel_arch_vm_ioctl the VM fd's arch ioctls,
- * keel_arch_enable_cap KVM_ENABLE_CAP's arch caps (-EINVAL unknown).
+ * keel_arch_enable_cap KVM_ENABLE_CAP's arch caps (-EINVAL unknown),
+ * keel_arch_create_device KVM_CREATE_DEVICE (cd->fd set; -ENODEV unknown type).
  * vCPU: keel_arch_vcpu_create before keel's VCPU_CREATE (an errno refuses
  * the vCPU), _created after it; keel_arch_vcpu_ioctl the vCPU fd's arch
  * ioctls (vcpu->mutex held, after keel_arch_vcpu_ioctl_begin, which every
@@ -189,6 +190,7 @@ int keel_arch_vm_type(unsigned long type);
 long keel_arch_check_extension(long cap);
 long keel_arch_vm_ioctl(struct keel_vm *vm, unsigned int ioctl, unsigned long arg);
 long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap);
+long keel_arch_create_device(struct keel_vm *vm, struct kvm_create_device *cd);
 long keel_arch_vcpu_create(struct keel_vcpu *vcpu);
 void keel_arch_vcpu_created(struct keel_vcpu *vcpu);
 void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu);

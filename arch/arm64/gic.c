@@ -51,12 +51,16 @@ int arm64_gic_init(struct boot_info *bi)
 	}
 }
 
+/* Can guests have a vGICv3 (KEEL_HC_IRQCHIP)? A GICv3 with its CPU interface's virtualization (ICH_*_EL2). */
+bool arm64_gic_has_vgic(void) { return gic_kind == IRQC_GICV3; }
+
 /* Per CPU, before the host runs on it. */
 void arm64_gic_cpu_init(void)
 {
 	if (gic_kind == IRQC_GICV3) {
 		write_sysreg_s(ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE, ICC_SRE_EL2_S);
 		isb();
+		write_sysreg_s(0, ICH_HCR_EL2_S); /* no virtual CPU interface until a vGIC guest runs */
 	}
 }
 

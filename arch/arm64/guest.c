@@ -11,6 +11,7 @@
 #include <arch/arm64.h>
 #include <arch/smccc.h>
 #include <arch/sysreg.h>
+#include <arch/vgic.h>
 #include <hv/arch/vm.h>
 #include <hv/errno.h>
 #include <hv/string.h>
@@ -151,6 +152,9 @@ int arch_vcpu_check(const struct vcpu *v)
 	/* 0: the host left KVM's default, PSCI 1.1. */
 	if (psci && psci != PSCI_V0_1 && psci != PSCI_V0_2 && psci != PSCI_V1_0 && psci != PSCI_V1_1)
 		return -EINVAL;
+	/* A vGIC needs its distributor and redistributors placed. */
+	if (vgic_present(v) && (v->vm->arch.vgic.dist_base == VGIC_NO_ADDR || v->vm->arch.vgic.redist_base == VGIC_NO_ADDR))
+		return -EINVAL;
 	/* The host's debugging: known flags, a step or breakpoints only with debug exceptions to it. */
 	if ((ctx->debug_ctrl & ~KEEL_DEBUG_MASK) ||
 	    ((ctx->debug_ctrl & (KEEL_DEBUG_SSTEP | KEEL_DEBUG_HW)) && !(ctx->debug_ctrl & KEEL_DEBUG_ENABLE)))
@@ -252,6 +256,17 @@ static unsigned guest_dabt(struct vcpu *v, uint64_t esr)
 		return KEEL_EXIT_MMIO_NISV;
 	len = 1U << ((esr >> 22) & 3);
 	rt = (esr >> 16) & 0x1f;
+	if (vgic_present(v)) {
+		unsigned exit = 0;
+		uint64_t val = rt == 31 ? 0 : c->regs[rt];
+
+		if (vgic_guest_mmio(v, ipa, len, esr & ESR_DABT_WNR, &val, &exit)) {
+			if (!(esr & ESR_DABT_WNR) && rt != 31)
+				c->regs[rt] = esr & ESR_DABT_SF ? val : (uint32_t)val;
+			skip_insn(c, esr);
+			return exit;
+		}
+	}
 	c->exit.mmio.addr = ipa;
 	c->exit.mmio.len = len;
 	c->exit.mmio.is_write = !!(esr & ESR_DABT_WNR);
@@ -341,7 +356,7 @@ static uint64_t guest_ptimer(struct keel_vcpu_ctx *c, unsigned op2, bool read, u
 	}
 }
 
-static void guest_sysreg(struct vcpu *v, uint64_t esr)
+static void guest_sysreg(struct vcpu *v, uint64_t esr, unsigned *exit)
 {
 	struct keel_vcpu_ctx *c = &v->arch.ctx;
 	unsigned op0 = (esr >> 20) & 3, op2 = (esr >> 17) & 7, op1 = (esr >> 14) & 7;
@@ -358,9 +373,13 @@ static void guest_sysreg(struct vcpu *v, uint64_t esr)
 	} else if (op0 == 3 && op1 == 3 && crn == 14 && crm == 2 && op2 <= 2) {
 		val = guest_ptimer(c, op2, read, val);
 	} else if (op0 == 3 && op1 == 0 && crn == 12 && crm == 12 && op2 == 5) {
-		slot = &zero; /* ICC_SRE_EL1 (GICv3, trapped while guests run): RAZ/WI, KVM's without a vGICv3 */
-		if (!read)
-			slot = NULL;
+		/* ICC_SRE_EL1 (GICv3, trapped while guests run): RAZ/WI without a vGICv3, as KVM; SRE|DFB|DIB with one */
+		zero = vgic_present(v) ? 7 : 0;
+		slot = read ? &zero : NULL;
+	} else if (op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && op2 >= 5 && vgic_present(v)) {
+		if (read) /* ICC_SGI1R_EL1, ICC_ASGI1R_EL1, ICC_SGI0R_EL1: write-only */
+			goto undef;
+		*exit = vgic_guest_sgi(v, op2, val);
 	} else if (op0 == 2) {
 		slot = guest_debug_reg(c, op1, crn, crm, op2, read, val, &zero, &done);
 		if (!slot)
@@ -405,7 +424,9 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 	uint64_t esr = read_sysreg(esr_el2);
 	unsigned exit = 0;
 
-	if (kind == 1 || kind == 2) { /* a physical interrupt: the host's */
+	if (kind == 1 || kind == 2) { /* a physical interrupt: the host's, or the vGIC's maintenance */
+		if (vgic_present(v))
+			return vgic_irq_exit(v);
 		v->stat.irq++;
 		return KEEL_EXIT_IRQ;
 	}
@@ -421,7 +442,7 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 	switch (ESR_EC(esr)) {
 	case EC_WFX:
 		skip_insn(c, esr);
-		if (!(esr & ESR_WFX_WFE)) {
+		if (!(esr & ESR_WFX_WFE) && !(vgic_present(v) && vgic_wfi_wakes(v))) {
 			v->stat.wfi++;
 			exit = KEEL_EXIT_WFI;
 		}
@@ -435,7 +456,7 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 		exit = arm64_guest_hvc(v);
 		break;
 	case EC_SYS64:
-		guest_sysreg(v, esr);
+		guest_sysreg(v, esr, &exit);
 		break;
 	case EC_DABT_LOW:
 		exit = guest_dabt(v, esr);
@@ -473,6 +494,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	/* The host's context page (FP/SIMD go there directly: arch_vcpu_load()). */
 	struct keel_vcpu_ctx *host = pa_to_ptr(pa_init(v->ctx_pa));
 	unsigned exit;
+	bool vg;
 
 	/* The host's state: its HVC return, EL1 registers, FP, and this CPU's EL2 configuration. */
 	h.elr_el2 = read_sysreg(elr_el2);
@@ -506,12 +528,14 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	write_sysreg(arm64_vtcr_for(s2->ia_bits, s2->hw_start_level), vtcr_el2);
 	write_sysreg(pa_addr(ptr_to_pa(s2->hw_root)) | ((uint64_t)s2->vmid << 48), vttbr_el2);
 	hcr = HCR_GUEST;
-	if (c->in_flags & KEEL_IN_VIRQ)
+	vg = vgic_present(v);
+	if ((c->in_flags & KEEL_IN_VIRQ) && !vg)
 		hcr |= HCR_VI;
-	if (c->in_flags & KEEL_IN_VFIQ)
+	if ((c->in_flags & KEEL_IN_VFIQ) && !vg)
 		hcr |= HCR_VF;
 	write_sysreg(hcr, hcr_el2);
 	arm64_gic_guest_enter();
+	exit = vg && vgic_enter(v) ? KEEL_EXIT_IRQ : 0; /* the host masks a timer whose level is low */
 	isb();
 	if (flush_local) {
 		/* Another vCPU of this VM ran here last: its stage-1 entries, tagged with the same VMID, go. */
@@ -526,14 +550,22 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 		inject_undef(c, ESR_IL);
 	c->in_flags &= ~(KEEL_IN_INJECT_DABT | KEEL_IN_INJECT_IABT | KEEL_IN_INJECT_UNDEF);
 
-	do {
+	while (!exit) {
 		write_sysreg(c->pc, elr_el2);
 		write_sysreg(c->pstate, spsr_el2);
 		exit = arm64_guest_enter(c->regs);
 		c->pc = read_sysreg(elr_el2);
 		c->pstate = read_sysreg(spsr_el2);
 		exit = handle_trap(v, exit);
-	} while (!exit);
+		/* Interrupts made pending for it meanwhile (its own SGIs, GIC writes; other vCPUs') into the LRs. */
+		if (!exit && vg && __atomic_load_n(&v->arch.vgic.dirty, __ATOMIC_RELAXED)) {
+			vgic_sync(v);
+			if (vgic_flush(v))
+				exit = KEEL_EXIT_IRQ;
+		}
+	}
+	if (vg)
+		vgic_exit(v);
 
 	/* Back to the host: the guest's state to ctx, its timer stopped so its interrupt line drops. */
 	sysregs_save(c->sys);

@@ -7,5 +7,5 @@ override CROSS_COMPILE := $(MIPS_CROSS_COMPILE)
 # Soft-float: keel never touches FP state, so host and guest FP state is never clobbered.
 ARCH_CFLAGS := -mabi=64 -march=mips64r2 -mno-abicalls -fno-pic -G0 -msym32 -msoft-float \
 	-mno-branch-likely -fno-asynchronous-unwind-tables
-ARCH_SRCS := $(wildcard arch/mips/*.S) $(wildcard arch/mips/*.c) arch/shared/no_vms.c arch/shared/no_vcpus.c
+ARCH_SRCS := $(wildcard arch/mips/*.S) $(wildcard arch/mips/*.c) arch/shared/no_vms.c arch/shared/no_vcpus.c arch/shared/no_irqchip.c
 ARCH_LDFLAGS := -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments

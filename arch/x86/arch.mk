@@ -7,5 +7,5 @@ override CROSS_COMPILE := $(X86_CROSS_COMPILE)
 # -mcmodel=small: keel is linked at 2 MiB, all symbols below 2 GiB.
 ARCH_CFLAGS := -m64 -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 -mcmodel=small -fno-pic \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables
-ARCH_SRCS := $(wildcard arch/x86/*.S) $(wildcard arch/x86/*.c) arch/shared/no_vcpus.c
+ARCH_SRCS := $(wildcard arch/x86/*.S) $(wildcard arch/x86/*.c) arch/shared/no_vcpus.c arch/shared/no_irqchip.c
 ARCH_LDFLAGS := -m elf_x86_64 -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments

@@ -49,6 +49,8 @@ int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need
 		return ret;
 	if (vm->vcpus[index]) {
 		ret = -EEXIST;
+	} else if (arch_vm_vcpus_fixed(vm)) {
+		ret = -EBUSY; /* the interrupt controller is sized for the vCPUs there are */
 	} else if (ctx_lend(ctx_pa)) {
 		/* keel writes the pages at every exit: the host may not donate them or map them into a guest. */
 		ret = -EFAULT;

@@ -174,6 +174,7 @@ int vm_create(unsigned ipa_bits, paddr_t first, size_t npages, uint64_t *handle,
 	ret = pgtable_init_guest(&vm->s2, ipa_bits, vmid, &vm->mc, hw_root);
 	HV_ASSERT(!ret); /* vm_create_size counted its pages */
 	vm->hw_root = hw_root;
+	arch_vm_init(vm);
 	/* A new generation for the slot, never 0. */
 	slots[vmid].gen = (slots[vmid].gen + 1) & HANDLE_GEN_MASK;
 	if (!slots[vmid].gen)
@@ -418,6 +419,19 @@ int vm_translate(uint64_t handle, uint64_t ipa, paddr_t *pa, uint32_t *prot)
 	return ret;
 }
 
+int vm_irqchip(uint64_t handle, uint64_t op, const uint64_t *arg, uint64_t *ret)
+{
+	struct vm *vm;
+	int ret_;
+
+	ret_ = vm_lock_by_handle(handle, &vm);
+	if (ret_)
+		return ret_;
+	ret_ = arch_vm_irqchip(vm, op, arg, ret);
+	spin_unlock(&vm->lock);
+	return ret_;
+}
+
 int vm_destroy(uint64_t handle)
 {
 	struct memcache mc;
@@ -446,6 +460,7 @@ int vm_destroy(uint64_t handle)
 
 	/* Unreachable now: nothing else can take vm->lock. */
 	vcpu_destroy_all_locked(vm);
+	arch_vm_fini(vm, &vm->mc);
 	/* No CPU runs this stage 2 any more: drop what the TLBs hold of it, then free its tables. */
 	arch_vm_tlb_flush_vmid(&vm->s2);
 	/* Every host page the guest had goes back to the host (a killed VMM loses nothing). */

@@ -39,11 +39,36 @@ int keel_arch_discover(u32 *abi)
 	return 0;
 }
 
-/* The host's virtual-timer PPI (guest timers): requested before the CPUs enable it. */
-int keel_arch_init(void) { return keel_vtimer_init(); }
-void keel_arch_exit(void) { keel_vtimer_exit(); }
-void keel_arch_cpu_up(void) { keel_vtimer_cpu_up(); }
-void keel_arch_cpu_down(void) { keel_vtimer_cpu_down(); }
+/* The host's virtual-timer PPI (guest timers) and GIC maintenance PPI: requested before the CPUs enable them. */
+int keel_arch_init(void)
+{
+	int r = keel_vtimer_init();
+
+	if (!r) {
+		r = keel_vgic_init();
+		if (r)
+			keel_vtimer_exit();
+	}
+	return r;
+}
+
+void keel_arch_exit(void)
+{
+	keel_vgic_exit();
+	keel_vtimer_exit();
+}
+
+void keel_arch_cpu_up(void)
+{
+	keel_vtimer_cpu_up();
+	keel_vgic_cpu_up();
+}
+
+void keel_arch_cpu_down(void)
+{
+	keel_vgic_cpu_down();
+	keel_vtimer_cpu_down();
+}
 
 /* ---- VM ---------------------------------------------------------------------------------------- */
 
@@ -89,6 +114,8 @@ long keel_arch_check_extension(long cap)
 		return 1;
 	case KVM_CAP_ARM_USER_IRQ:
 		return 1; /* device_irq_level reports the EL1 virtual timer */
+	case KVM_CAP_IRQCHIP: /* an in-kernel GICv3 (vgic.c): no ITS, no irqfd or routing yet */
+		return keel_vgic_supported();
 	/* Guest calls the shim answers (hypercalls.c) and the vCPU attributes that configure them */
 	case KVM_CAP_PTP_KVM:
 	case KVM_CAP_VCPU_ATTRIBUTES:
@@ -118,6 +145,8 @@ static long keel_vm_irq_line(struct keel_vm *vm, const struct kvm_irq_level *il)
 	unsigned long bit;
 	bool was;
 
+	if (keel_vgic_created(vm))
+		return keel_vgic_irq_line(vm, type, idx, num, il->level);
 	if (type != KVM_ARM_IRQ_TYPE_CPU)
 		return -ENXIO; /* PPI, SPI: only with an in-kernel GIC */
 	if (idx >= READ_ONCE(vm->nr_vcpus))
@@ -181,6 +210,9 @@ long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap)
 
 long keel_arch_vcpu_create(struct keel_vcpu *vcpu)
 {
+	/* kvm_arch_vcpu_precreate(): the vGIC was sized for the vCPUs there were */
+	if (vcpu->vm->arch.vgic.initialized)
+		return -EBUSY;
 	vcpu->arch.target = -1;
 	keel_vcpu_hypercalls_init(vcpu);
 	hrtimer_init(&vcpu->arch.bg_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);

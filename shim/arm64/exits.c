@@ -57,6 +57,13 @@ long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu)
 		WRITE_ONCE(vcpu->vm->has_run, true);
 		mutex_unlock(&vcpu->vm->lock);
 	}
+	/* kvm_vgic_map_resources(): an in-kernel GIC is complete before anything runs. */
+	{
+		long r = keel_vgic_run_check(vcpu->vm);
+
+		if (r)
+			return r;
+	}
 	/* The access QEMU emulated is completed first, even with immediate_exit. */
 	if (vcpu->run->exit_reason == KVM_EXIT_MMIO && vcpu->arch.mmio_pending)
 		keel_complete_mmio(vcpu);
@@ -66,14 +73,14 @@ long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu)
 /* After every KVM_RUN: the timer levels userspace sees (none before KVM_ARM_VCPU_INIT). */
 void keel_arch_vcpu_run_end(struct keel_vcpu *vcpu)
 {
-	if (vcpu->arch.target != -1)
+	if (vcpu->arch.target != -1 && !keel_vgic_created(vcpu->vm))
 		keel_timer_update_run(vcpu);
 }
 
 long keel_arch_vcpu_before_enter(struct keel_vcpu *vcpu)
 {
-	/* kvm_vcpu_exit_request(): the timer levels userspace knows are stale. */
-	if (keel_timer_levels(vcpu) != keel_timer_reported(vcpu))
+	/* kvm_vcpu_exit_request(): the timer levels userspace knows are stale (no in-kernel GIC to take them). */
+	if (!keel_vgic_created(vcpu->vm) && keel_timer_levels(vcpu) != keel_timer_reported(vcpu))
 		return 1;
 	keel_vcpu_update_stolen_time(vcpu);
 	return 0;
@@ -83,7 +90,8 @@ void keel_arch_vcpu_load(struct keel_vcpu *vcpu)
 {
 	struct keel_vcpu_ctx *c = vcpu->ctx;
 
-	keel_vtimer_mask(keel_timer_reported(vcpu) & KVM_ARM_DEV_EL1_VTIMER);
+	if (!keel_vgic_created(vcpu->vm))
+		keel_vtimer_mask(keel_timer_reported(vcpu) & KVM_ARM_DEV_EL1_VTIMER);
 	/* The emulated physical timer interrupts no guest by itself: a soft timer kicks it out. */
 	vcpu->arch.ptimer_armed = (c->cntp_ctl & (ARCH_TIMER_CTRL_ENABLE | ARCH_TIMER_CTRL_IT_MASK)) ==
 				  ARCH_TIMER_CTRL_ENABLE;
@@ -102,6 +110,17 @@ void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 		      (READ_ONCE(vcpu->vm->arch.system_suspend) ? KEEL_IN_SYSTEM_SUSPEND : 0);
 	c->cntvoff = READ_ONCE(vcpu->vm->arch.cntvoff);
 	c->psci_version = keel_psci_version(vcpu);
+	if (keel_vgic_created(vcpu->vm)) {
+		/*
+		 * keel's vGIC takes the virtual timer's level; while it is high the
+		 * host's PPI stays masked here (else it would fire at once), and keel
+		 * exits when it drops so that it is unmasked again.
+		 */
+		bool high = keel_timer_levels(vcpu) & KVM_ARM_DEV_EL1_VTIMER;
+
+		keel_vtimer_mask(high);
+		c->in_flags = (c->in_flags & ~KEEL_IN_VTIMER_MASKED) | (high ? KEEL_IN_VTIMER_MASKED : 0);
+	}
 	vcpu->arch.hvc_before = c->stat.hvc;
 	keel_debug_enter(vcpu);
 }
@@ -212,7 +231,8 @@ static long keel_exit_wfi(struct keel_vcpu *vcpu)
 
 	keel_vstat_add(vcpu, KEEL_VSTAT_WFI, 1);
 	keel_vcpu_block_prepare(vcpu);
-	if (READ_ONCE(vcpu->arch.irq_lines) || keel_timer_levels(vcpu))
+	if (keel_vgic_created(vcpu->vm) ? keel_vgic_pending(vcpu) :
+					  READ_ONCE(vcpu->arch.irq_lines) || keel_timer_levels(vcpu))
 		return 0;
 	now = keel_cntpct();
 	keel_bg_timer_start(vcpu, min(keel_timer_ns(c->cntv_ctl, now - c->cntvoff, c->cntv_cval),
@@ -229,6 +249,24 @@ static long keel_exit_wake(struct keel_vcpu *vcpu)
 
 	if (t)
 		keel_vcpu_kick(t);
+	return 0;
+}
+
+/* The guest made interrupts pending for other vCPUs (an SGI, a distributor write): wake or kick them. */
+static long keel_exit_kick(struct keel_vcpu *vcpu)
+{
+	const u64 *kick = vcpu->ctx->exit.kick;
+	unsigned int i;
+
+	for (i = 0; i < KEEL_MAX_VCPUS; i++) {
+		struct keel_vcpu *t;
+
+		if (!(kick[i / 64] & BIT_ULL(i % 64)))
+			continue;
+		t = keel_vcpu_by_id(vcpu->vm, i);
+		if (t)
+			keel_vcpu_kick(t);
+	}
 	return 0;
 }
 
@@ -270,4 +308,5 @@ const keel_exit_fn keel_arch_exits[KEEL_EXIT_NR] = {
 	[KEEL_EXIT_FAIL_ENTRY] = keel_exit_fail_entry,
 	[KEEL_EXIT_DEBUG] = keel_exit_debug,
 	[KEEL_EXIT_MEM_FAULT] = keel_exit_mem_fault,
+	[KEEL_EXIT_KICK] = keel_exit_kick,
 };

@@ -20,16 +20,17 @@ struct keel_vm;
 struct keel_vcpu;
 
 /*
- * Call keel function fn with arguments a1..a5 (every other argument register
+ * Call keel function fn with arguments a1..a6 (every other argument register
  * is 0, as keel requires). Returns 0 or a negative errno from keel; -ENOSYS
  * if keel does not know the function (an older keel).
  */
-static inline long keel_hvc5(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct keel_res *out)
+static inline long keel_hvc6(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6,
+			     struct keel_res *out)
 {
 	struct arm_smccc_res res;
 	long ret;
 
-	arm_smccc_1_1_hvc(KEEL_HC(fn), a1, a2, a3, a4, a5, 0UL, &res);
+	arm_smccc_1_1_hvc(KEEL_HC(fn), a1, a2, a3, a4, a5, a6, &res);
 	ret = (long)res.a0;
 	if (ret == SMCCC_RET_NOT_SUPPORTED)
 		return -ENOSYS;
@@ -39,6 +40,11 @@ static inline long keel_hvc5(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, u6
 		out->r[2] = res.a3;
 	}
 	return ret;
+}
+
+static inline long keel_hvc5(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct keel_res *out)
+{
+	return keel_hvc6(fn, a1, a2, a3, a4, a5, 0, out);
 }
 
 static inline long keel_hvc4(enum keel_hc fn, u64 a1, u64 a2, u64 a3, u64 a4, struct keel_res *out)
@@ -54,7 +60,17 @@ static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *ou
 /* KVM_CAP_NR_MEMSLOTS: KVM_USER_MEM_SLOTS on arm64 (SHRT_MAX, no internal slots) */
 #define KEEL_ARCH_USER_MEM_SLOTS SHRT_MAX
 
+/* The in-kernel GICv3 (vgic.c), under the VM's lock; keel holds its state. */
+struct keel_vgic {
+	bool created;           /* KVM_CREATE_DEVICE(VGIC_V3): irqchip_in_kernel() */
+	bool initialized;       /* keel's distributor exists (CTRL_INIT, or the first run): vCPUs fixed */
+	bool runnable;          /* ... and placed: the first KVM_RUN's checks passed */
+	u32 nr_irqs;            /* KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0 until set (the default at init) */
+	u64 dist_base, redist_base; /* KVM_VGIC_ADDR_UNDEF until set */
+};
+
 struct keel_vm_arch {
+	struct keel_vgic vgic;
 	u64 cntvoff;            /* one virtual-counter offset for every vCPU (update_vtimer_cntvoff) */
 	u64 psci_version;       /* KVM_REG_ARM_PSCI_VERSION for vCPUs with PSCI 0.2 */
 	u8 csv2, csv3;          /* ID_AA64PFR0_EL1.CSV2/CSV3 the guest sees */
@@ -128,6 +144,17 @@ int keel_fw_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set)
 void keel_vcpu_hypercall(struct keel_vcpu *vcpu);
 void keel_vcpu_update_stolen_time(struct keel_vcpu *vcpu);
 long keel_vcpu_pvtime_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr);
+
+/* vgic.c: the in-kernel GICv3 over keel's (KEEL_HC_IRQCHIP) */
+int keel_vgic_init(void);
+void keel_vgic_exit(void);
+void keel_vgic_cpu_up(void);
+void keel_vgic_cpu_down(void);
+bool keel_vgic_supported(void);
+long keel_vgic_run_check(struct keel_vm *vm);
+long keel_vgic_irq_line(struct keel_vm *vm, unsigned int type, unsigned int idx, unsigned int num, bool level);
+bool keel_vgic_pending(struct keel_vcpu *vcpu);
+bool keel_vgic_created(struct keel_vm *vm);
 
 /* debug.c: KVM_SET_GUEST_DEBUG and its exits */
 long keel_vcpu_set_guest_debug(struct keel_vcpu *vcpu, void __user *argp);

@@ -158,6 +158,12 @@ long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap)
 	return -EINVAL;
 }
 
+/* kvm_ioctl_create_device() with no device type registered over keel (in-kernel irqchip, VFIO): -ENODEV. */
+long keel_arch_create_device(struct keel_vm *vm, struct kvm_create_device *cd)
+{
+	return -ENODEV;
+}
+
 /* ---- vCPU -------------------------------------------------------------------------------------- */
 
 /* As kvm_vm_ioctl_create_vcpu() for an id at or beyond KVM_CAP_MAX_VCPU_ID (0 here). */

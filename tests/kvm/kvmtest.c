@@ -211,7 +211,10 @@ static void test_caps(int fd, const char *which)
 	} absent[] = {
 		/* USER_MEMORY, ..._REGION_WORKS, NR_MEMSLOTS: memory slots, kvmtest_mem.c */
 		{ KVM_CAP_COALESCED_MMIO, "COALESCED_MMIO" },
-		{ KVM_CAP_IRQCHIP, "IRQCHIP" },
+		/* the in-kernel GIC is there (kvmtest_vgic.c), not its irqfd, routing or MSIs yet */
+		{ KVM_CAP_IRQFD, "IRQFD" },
+		{ KVM_CAP_IRQ_ROUTING, "IRQ_ROUTING" },
+		{ KVM_CAP_SIGNAL_MSI, "SIGNAL_MSI" },
 		{ KVM_CAP_READONLY_MEM, "READONLY_MEM" },
 		/* dirty logging is the bitmap (kvmtest_mem.c), not the ring */
 		{ KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING" },
@@ -532,6 +535,7 @@ int main(int argc, char **argv)
 	test_memory();
 	test_vcpus();
 	test_guest_debug();
+	test_vgic();
 	close(kvm_fd);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

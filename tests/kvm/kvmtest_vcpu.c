@@ -106,8 +106,8 @@ static void test_vcpu_caps(void)
 		long cap;
 		const char *name;
 	} zero[] = {
-		/* What keel does not give: an in-kernel GIC, SVE, pointer auth, PMU, AArch32 EL1, MTE. */
-		{ KVM_CAP_IRQCHIP, "IRQCHIP" },         { KVM_CAP_ARM_SVE, "ARM_SVE" },
+		/* What keel does not give: SVE, pointer auth, PMU, AArch32 EL1, MTE. */
+		{ KVM_CAP_ARM_SVE, "ARM_SVE" },
 		{ KVM_CAP_ARM_PTRAUTH_ADDRESS, "ARM_PTRAUTH_ADDRESS" },
 		{ KVM_CAP_ARM_PMU_V3, "ARM_PMU_V3" },   { KVM_CAP_ARM_EL1_32BIT, "ARM_EL1_32BIT" },
 		{ KVM_CAP_ARM_MTE, "ARM_MTE" },         { KVM_CAP_VCPU_EVENTS, "VCPU_EVENTS" },
@@ -1098,6 +1098,7 @@ void test_reference(void)
 	test_sync_mmu(false);
 	test_ksm(false);
 	test_guest_debug();
+	test_vgic();
 }
 
 /* ---- a VM running given code (kvmtest_hcall.c, kvmtest_states.c, kvmtest_facts.c) ------------------- */

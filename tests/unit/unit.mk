@@ -18,7 +18,7 @@ UNIT_LDLIBS := -lcmocka
 # that it does not replace libc's functions in the test programs).
 UNIT_CORE_SRCS := $(addprefix hv/src/,printf.c page_alloc.c pgtable.c dt.c dt_host.c owner.c boot_util.c \
 	vm.c vcpu.c hypercall.c cpu.c host.c memcache.c)
-UNIT_FAKE_SRCS := $(wildcard arch/fake/*.c)
+UNIT_FAKE_SRCS := $(wildcard arch/fake/*.c) arch/shared/no_irqchip.c
 UNIT_CORE_SUITES := string printf page_alloc pgtable owner dt vm vm_map vcpu
 # Pure-C arch files tested with their own arch's headers instead of the fake arch's.
 UNIT_ARCH_SUITES := arm64_vcpu x86_boot vmx

@@ -19,6 +19,7 @@
 #ifndef HV_VM_H
 #define HV_VM_H
 
+#include <arch/vcpu.h>
 #include <hv/boot.h>
 #include <hv/memcache.h>
 #include <hv/pgtable.h>
@@ -46,6 +47,7 @@ struct vm {
 	size_t mapped_pages;  /* guest pages mapped by vm_map (host pages shared with this VM) */
 	/* keel's copy of a VM_MAP or VM_TOPUP list, and batches of PAs being unmapped (one page) */
 	uint64_t *map_buf;
+	struct vm_arch arch;  /* the arch's (arm64: the vGIC, under its own lock) */
 };
 
 struct vm_stats {
@@ -111,6 +113,13 @@ int vm_map(uint64_t handle, uint64_t ipa, paddr_t list_pa, uint64_t n, uint64_t 
 int vm_unmap(uint64_t handle, uint64_t ipa, uint64_t npages, uint64_t *unmapped);
 
 /* What the VM maps ipa to (tests, diagnostics): -ENOENT unmapped, -EINVAL beyond its IPA size. */
+/*
+ * KEEL_HC_IRQCHIP: op with its arguments arg[0..3] (x3..x6) on the VM's
+ * in-keel interrupt controller, results to ret[0..2]; as the arch says
+ * (arch_vm_irqchip), and handle errors as vm_destroy.
+ */
+int vm_irqchip(uint64_t handle, uint64_t op, const uint64_t *arg, uint64_t *ret);
+
 int vm_translate(uint64_t handle, uint64_t ipa, paddr_t *pa, uint32_t *prot);
 
 /* Pages donated to the VM (caller holds vm->lock). */

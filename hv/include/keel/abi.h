@@ -25,7 +25,7 @@
 #endif
 
 #define KEEL_ABI_MAJOR 2
-#define KEEL_ABI_MINOR 1
+#define KEEL_ABI_MINOR 2
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
 /* Device tree node keel adds for the host: /hypervisor */
@@ -152,6 +152,14 @@ enum keel_hc {
 	 * -ENOMEM keel's own pool (host stage 2); handle errors as VM_DESTROY.
 	 */
 	KEEL_HC_VM_TOPUP = 12,
+	/*
+	 * Since 2.2. x1 = VM handle, x2 = enum keel_irqchip_op, x3.. as the op
+	 * says: the VM's in-keel interrupt controller (arm64: a GICv3 without
+	 * LPIs, KVM's KVM_DEV_TYPE_ARM_VGIC_V3; see <keel/abi_arch.h>). -ENODEV
+	 * on an arch without one; -EINVAL an unknown op or bad arguments;
+	 * handle errors as VM_DESTROY.
+	 */
+	KEEL_HC_IRQCHIP = 13,
 	KEEL_HC_NR_CALLS,
 };
 
@@ -241,6 +249,12 @@ enum keel_exit {
 	 * for a software step, at the next one.
 	 */
 	KEEL_EXIT_DEBUG = 11,
+	/*
+	 * Since 2.2, with an in-keel interrupt controller: the guest made
+	 * interrupts pending for the other vCPUs in ctx.exit.kick (a bitmap
+	 * by index): wake or kick their threads, then run this vCPU again.
+	 */
+	KEEL_EXIT_KICK = 12,
 	KEEL_EXIT_NR,
 };
 

@@ -74,6 +74,7 @@ unsigned arm64_cpu_by_mpidr(uint64_t mpidr); /* HV_MAX_CPUS if none */
 /* gic.c: the interrupt controller driver the DT's compatible picks */
 int arm64_gic_init(struct boot_info *bi);
 void arm64_gic_cpu_init(void);
+bool arm64_gic_has_vgic(void);
 /* While a guest runs (GICv3): its ICC_SRE_EL1 accesses trap to keel. */
 void arm64_gic_guest_enter(void);
 void arm64_gic_guest_exit(void);

@@ -12,6 +12,11 @@
 
 /* Registers GNU as knows only by encoding. */
 #define ICC_SRE_EL2_S "S3_4_C12_C9_5"
+#define ICH_HCR_EL2_S "S3_4_C12_C11_0"
+#define ICH_VTR_EL2_S "S3_4_C12_C11_1"
+#define ICH_MISR_EL2_S "S3_4_C12_C11_2"
+#define ICH_VMCR_EL2_S "S3_4_C12_C11_7"
+#define ICC_HPPIR1_EL1_S "S3_0_C12_C12_2"
 #define ZCR_EL2_S "S3_4_C1_C2_0"
 #define SMCR_EL2_S "S3_4_C1_C2_6"
 #define ID_AA64SMFR0_S "S3_0_C0_C4_5"

@@ -7,6 +7,7 @@
 #define ARCH_ARM64_VCPU_H
 
 #include <arch/debug.h>
+#include <arch/vgic.h>
 #include <hv/types.h>
 #include <keel/abi.h>
 
@@ -29,6 +30,12 @@ struct vcpu_arch {
 	 */
 	bool fp_reset;
 	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
+	struct vgic_cpu vgic;     /* its redistributor and CPU interface (parts under the VM's vgic lock) */
+};
+
+/* arm64's part of a VM (struct vm embeds it by value, hv/vm.h). */
+struct vm_arch {
+	struct vgic vgic;
 };
 
 #endif

@@ -89,6 +89,68 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
  * instead of reading them again (kept). Without it keel reads the whole page.
  */
 #define KEEL_IN_CONFIG_KEPT (1ULL << 7)
+/*
+ * Since 2.2, with the in-keel vGIC: the host holds the guest virtual
+ * timer's PPI masked on this CPU (its level was high at the last exit);
+ * keel exits (KEEL_EXIT_NONE) as soon as the level drops, so the host can
+ * unmask it (kept).
+ */
+#define KEEL_IN_VTIMER_MASKED (1ULL << 8)
+
+/*
+ * KEEL_HC_IRQCHIP (since 2.2): an in-keel vGICv3 without LPIs, as KVM 6.1's
+ * KVM_DEV_TYPE_ARM_VGIC_V3 (needs a GICv3 with its virtualization
+ * extension, else -ENODEV). keel emulates the distributor and one
+ * redistributor per vCPU (two 64 KiB frames each, vCPU i's at the
+ * redistributor base + i * 128 KiB) at the IPAs the host sets, and gives
+ * interrupts to the guest through the list registers; the guest uses the
+ * system-register CPU interface. The virtual timer's PPI 27 and the
+ * emulated physical timer's PPI 30 are driven by keel. Ops (x2):
+ */
+enum keel_irqchip_op {
+	/*
+	 * x3 = KEEL_VGIC_ADDR_DIST or _REDIST, x4 = its IPA (64 KiB aligned,
+	 * the frames below 2^ipa_bits). Before INIT or after; the host sets
+	 * both before the VM's first run (VCPU_RUN -EINVAL otherwise).
+	 */
+	KEEL_IRQCHIP_SET_ADDR = 0,
+	/*
+	 * x3 = number of INTIDs (64 .. 1024, a multiple of 32). Creates the
+	 * distributor and a redistributor for every vCPU there is; none can
+	 * be created after (VCPU_CREATE -EBUSY). -EEXIST done already;
+	 * -ENOMEM x1 = pages to donate (VM_TOPUP) before trying again.
+	 */
+	KEEL_IRQCHIP_INIT = 1,
+	/*
+	 * x3 = INTID: an SPI (32 .. INTIDs - 1), or a PPI (16 .. 31) of vCPU
+	 * x4; x5 = the line's level (0, 1). -> x1 = the vCPU index to kick
+	 * (the interrupt became deliverable there), else KEEL_NO_VCPU.
+	 * -EBUSY before INIT.
+	 */
+	KEEL_IRQCHIP_LINE = 2,
+	/*
+	 * One register, as the guest sees it: x3 = space (KEEL_VGIC_SPACE_*)
+	 * | vCPU index << 32 (REDIST, CPU, LEVEL), x4 = offset in the distributor or
+	 * in the vCPU's redistributor frames, or for CPU a system register
+	 * as KVM's KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS attribute names it
+	 * (op0:op1:CRn:CRm:op2 in bits 15:0), x5 = bit 0 write, bits 15:8
+	 * the access size in bytes (4 or 8), x6 = the value to write.
+	 * -> x1 = the value read. -EBUSY before INIT; -ENXIO no such
+	 * register; -EINVAL the size or the vCPU.
+	 */
+	KEEL_IRQCHIP_REG = 3,
+	/* x3 = vCPU index -> x1 = 1 if it has an interrupt to take (it should not sleep in WFI), else 0. */
+	KEEL_IRQCHIP_PENDING = 4,
+};
+#define KEEL_VGIC_ADDR_DIST 0
+#define KEEL_VGIC_ADDR_REDIST 1
+#define KEEL_VGIC_SPACE_DIST 0
+#define KEEL_VGIC_SPACE_REDIST 1
+#define KEEL_VGIC_SPACE_CPU 2
+#define KEEL_VGIC_SPACE_LEVEL 3 /* x4 = an INTID multiple of 32: the lines of 32 interrupts, a bit each (4 bytes) */
+#define KEEL_VGIC_DIST_SIZE 0x10000ULL
+#define KEEL_VGIC_REDIST_SIZE 0x20000ULL /* per vCPU */
+#define KEEL_NO_VCPU (~0ULL)
 
 /*
  * ctx.debug_ctrl (since 2.1), KVM_SET_GUEST_DEBUG as keel carries it out
@@ -161,7 +223,7 @@ struct keel_vcpu_ctx {
 		} mmio;
 		uint64_t system_event; /* KVM_SYSTEM_EVENT_SHUTDOWN (1) / _RESET (2) / _SUSPEND (5: registers untouched) */
 		uint64_t target;       /* KEEL_EXIT_WAKE: vCPU index */
-		uint64_t reserved[8];
+		uint64_t kick[8];      /* KEEL_EXIT_KICK (2.2): vCPU indices, a bit each */
 	} exit;
 	/* keel's statistics for this vCPU, counted by keel (never written by the shim) */
 	struct {

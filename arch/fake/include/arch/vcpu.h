@@ -15,4 +15,9 @@ struct vcpu_arch {
 	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
 };
 
+/* No in-keel interrupt controller (arch/shared/no_irqchip.c). */
+struct vm_arch {
+	uint64_t unused;
+};
+
 #endif

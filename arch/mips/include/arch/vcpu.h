@@ -13,4 +13,9 @@ struct vcpu_arch {
 	uint64_t unused;
 };
 
+/* No in-keel interrupt controller (arch/shared/no_irqchip.c). */
+struct vm_arch {
+	uint64_t unused;
+};
+
 #endif

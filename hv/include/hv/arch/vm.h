@@ -9,6 +9,7 @@
 #include <hv/types.h>
 
 struct pgtable;
+struct memcache;
 
 /* Largest guest IPA size in bits the arch's stage 2 supports; 0 if the arch runs no guests. */
 unsigned arch_vm_max_ipa_bits(void);
@@ -23,6 +24,22 @@ void arch_vm_cpu_disable(void);
  * stage 2). Called before the VMID is handed to another VM.
  */
 void arch_vm_tlb_flush_vmid(const struct pgtable *pt);
+
+/*
+ * A VM's in-keel interrupt controller (KEEL_HC_IRQCHIP; struct vm_arch,
+ * <arch/vcpu.h>). arch_vm_init: vm->arch set up at creation (vm->arch
+ * zeroed). arch_vm_irqchip: one call's op with its arguments x3.. in arg[],
+ * results to ret[] (vm->lock held): 0 or a negative errno, -ENODEV on an
+ * arch without one. arch_vm_vcpus_fixed: the controller was sized for the
+ * vCPUs there are, so no more may be created (vm->lock held).
+ * arch_vm_fini: every page the controller took back to mc (vm->lock held,
+ * no vCPU left).
+ */
+struct vm;
+void arch_vm_init(struct vm *vm);
+int arch_vm_irqchip(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *ret);
+bool arch_vm_vcpus_fixed(const struct vm *vm);
+void arch_vm_fini(struct vm *vm, struct memcache *mc);
 
 /*
  * vCPUs (hv/vcpu.h). The core handles objects, locking, power state and
@@ -55,7 +72,6 @@ void arch_vm_tlb_flush_vmid(const struct pgtable *pt);
  */
 struct vcpu;
 struct vcpu_boot;
-struct memcache;
 struct keel_vcpu_ctx;
 unsigned arch_vcpu_extra_pages(void);
 void arch_vcpu_init(struct vcpu *v, struct memcache *mc);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-keel virtual GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3 as Linux 6.1 gives
+ * it, without LPIs): a distributor per VM and a redistributor per vCPU
+ * emulated in keel (vgic.c: state; vgic_mmio.c: registers), delivered
+ * through the GICv3 list registers (vgic_lr.c). The shim creates it with
+ * KEEL_HC_IRQCHIP and drives the attributes; guests' SGIs, EOIs and
+ * register accesses never leave keel.
+ *
+ * Locking: vm->arch.vgic.lock covers every interrupt's state, the
+ * distributor's and every vCPU's private interrupts (another vCPU's SGI or
+ * GICR access, the host's IRQ_LINE touch them); it nests inside vm->lock.
+ * What a vCPU's list registers hold is its running CPU's alone.
+ */
+#ifndef ARCH_ARM64_VGIC_H
+#define ARCH_ARM64_VGIC_H
+
+#include <hv/spinlock.h>
+#include <hv/types.h>
+
+#define VGIC_NR_SGIS 16
+#define VGIC_NR_PRIVATE 32
+#define VGIC_MAX_IRQS 1024 /* INTIDs 0..1019 (1020..1023 special), as KVM's VGIC_MAX_SPI + 1 */
+#define VGIC_IRQS_PER_PAGE (PAGE_SIZE / sizeof(struct vgic_irq))
+#define VGIC_SPI_PAGES ((VGIC_MAX_IRQS - VGIC_NR_PRIVATE + VGIC_IRQS_PER_PAGE - 1) / VGIC_IRQS_PER_PAGE)
+#define VGIC_MAX_LRS 16
+#define VGIC_NO_ADDR (~0ULL)
+#define VGIC_VTIMER_PPI 27
+#define VGIC_PTIMER_PPI 30
+
+/* struct vgic_irq.flags */
+#define VI_ENABLED (1U << 0)
+#define VI_LATCH (1U << 1)   /* pending by an edge, a GIC{D,R}_ISPENDR write or an SGI */
+#define VI_LINE (1U << 2)    /* the input line (level-sensitive interrupts) */
+#define VI_ACTIVE (1U << 3)
+#define VI_GROUP1 (1U << 4)
+#define VI_EDGE (1U << 5)
+#define VI_IRM (1U << 6)     /* GICD_IROUTER.Interrupt_Routing_Mode: any vCPU (delivered to vCPU 0, as KVM) */
+
+struct vgic_irq {
+	uint8_t prio;
+	uint8_t flags;
+	uint16_t target; /* SPIs: the vCPU index GICD_IROUTER names, or VGIC_NO_TARGET */
+	uint32_t route;  /* SPIs: GICD_IROUTER's affinity, Aff3 << 24 | Aff2 << 16 | Aff1 << 8 | Aff0 */
+};
+#define VGIC_NO_TARGET 0xffff
+
+/* One vCPU's redistributor and CPU interface (in struct vcpu_arch). */
+struct vgic_cpu {
+	struct vgic_irq priv[VGIC_NR_PRIVATE];
+	uint32_t vmcr;          /* ICH_VMCR_EL2: the guest's PMR, BPRs, group enables, EOI mode */
+	uint32_t ap0r[4], ap1r[4];
+	uint16_t lr_intid[VGIC_MAX_LRS]; /* what vgic_flush put in each list register */
+	uint16_t lr_pending;    /* list registers written pending */
+	uint8_t used_lrs;
+	bool dirty;             /* something became deliverable since the flush (under the vgic lock) */
+	bool timer_masked;      /* the host holds the virtual timer's PPI masked (KEEL_IN_VTIMER_MASKED) */
+};
+
+/* A VM's distributor (struct vm_arch). */
+struct vgic {
+	struct spinlock lock;
+	bool ready;             /* KEEL_IRQCHIP_INIT done: the state below exists, vCPUs fixed */
+	uint32_t nr_irqs;       /* INTIDs below it exist (private ones included) */
+	unsigned nr_vcpus;
+	uint64_t dist_base, redist_base; /* guest IPAs, VGIC_NO_ADDR until set */
+	uint32_t ctlr;          /* GICD_CTLR.EnableGrp0 / EnableGrp1 */
+	struct vgic_irq *spi[VGIC_SPI_PAGES];
+	uint32_t spi_live[VGIC_MAX_IRQS / 32]; /* SPIs pending or active: flushes look only at these */
+};
+
+struct vm;
+struct vcpu;
+struct memcache;
+
+/* vgic.c */
+int vgic_call(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *ret);
+void vgic_vm_fini(struct vm *vm, struct memcache *mc);
+struct vgic_irq *vgic_irq_locked(struct vm *vm, struct vcpu *v, unsigned intid);
+void vgic_irq_changed_locked(struct vm *vm, struct vcpu *v, unsigned intid, uint64_t *kick);
+void vgic_all_changed_locked(struct vm *vm, uint64_t *kick);
+void vgic_set_line_locked(struct vm *vm, struct vcpu *v, unsigned intid, bool level, uint64_t *kick);
+bool vgic_deliverable_locked(const struct vm *vm, const struct vgic_irq *irq);
+struct vcpu *vgic_vcpu_by_route(struct vm *vm, uint32_t route);
+uint32_t vgic_mpidr_route(unsigned index);
+unsigned vgic_sgi(struct vcpu *v, uint64_t val, unsigned group, uint64_t *kick);
+
+/* vgic_mmio.c: one register access, from a guest (v = the accessing vCPU) or the host */
+#define VGIC_SPACE_DIST 0
+#define VGIC_SPACE_REDIST 1
+int vgic_mmio_access_locked(struct vm *vm, unsigned space, struct vcpu *rd, uint64_t off, unsigned len,
+			    bool write, uint64_t *val, uint64_t *kick);
+int vgic_cpu_sysreg(struct vcpu *v, uint64_t id, bool write, uint64_t *val, uint64_t vtr);
+
+/* vgic_lr.c: around a guest's run on this CPU */
+bool vgic_present(const struct vcpu *v);
+bool vgic_enter(struct vcpu *v);
+bool vgic_flush(struct vcpu *v);
+void vgic_sync(struct vcpu *v);
+void vgic_exit(struct vcpu *v);
+unsigned vgic_irq_exit(struct vcpu *v);
+bool vgic_wfi_wakes(struct vcpu *v);
+unsigned vgic_guest_sgi(struct vcpu *v, unsigned op2, uint64_t val);
+bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uint64_t *val, unsigned *exit);
+bool vgic_pending_locked(struct vm *vm, struct vcpu *v);
+void vgic_cpu_reset(struct vgic_cpu *c);
+
+#endif

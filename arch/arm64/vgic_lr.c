@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vGICv3 around a guest's run (arch/vgic.h): the virtual CPU interface
+ * (ICH_VMCR_EL2, the active-priority registers) loaded and saved, the
+ * interrupts a vCPU should see written into the list registers before it
+ * enters (flush) and what the guest did with them read back after
+ * (sync), as Linux 6.1's vgic-v3.c and hyp/vgic-v3-sr.c. Level-sensitive
+ * interrupts ask for a maintenance interrupt at their EOI (so a line still
+ * high is given again at once); more candidates than list registers ask for
+ * one when they run low. keel takes the maintenance interrupt itself.
+ */
+#include <arch/arm64.h>
+#include <arch/sysreg.h>
+#include <arch/vgic.h>
+#include <hv/errno.h>
+#include <hv/vcpu.h>
+#include <hv/vm.h>
+#include <keel/abi.h>
+
+#define ICH_HCR_EN (1ULL << 0)
+#define ICH_HCR_UIE (1ULL << 1)
+#define ICH_LR_STATE_SHIFT 62
+#define ICH_LR_PENDING (1ULL << 62)
+#define ICH_LR_ACTIVE (1ULL << 63)
+#define ICH_LR_GROUP (1ULL << 60)
+#define ICH_LR_EOI (1ULL << 41)
+#define ICH_LR_PRIO_SHIFT 48
+#define SPURIOUS 1023
+
+#define LR_CASE(n, crm, op2) \
+	case n: \
+		if (write) \
+			__asm__ volatile("msr S3_4_C12_" #crm "_" #op2 ", %0" : : "r"(val)); \
+		else \
+			__asm__ volatile("mrs %0, S3_4_C12_" #crm "_" #op2 : "=r"(val)); \
+		break;
+
+static uint64_t lr_access(unsigned n, bool write, uint64_t val)
+{
+	switch (n) {
+	LR_CASE(0, C12, 0) LR_CASE(1, C12, 1) LR_CASE(2, C12, 2) LR_CASE(3, C12, 3)
+	LR_CASE(4, C12, 4) LR_CASE(5, C12, 5) LR_CASE(6, C12, 6) LR_CASE(7, C12, 7)
+	LR_CASE(8, C13, 0) LR_CASE(9, C13, 1) LR_CASE(10, C13, 2) LR_CASE(11, C13, 3)
+	LR_CASE(12, C13, 4) LR_CASE(13, C13, 5) LR_CASE(14, C13, 6) LR_CASE(15, C13, 7)
+	}
+	return val;
+}
+
+/* ICH_AP0R<n>_EL2 (C8) and ICH_AP1R<n>_EL2 (C9). */
+static uint64_t apr_access(unsigned grp, unsigned n, bool write, uint64_t val)
+{
+	switch (grp * 4 + n) {
+	LR_CASE(0, C8, 0) LR_CASE(1, C8, 1) LR_CASE(2, C8, 2) LR_CASE(3, C8, 3)
+	LR_CASE(4, C9, 0) LR_CASE(5, C9, 1) LR_CASE(6, C9, 2) LR_CASE(7, C9, 3)
+	}
+	return val;
+}
+
+static unsigned nr_lrs(void) { return (unsigned)(read_sysreg_s(ICH_VTR_EL2_S) & 0x1f) + 1; }
+
+/* Active-priority registers the CPU has: 1, 2 or 4 by its preemption bits (5, 6, 7). */
+static unsigned nr_aprs(void)
+{
+	unsigned pre = (unsigned)((read_sysreg_s(ICH_VTR_EL2_S) >> 26) & 7) + 1;
+
+	return pre >= 7 ? 4 : pre == 6 ? 2 : 1;
+}
+
+bool vgic_present(const struct vcpu *v) { return v->vm->arch.vgic.ready; }
+
+/* The timers' lines: the virtual timer live in the CPU, the emulated physical one from ctx. */
+static bool timers_sample_locked(struct vcpu *v)
+{
+	const struct keel_vcpu_ctx *c = &v->arch.ctx;
+	uint64_t vctl = read_sysreg(cntv_ctl_el0), now;
+	bool vlevel = (vctl & 7) == 5; /* ENABLE, not IMASK, ISTATUS */
+	bool plevel;
+
+	isb();
+	now = read_sysreg(cntpct_el0);
+	plevel = (c->cntp_ctl & 3) == 1 && now >= c->cntp_cval;
+	vgic_set_line_locked(v->vm, v, VGIC_VTIMER_PPI, vlevel, NULL);
+	vgic_set_line_locked(v->vm, v, VGIC_PTIMER_PPI, plevel, NULL);
+	return vlevel;
+}
+
+struct lr_pick {
+	unsigned n, max, overflow;
+	uint16_t intid[VGIC_MAX_LRS];
+	uint16_t key[VGIC_MAX_LRS]; /* active first, then by priority: lower goes first */
+};
+
+static void pick(struct lr_pick *p, unsigned intid, const struct vgic_irq *irq)
+{
+	uint16_t key = (uint16_t)((irq->flags & VI_ACTIVE ? 0 : 0x100) | irq->prio);
+	unsigned i;
+
+	if (p->n == p->max) {
+		p->overflow++;
+		if (key >= p->key[p->n - 1])
+			return;
+		p->n--;
+	}
+	for (i = p->n; i > 0 && p->key[i - 1] > key; i--) {
+		p->key[i] = p->key[i - 1];
+		p->intid[i] = p->intid[i - 1];
+	}
+	p->key[i] = key;
+	p->intid[i] = (uint16_t)intid;
+	p->n++;
+}
+
+static bool candidate(const struct vm *vm, const struct vgic_irq *irq)
+{
+	return (irq->flags & VI_ACTIVE) || vgic_deliverable_locked(vm, irq);
+}
+
+/*
+ * The list registers from v's state (after vgic_sync emptied them): its
+ * active and deliverable interrupts, the most urgent first. Returns true if
+ * the host masks the virtual timer's PPI and its level is now low (it must
+ * hear of it: KEEL_EXIT_NONE).
+ */
+bool vgic_flush(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct vgic *d = &vm->arch.vgic;
+	struct vgic_cpu *vc = &v->arch.vgic;
+	struct lr_pick p = { .max = nr_lrs() };
+	uint64_t hcr = ICH_HCR_EN;
+	bool vlevel;
+	unsigned i;
+
+	if (p.max > VGIC_MAX_LRS)
+		p.max = VGIC_MAX_LRS;
+	spin_lock(&d->lock);
+	__atomic_store_n(&vc->dirty, false, __ATOMIC_RELAXED);
+	vlevel = timers_sample_locked(v);
+	for (i = 0; i < VGIC_NR_PRIVATE; i++)
+		if (candidate(vm, &vc->priv[i]))
+			pick(&p, i, &vc->priv[i]);
+	for (i = VGIC_NR_PRIVATE / 32; i < d->nr_irqs / 32; i++) {
+		for (uint32_t w = d->spi_live[i]; w; w &= w - 1) {
+			unsigned intid = i * 32 + (unsigned)__builtin_ctz(w);
+			const struct vgic_irq *irq = vgic_irq_locked(vm, NULL, intid);
+
+			if (irq->target == v->index && candidate(vm, irq))
+				pick(&p, intid, irq);
+		}
+	}
+	vc->lr_pending = 0;
+	for (i = 0; i < p.n; i++) {
+		struct vgic_irq *irq = vgic_irq_locked(vm, v, p.intid[i]);
+		uint64_t lr = p.intid[i] | ((uint64_t)irq->prio << ICH_LR_PRIO_SHIFT);
+
+		if (irq->flags & VI_GROUP1)
+			lr |= ICH_LR_GROUP;
+		if (irq->flags & VI_ACTIVE)
+			lr |= ICH_LR_ACTIVE;
+		/*
+		 * An active level interrupt is not also made pending here: its EOI
+		 * exits (ICH_LR_EOI) and the line is looked at then. The guest may
+		 * lower it meanwhile without an exit (its own timer), and a pending
+		 * state in the register would outlive the line.
+		 */
+		if (vgic_deliverable_locked(vm, irq) && !((irq->flags & VI_ACTIVE) && !(irq->flags & VI_EDGE))) {
+			lr |= ICH_LR_PENDING;
+			vc->lr_pending |= (uint16_t)(1U << i);
+			/* An edge is the list register's now; sync gives it back if the guest has not taken it. */
+			if (irq->flags & VI_EDGE)
+				irq->flags &= (uint8_t)~VI_LATCH;
+		}
+		if (!(irq->flags & VI_EDGE))
+			lr |= ICH_LR_EOI;
+		vc->lr_intid[i] = p.intid[i];
+		lr_access(i, true, lr);
+	}
+	for (; i < vc->used_lrs; i++)
+		lr_access(i, true, 0);
+	vc->used_lrs = (uint8_t)p.n;
+	if (p.overflow)
+		hcr |= ICH_HCR_UIE;
+	spin_unlock(&d->lock);
+	write_sysreg_s(hcr, ICH_HCR_EL2_S);
+	return vc->timer_masked && !vlevel;
+}
+
+/* What the guest did with the list registers back into the interrupts' state; the registers emptied. */
+void vgic_sync(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct vgic_cpu *vc = &v->arch.vgic;
+	unsigned i;
+
+	if (!vc->used_lrs)
+		return;
+	spin_lock(&vm->arch.vgic.lock);
+	for (i = 0; i < vc->used_lrs; i++) {
+		uint64_t lr = lr_access(i, false, 0);
+		struct vgic_irq *irq = vgic_irq_locked(vm, v, vc->lr_intid[i]);
+
+		lr_access(i, true, 0);
+		irq->flags = (uint8_t)((irq->flags & ~VI_ACTIVE) | (lr & ICH_LR_ACTIVE ? VI_ACTIVE : 0));
+		if (lr & ICH_LR_PENDING)
+			irq->flags |= VI_LATCH * !!(irq->flags & VI_EDGE); /* not taken: pending again */
+		else if ((vc->lr_pending >> i) & 1)
+			irq->flags &= (uint8_t)~(irq->flags & VI_EDGE ? 0 : VI_LATCH); /* a level one's latch is taken */
+		vgic_irq_changed_locked(vm, v, vc->lr_intid[i], NULL);
+	}
+	vc->used_lrs = 0;
+	vc->lr_pending = 0;
+	spin_unlock(&vm->arch.vgic.lock);
+}
+
+/*
+ * A guest WFI: true if v has an interrupt to take (it goes on), else it may
+ * sleep in the host. What the list registers hold counts (synced first).
+ */
+bool vgic_wfi_wakes(struct vcpu *v)
+{
+	bool pending;
+
+	vgic_sync(v);
+	v->arch.vgic.vmcr = (uint32_t)read_sysreg_s(ICH_VMCR_EL2_S); /* its live PMR */
+	spin_lock(&v->vm->arch.vgic.lock);
+	timers_sample_locked(v);
+	pending = vgic_pending_locked(v->vm, v);
+	spin_unlock(&v->vm->arch.vgic.lock);
+	vgic_flush(v);
+	return pending;
+}
+
+/* Before v's first entry of a run (its timer registers already loaded). */
+bool vgic_enter(struct vcpu *v)
+{
+	struct vgic_cpu *vc = &v->arch.vgic;
+	unsigned i, n = nr_aprs();
+
+	vc->timer_masked = v->arch.ctx.in_flags & KEEL_IN_VTIMER_MASKED;
+	write_sysreg_s(vc->vmcr, ICH_VMCR_EL2_S);
+	for (i = 0; i < n; i++) {
+		apr_access(0, i, true, vc->ap0r[i]);
+		apr_access(1, i, true, vc->ap1r[i]);
+	}
+	vc->used_lrs = 0;
+	return vgic_flush(v);
+}
+
+/* After v's last exit of a run: the list registers synced, the CPU interface saved and switched off. */
+void vgic_exit(struct vcpu *v)
+{
+	struct vgic_cpu *vc = &v->arch.vgic;
+	unsigned i, n = nr_aprs();
+
+	vgic_sync(v);
+	vc->vmcr = (uint32_t)read_sysreg_s(ICH_VMCR_EL2_S);
+	for (i = 0; i < n; i++) {
+		vc->ap0r[i] = (uint32_t)apr_access(0, i, false, 0);
+		vc->ap1r[i] = (uint32_t)apr_access(1, i, false, 0);
+	}
+	write_sysreg_s(0, ICH_HCR_EL2_S);
+}
+
+/*
+ * A physical interrupt while the guest ran: a maintenance interrupt is
+ * keel's (the list registers refilled, the guest entered again); anything
+ * else, or the timer dropping while the host masks it, is the host's.
+ */
+unsigned vgic_irq_exit(struct vcpu *v)
+{
+	bool timer_low = false;
+
+	if (read_sysreg_s(ICH_MISR_EL2_S)) {
+		vgic_sync(v);
+		timer_low = vgic_flush(v);
+		isb();
+	}
+	if (!timer_low && (read_sysreg_s(ICC_HPPIR1_EL1_S) & 0xffffff) == SPURIOUS)
+		return 0;
+	v->stat.irq++;
+	return KEEL_EXIT_IRQ; /* the host takes its interrupt, or unmasks the timer's PPI */
+}
+
+/* A guest access to its distributor or redistributors: done here (true), else the VMM's MMIO. */
+bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uint64_t *val, unsigned *exit)
+{
+	struct vm *vm = v->vm;
+	struct vgic *d = &vm->arch.vgic;
+	uint64_t kick[KEEL_MAX_VCPUS / 64] = { 0 }, off, any = 0;
+	struct vcpu *rd = NULL;
+	unsigned space, i;
+
+	if (ipa - d->dist_base < KEEL_VGIC_DIST_SIZE) {
+		space = VGIC_SPACE_DIST;
+		off = ipa - d->dist_base;
+	} else if (ipa - d->redist_base < KEEL_VGIC_REDIST_SIZE * d->nr_vcpus) {
+		space = VGIC_SPACE_REDIST;
+		off = (ipa - d->redist_base) % KEEL_VGIC_REDIST_SIZE;
+		rd = vm->vcpus[(ipa - d->redist_base) / KEEL_VGIC_REDIST_SIZE];
+		if (!rd) {
+			*val = 0;
+			return true;
+		}
+	} else {
+		return false;
+	}
+	if (!write)
+		*val = 0;
+	spin_lock(&d->lock);
+	(void)vgic_mmio_access_locked(vm, space, rd, off, len, write, val, kick);
+	spin_unlock(&d->lock);
+	kick[v->index / 64] &= ~BIT(v->index % 64); /* this vCPU flushes before it enters again */
+	for (i = 0; i < ARRAY_SIZE(kick); i++)
+		any |= kick[i];
+	if (any) {
+		for (i = 0; i < ARRAY_SIZE(kick); i++)
+			v->arch.ctx.exit.kick[i] = kick[i];
+		*exit = KEEL_EXIT_KICK;
+	}
+	return true;
+}
+
+/*
+ * The guest's SGI registers (ICC_SGI1R_EL1, ICC_ASGI1R_EL1: group 1;
+ * ICC_SGI0R_EL1: group 0). Other vCPUs made pending are kicked by the host.
+ */
+unsigned vgic_guest_sgi(struct vcpu *v, unsigned op2, uint64_t val)
+{
+	uint64_t kick[KEEL_MAX_VCPUS / 64] = { 0 }, any = 0;
+	unsigned i;
+
+	vgic_sgi(v, val, op2 != 7, kick);
+	kick[v->index / 64] &= ~BIT(v->index % 64);
+	for (i = 0; i < ARRAY_SIZE(kick); i++) {
+		v->arch.ctx.exit.kick[i] = kick[i];
+		any |= kick[i];
+	}
+	return any ? KEEL_EXIT_KICK : 0;
+}

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3) over keel's vGIC
+ * (KEEL_HC_IRQCHIP): the device and its attributes, KVM_IRQ_LINE for SPIs
+ * and PPIs, the first run's checks, and the host's end of the GIC's
+ * maintenance interrupt. The distributor, redistributors and list registers
+ * are keel's; this is Linux 6.1's vgic-kvm-device.c and the irqchip parts
+ * of arm.c, with their errnos. No ITS, no GICv2 on a GICv3 host (as KVM
+ * without the GICv2 compatibility interface): -ENODEV.
+ */
+#define pr_fmt(fmt) "keel-kvm: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/interrupt.h>
+#include <linux/of.h>
+#include <linux/of_irq.h>
+#include <linux/uaccess.h>
+
+#include "shim.h"
+
+#define KEEL_VGIC_NR_IRQS_DEFAULT 256 /* VGIC_NR_IRQS_LEGACY */
+#define KEEL_VGIC_MAX_RESERVED 1023
+#define KEEL_VGIC_ADDR_UNDEF (~0ULL) /* VGIC_ADDR_UNDEF: what GRP_ADDR reads until set */
+
+static bool keel_vgic_hw;
+static int keel_vgic_maint_irq;
+static void __percpu *keel_vgic_maint_dev;
+
+/* keel refills the list registers itself; the host only sees the interrupt if it is still up when it unmasks. */
+static irqreturn_t keel_vgic_maint_handler(int irq, void *dev)
+{
+	return IRQ_HANDLED;
+}
+
+/* A GICv3 host can give guests a vGICv3; the GIC node's first interrupt is its maintenance PPI. */
+int keel_vgic_init(void)
+{
+	struct device_node *np = of_find_compatible_node(NULL, NULL, "arm,gic-v3");
+	int r;
+
+	if (!np)
+		return 0;
+	keel_vgic_hw = true;
+	keel_vgic_maint_irq = irq_of_parse_and_map(np, 0);
+	of_node_put(np);
+	if (!keel_vgic_maint_irq)
+		return 0;
+	keel_vgic_maint_dev = alloc_percpu(u8);
+	if (!keel_vgic_maint_dev)
+		return -ENOMEM;
+	r = request_percpu_irq(keel_vgic_maint_irq, keel_vgic_maint_handler, "keel-vgic-maintenance",
+			       keel_vgic_maint_dev);
+	if (r) {
+		pr_warn("requesting the GIC maintenance interrupt %d failed (%d): level interrupts re-assert late\n",
+			keel_vgic_maint_irq, r);
+		free_percpu(keel_vgic_maint_dev);
+		keel_vgic_maint_dev = NULL;
+		keel_vgic_maint_irq = 0;
+	}
+	return 0;
+}
+
+void keel_vgic_exit(void)
+{
+	if (!keel_vgic_maint_irq)
+		return;
+	free_percpu_irq(keel_vgic_maint_irq, keel_vgic_maint_dev);
+	free_percpu(keel_vgic_maint_dev);
+	keel_vgic_maint_irq = 0;
+}
+
+void keel_vgic_cpu_up(void)
+{
+	if (keel_vgic_maint_irq)
+		enable_percpu_irq(keel_vgic_maint_irq, IRQ_TYPE_NONE);
+}
+
+void keel_vgic_cpu_down(void)
+{
+	if (keel_vgic_maint_irq)
+		disable_percpu_irq(keel_vgic_maint_irq);
+}
+
+bool keel_vgic_supported(void) { return keel_vgic_hw; }
+
+/* irqchip_in_kernel() */
+bool keel_vgic_created(struct keel_vm *vm) { return READ_ONCE(vm->arch.vgic.created); }
+
+/* KEEL_HC_IRQCHIP op with x3..x5 (pages donated when keel asks: INIT), *out = x1. */
+static long keel_irqchip(struct keel_vm *vm, enum keel_irqchip_op op, u64 a3, u64 a4, u64 a5, u64 *out)
+{
+	struct keel_res res;
+	long r = keel_vm_hvc_pages(vm, KEEL_HC_IRQCHIP, op, a3, a4, a5, &res);
+
+	if (!r && out)
+		*out = res.r[0];
+	return r;
+}
+
+/* KEEL_IRQCHIP_REG: one register of the distributor, a redistributor or a CPU interface. */
+static long keel_irqchip_reg(struct keel_vm *vm, u64 space, u64 off, u64 access, u64 val, u64 *out)
+{
+	struct keel_res res;
+	long r = keel_hvc6(KEEL_HC_IRQCHIP, vm->handle, KEEL_IRQCHIP_REG, space, off, access, val, &res);
+
+	if (!r && out)
+		*out = res.r[0];
+	return r;
+}
+
+/* vgic_init(): keel's distributor, sized now (vm->lock held). */
+static long keel_vgic_init_locked(struct keel_vm *vm)
+{
+	struct keel_vgic *g = &vm->arch.vgic;
+	long r;
+
+	if (g->initialized)
+		return 0;
+	if (!g->nr_irqs)
+		g->nr_irqs = KEEL_VGIC_NR_IRQS_DEFAULT;
+	r = keel_irqchip(vm, KEEL_IRQCHIP_INIT, g->nr_irqs, 0, 0, NULL);
+	if (!r)
+		g->initialized = true;
+	return r;
+}
+
+/* kvm_vgic_map_resources() at a vCPU's first KVM_RUN: initialized, both regions placed (-ENXIO). */
+long keel_vgic_run_check(struct keel_vm *vm)
+{
+	struct keel_vgic *g = &vm->arch.vgic;
+	long r = 0;
+
+	if (!READ_ONCE(g->created) || READ_ONCE(g->runnable))
+		return 0;
+	mutex_lock(&vm->lock);
+	if (g->dist_base == KEEL_VGIC_ADDR_UNDEF || g->redist_base == KEEL_VGIC_ADDR_UNDEF)
+		r = -ENXIO;
+	else
+		r = keel_vgic_init_locked(vm);
+	if (!r)
+		WRITE_ONCE(g->runnable, true);
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/* ---- KVM_IRQ_LINE ------------------------------------------------------------------------------ */
+
+/* kvm_vm_ioctl_irq_line() with an in-kernel GIC: SPIs and PPIs into keel, the vCPU it lands on kicked. */
+long keel_vgic_irq_line(struct keel_vm *vm, unsigned int type, unsigned int idx, unsigned int num, bool level)
+{
+	struct keel_vcpu *vcpu = NULL;
+	u64 kick;
+	long r;
+
+	if (type == KVM_ARM_IRQ_TYPE_CPU)
+		return -ENXIO;
+	if (type == KVM_ARM_IRQ_TYPE_PPI) {
+		if (idx >= READ_ONCE(vm->nr_vcpus))
+			return -EINVAL;
+		smp_rmb();
+		vcpu = vm->vcpus[idx];
+		if (num < 16 || num >= 32)
+			return -EINVAL;
+	} else if (type != KVM_ARM_IRQ_TYPE_SPI) {
+		return -EINVAL;
+	} else if (num < 32) {
+		return -EINVAL;
+	}
+	if (!READ_ONCE(vm->arch.vgic.initialized))
+		return -EBUSY; /* vgic_lazy_init(): only a GICv2 initializes itself here */
+	r = keel_irqchip(vm, KEEL_IRQCHIP_LINE, num, vcpu ? vcpu->vcpu_id : 0, level, &kick);
+	if (r)
+		return r;
+	if (kick != KEEL_NO_VCPU) {
+		vcpu = keel_vcpu_by_id(vm, (unsigned int)kick);
+		if (vcpu)
+			keel_vcpu_kick(vcpu);
+	}
+	return 0;
+}
+
+/* Does the vCPU have an interrupt to take (it must not sleep)? */
+bool keel_vgic_pending(struct keel_vcpu *vcpu)
+{
+	u64 pending = 0;
+
+	return !keel_irqchip(vcpu->vm, KEEL_IRQCHIP_PENDING, vcpu->vcpu_id, 0, 0, &pending) && pending;
+}
+
+/* ---- the device -------------------------------------------------------------------------------- */
+
+/* The vCPU index (keel's, = vcpu_id) an attribute's MPIDR names, or -EINVAL (kvm_mpidr_to_vcpu). */
+static long keel_vgic_attr_vcpu(struct keel_vm *vm, u64 attr)
+{
+	u64 mpidr = (attr & KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) >> KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
+	unsigned int aff0 = mpidr & 0xff, id = aff0 + ((mpidr >> 8) & 0xff) * 16 + ((mpidr >> 16) & 0xff) * 4096;
+
+	if (aff0 >= 16 || (mpidr >> 24) || !keel_vcpu_by_id(vm, id))
+		return -EINVAL;
+	return id;
+}
+
+/* KVM_DEV_ARM_VGIC_GRP_ADDR: vgic_check_iorange()'s and kvm_vgic_addr()'s errnos. */
+static long keel_vgic_addr(struct keel_vm *vm, bool set, u64 type, u64 __user *uaddr)
+{
+	struct keel_vgic *g = &vm->arch.vgic;
+	u64 *slot, addr, size;
+	long r;
+
+	if (type == KVM_VGIC_V3_ADDR_TYPE_DIST) {
+		slot = &g->dist_base;
+		size = KEEL_VGIC_DIST_SIZE;
+	} else if (type == KVM_VGIC_V3_ADDR_TYPE_REDIST) {
+		slot = &g->redist_base;
+		size = KEEL_VGIC_REDIST_SIZE;
+	} else {
+		return -ENXIO; /* kvm_vgic_addr()'s -ENODEV, as the attribute code turns it; REDIST_REGION: not (yet) */
+	}
+	if (!set)
+		return put_user(*slot, uaddr);
+	if (get_user(addr, uaddr))
+		return -EFAULT;
+	if (*slot != KEEL_VGIC_ADDR_UNDEF)
+		return -EEXIST;
+	if (addr >> vm->ipa_bits)
+		return -E2BIG;
+	if (!IS_ALIGNED(addr, SZ_64K) || addr + size < addr)
+		return -EINVAL;
+	if (addr + size > 1ULL << vm->ipa_bits)
+		return -E2BIG;
+	r = keel_irqchip(vm, KEEL_IRQCHIP_SET_ADDR, type == KVM_VGIC_V3_ADDR_TYPE_DIST ? KEEL_VGIC_ADDR_DIST :
+				KEEL_VGIC_ADDR_REDIST, addr, 0, NULL);
+	if (!r)
+		*slot = addr;
+	return r;
+}
+
+/* The register groups: DIST_REGS, REDIST_REGS (u32), CPU_SYSREGS (u64), LEVEL_INFO (u32). */
+static long keel_vgic_regs(struct keel_vm *vm, bool set, u64 group, u64 attr, void __user *uaddr)
+{
+	u64 space, off, val = 0, access, id = 0;
+	unsigned int size = group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS ? 8 : 4;
+	long r;
+
+	if (!vm->arch.vgic.initialized)
+		return -EBUSY;
+	if (group != KVM_DEV_ARM_VGIC_GRP_DIST_REGS) {
+		r = keel_vgic_attr_vcpu(vm, attr);
+		if (r < 0)
+			return r;
+		id = r;
+	}
+	switch (group) {
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+		space = KEEL_VGIC_SPACE_DIST;
+		off = attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
+		break;
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+		space = KEEL_VGIC_SPACE_REDIST;
+		off = attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
+		break;
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+		space = KEEL_VGIC_SPACE_CPU;
+		off = attr & KVM_DEV_ARM_VGIC_SYSREG_INSTR_MASK;
+		break;
+	default: /* LEVEL_INFO: line levels, 32 interrupts from a multiple of 32 */
+		if (((attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >> KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT) !=
+		    VGIC_LEVEL_INFO_LINE_LEVEL)
+			return -EINVAL;
+		space = KEEL_VGIC_SPACE_LEVEL;
+		off = attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INTID_MASK;
+		if (off % 32)
+			return -EINVAL;
+		break;
+	}
+	if (set) {
+		if (size == 8 ? get_user(val, (u64 __user *)uaddr) : get_user(*(u32 *)&val, (u32 __user *)uaddr))
+			return -EFAULT;
+	}
+	access = (set ? 1 : 0) | ((u64)size << 8);
+	r = keel_irqchip_reg(vm, space | id << 32, off, access, val, &val);
+	/* vgic_uaccess(): a distributor or redistributor offset with no register is RAZ/WI (HAS_ATTR says -ENXIO) */
+	if (r == -ENXIO && (space == KEEL_VGIC_SPACE_DIST || space == KEEL_VGIC_SPACE_REDIST)) {
+		r = 0;
+		val = 0;
+	}
+	if (r || set)
+		return r;
+	return size == 8 ? put_user(val, (u64 __user *)uaddr) : put_user((u32)val, (u32 __user *)uaddr);
+}
+
+static long keel_vgic_set_attr(struct keel_vm *vm, const struct kvm_device_attr *attr)
+{
+	struct keel_vgic *g = &vm->arch.vgic;
+	void __user *uaddr = u64_to_user_ptr(attr->addr);
+	u32 val;
+
+	switch (attr->group) {
+	case KVM_DEV_ARM_VGIC_GRP_ADDR:
+		return keel_vgic_addr(vm, true, attr->attr, uaddr);
+	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
+		if (get_user(val, (u32 __user *)uaddr))
+			return -EFAULT;
+		if (val < 64 || val > KEEL_VGIC_MAX_RESERVED || (val & 31))
+			return -EINVAL;
+		if (g->initialized || g->nr_irqs)
+			return -EBUSY;
+		g->nr_irqs = val;
+		return 0;
+	case KVM_DEV_ARM_VGIC_GRP_CTRL:
+		if (attr->attr == KVM_DEV_ARM_VGIC_CTRL_INIT)
+			return keel_vgic_init_locked(vm);
+		if (attr->attr == KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES)
+			return 0; /* no LPIs, no ITS: no pending table to write */
+		return -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		return keel_vgic_regs(vm, true, attr->group, attr->attr, uaddr);
+	}
+	return -ENXIO;
+}
+
+static long keel_vgic_get_attr(struct keel_vm *vm, const struct kvm_device_attr *attr)
+{
+	void __user *uaddr = u64_to_user_ptr(attr->addr);
+
+	switch (attr->group) {
+	case KVM_DEV_ARM_VGIC_GRP_ADDR:
+		return keel_vgic_addr(vm, false, attr->attr, uaddr);
+	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
+		/* nr_spis + 32: 32 until set (or until the init's default) */
+		return put_user(vm->arch.vgic.nr_irqs ? vm->arch.vgic.nr_irqs : 32, (u32 __user *)uaddr);
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		return keel_vgic_regs(vm, false, attr->group, attr->attr, uaddr);
+	}
+	return -ENXIO;
+}
+
+static long keel_vgic_has_attr(struct keel_vm *vm, const struct kvm_device_attr *attr)
+{
+	u64 space, val;
+	long id = 0;
+
+	switch (attr->group) {
+	case KVM_DEV_ARM_VGIC_GRP_ADDR:
+		return attr->attr == KVM_VGIC_V3_ADDR_TYPE_DIST || attr->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST ? 0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
+		return 0;
+	case KVM_DEV_ARM_VGIC_GRP_CTRL:
+		return attr->attr == KVM_DEV_ARM_VGIC_CTRL_INIT || attr->attr == KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES ?
+			       0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		return ((attr->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >> KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT) ==
+				       VGIC_LEVEL_INFO_LINE_LEVEL ? 0 : -EINVAL;
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+		break;
+	default:
+		return -ENXIO;
+	}
+	if (attr->group != KVM_DEV_ARM_VGIC_GRP_DIST_REGS) {
+		id = keel_vgic_attr_vcpu(vm, attr->attr);
+		if (id < 0)
+			return id;
+	}
+	/* Is there such a register? Asked of keel by reading it (once the distributor exists). */
+	if (!vm->arch.vgic.initialized)
+		return 0;
+	space = attr->group == KVM_DEV_ARM_VGIC_GRP_DIST_REGS ? KEEL_VGIC_SPACE_DIST :
+		attr->group == KVM_DEV_ARM_VGIC_GRP_REDIST_REGS ? KEEL_VGIC_SPACE_REDIST : KEEL_VGIC_SPACE_CPU;
+	return keel_irqchip_reg(vm, space | (u64)id << 32,
+				attr->attr & (space == KEEL_VGIC_SPACE_CPU ? KVM_DEV_ARM_VGIC_SYSREG_INSTR_MASK :
+									     KVM_DEV_ARM_VGIC_OFFSET_MASK),
+				(space == KEEL_VGIC_SPACE_CPU ? 8 : 4) << 8, 0, &val) == -ENXIO ? -ENXIO : 0;
+}
+
+static long keel_vgic_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
+{
+	struct keel_vm *vm = file->private_data;
+	struct kvm_device_attr attr;
+	long r;
+
+	/* kvm_device_ioctl(): only in the VM's own process */
+	if (vm->mm != current->mm)
+		return -EIO;
+	if (ioctl != KVM_SET_DEVICE_ATTR && ioctl != KVM_GET_DEVICE_ATTR && ioctl != KVM_HAS_DEVICE_ATTR)
+		return -ENOTTY;
+	if (copy_from_user(&attr, (void __user *)arg, sizeof(attr)))
+		return -EFAULT;
+	mutex_lock(&vm->lock);
+	if (ioctl == KVM_SET_DEVICE_ATTR)
+		r = keel_vgic_set_attr(vm, &attr);
+	else if (ioctl == KVM_GET_DEVICE_ATTR)
+		r = keel_vgic_get_attr(vm, &attr);
+	else
+		r = keel_vgic_has_attr(vm, &attr);
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+static int keel_vgic_release(struct inode *inode, struct file *file)
+{
+	struct keel_vm *vm = file->private_data;
+
+	fput(vm->filp); /* the device stays with its VM, as KVM's */
+	return 0;
+}
+
+static const struct file_operations keel_vgic_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = keel_vgic_ioctl,
+	.release = keel_vgic_release,
+	.llseek = noop_llseek,
+};
+
+/* KVM_CREATE_DEVICE on arm64: kvm_ioctl_create_device() with kvm_vgic_create()'s checks. */
+long keel_arch_create_device(struct keel_vm *vm, struct kvm_create_device *cd)
+{
+	struct keel_vgic *g = &vm->arch.vgic;
+	long r;
+	int fd;
+
+	if (cd->type != KVM_DEV_TYPE_ARM_VGIC_V3 || !keel_vgic_hw)
+		return -ENODEV; /* GICv2 (no compatibility interface), ITS, VFIO: not with keel */
+	if (cd->flags & KVM_CREATE_DEVICE_TEST)
+		return 0;
+	mutex_lock(&vm->lock);
+	if (g->created) {
+		r = -EEXIST;
+	} else if (vm->has_run) {
+		r = -EBUSY;
+	} else {
+		g->dist_base = g->redist_base = KEEL_VGIC_ADDR_UNDEF;
+		get_file(vm->filp);
+		fd = anon_inode_getfd("kvm-arm-vgic-v3", &keel_vgic_fops, vm, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			fput(vm->filp);
+			r = fd;
+		} else {
+			WRITE_ONCE(g->created, true);
+			cd->fd = fd;
+			r = 0;
+		}
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}

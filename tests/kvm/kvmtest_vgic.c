@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM API tests: the in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3, Linux 6.1's
+ * arch/arm64/kvm/vgic/): the device's creation and attributes with their
+ * errnos, KVM_IRQ_LINE with it, and a guest that programs its distributor
+ * and redistributor and takes, through the list registers, an SPI the VMM
+ * raises, an SGI it sends itself and its virtual timer's PPI, acknowledging
+ * and ending each with the CPU interface's system registers. Part of
+ * kvmtest --reference: the same on Linux's own KVM.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvmtest.h"
+
+#define CODE_OFF 0x5000 /* clear of the other test guests' code (QEMU's TCG finds code by PC) */
+#define GICD 0x08000000UL /* where QEMU's virt puts them */
+#define GICR 0x080a0000UL
+#define SPI 40
+#define SGI 3
+#define VTIMER_PPI 27
+
+/*
+ * x20 = GICD, x21 = this vCPU's GICR, x22 = GUEST_MMIO. Sets the GIC up
+ * (group 1 on, SPI 40, SGI 3 and PPI 27 enabled), reports 1 at GUEST_MMIO,
+ * then waits in WFI; every interrupt is reported at GUEST_MMIO + 8 with its
+ * INTID. The SPI's handler sends SGI 3 to this vCPU, the SGI's arms the
+ * virtual timer, the timer's stops it.
+ */
+extern const uint32_t guest_gic[], guest_gic_end[];
+__asm__(".pushsection .rodata\n"
+	".balign 2048\n"
+	".global guest_gic\n"
+	"guest_gic:\n"
+	"	adr x0, 1f\n"
+	"	msr vbar_el1, x0\n"
+	"	isb\n"
+	"	mov w1, #2\n"
+	"	str w1, [x20]\n"                /* GICD_CTLR.EnableGrp1 */
+	"	mov w1, #0x100\n"
+	"	str w1, [x20, #0x104]\n"        /* GICD_ISENABLER1: SPI 40 */
+	"	mov w1, #0xa0\n"
+	"	strb w1, [x20, #0x428]\n"       /* GICD_IPRIORITYR: SPI 40 */
+	"	add x2, x21, #0x10000\n"        /* SGI frame */
+	"	movz w1, #0x0800, lsl #16\n"
+	"	orr w1, w1, #8\n"
+	"	str w1, [x2, #0x100]\n"         /* GICR_ISENABLER0: PPI 27, SGI 3 */
+	"	strb w1, [x2, #0x403]\n"        /* priorities 8 */
+	"	strb w1, [x2, #0x41b]\n"
+	"	mov x1, #0xff\n"
+	"	msr S3_0_C4_C6_0, x1\n"         /* ICC_PMR_EL1 */
+	"	mov x1, #1\n"
+	"	msr S3_0_C12_C12_7, x1\n"       /* ICC_IGRPEN1_EL1 */
+	"	isb\n"
+	"	msr daifclr, #2\n"
+	"	str x1, [x22]\n"                /* ready */
+	"0:	wfi\n"
+	"	b 0b\n"
+	".balign 2048\n"
+	"1:	.skip 0x280\n"                  /* vectors: IRQ, current EL with SP_ELx */
+	"	mrs x3, S3_0_C12_C12_0\n"       /* ICC_IAR1_EL1 */
+	"	str x3, [x22, #8]\n"
+	"	cmp x3, #40\n"
+	"	b.ne 2f\n"
+	"	movz x4, #0x0300, lsl #16\n"
+	"	orr x4, x4, #1\n"
+	"	msr S3_0_C12_C11_5, x4\n"       /* ICC_SGI1R_EL1: SGI 3 to Aff0 0 (itself) */
+	"	b 4f\n"
+	"2:	cmp x3, #3\n"
+	"	b.ne 3f\n"
+	"	mrs x4, cntvct_el0\n"
+	"	add x4, x4, #0x1000\n"
+	"	msr cntv_cval_el0, x4\n"
+	"	mov x4, #1\n"
+	"	msr cntv_ctl_el0, x4\n"         /* the virtual timer, due soon */
+	"	b 4f\n"
+	"3:	cmp x3, #27\n"
+	"	b.ne 4f\n"
+	"	msr cntv_ctl_el0, xzr\n"
+	"4:	msr S3_0_C12_C12_1, x3\n"       /* ICC_EOIR1_EL1 */
+	"	eret\n"
+	".global guest_gic_end\n"
+	"guest_gic_end:\n"
+	".popsection\n");
+
+static long attr(int fd, unsigned long req, uint32_t group, uint64_t a, void *val)
+{
+	struct kvm_device_attr at = { .group = group, .attr = a, .addr = (uintptr_t)val };
+
+	return kioctl(fd, req, (unsigned long)&at);
+}
+
+static int create_gic(int vm, uint32_t type, uint32_t flags, long *err)
+{
+	struct kvm_create_device cd = { .type = type, .flags = flags };
+
+	*err = kioctl(vm, KVM_CREATE_DEVICE, (unsigned long)&cd);
+	return *err ? -1 : (int)cd.fd;
+}
+
+static long irq_line(int vm, uint32_t type, uint32_t vcpu, uint32_t num, uint32_t level)
+{
+	struct kvm_irq_level il = { .irq = type << KVM_ARM_IRQ_TYPE_SHIFT | vcpu << KVM_ARM_IRQ_VCPU_SHIFT | num,
+				    .level = level };
+
+	return kioctl(vm, KVM_IRQ_LINE, (unsigned long)&il);
+}
+
+/* Creation, addresses, NR_IRQS, INIT: the errnos of vgic-kvm-device.c, before and after init. */
+static int test_vgic_setup(struct code_vm *g)
+{
+	uint64_t addr = GICD + 0x1000, a;
+	uint32_t n = 30;
+	long err;
+	int gic;
+
+	check(kioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) == 1, "KVM_CAP_IRQCHIP = 1");
+	create_gic(g->vm, KVM_DEV_TYPE_ARM_VGIC_V3, KVM_CREATE_DEVICE_TEST, &err);
+	check(err == 0, "KVM_CREATE_DEVICE_TEST for a GICv3: 0 (%s)", err_name(err));
+	create_gic(g->vm, KVM_DEV_TYPE_ARM_VGIC_V2, 0, &err);
+	check(err == -ENODEV, "a GICv2 on this GICv3 host (no compatibility interface): -ENODEV (%s)", err_name(err));
+	gic = create_gic(g->vm, KVM_DEV_TYPE_ARM_VGIC_V3, 0, &err);
+	check(gic >= 0, "KVM_CREATE_DEVICE(KVM_DEV_TYPE_ARM_VGIC_V3): an fd (%s)", err_name(err));
+	if (gic < 0)
+		return -1;
+	create_gic(g->vm, KVM_DEV_TYPE_ARM_VGIC_V3, 0, &err);
+	check(err == -EEXIST, "a second one: -EEXIST (%s)", err_name(err));
+	check(irq_line(g->vm, KVM_ARM_IRQ_TYPE_SPI, 0, SPI, 1) == -EBUSY, "KVM_IRQ_LINE before the GIC's init: -EBUSY");
+	check(irq_line(g->vm, KVM_ARM_IRQ_TYPE_CPU, 0, 0, 1) == -ENXIO,
+	      "KVM_IRQ_LINE to the CPU's IRQ pin with an in-kernel GIC: -ENXIO");
+
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &a) == 0 &&
+		      a == ~0ULL, "the distributor's address reads undefined (0x%llx)", (unsigned long long)a);
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == -EINVAL,
+	      "a distributor address not 64 KiB aligned: -EINVAL");
+	addr = 1ULL << 40;
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == -E2BIG,
+	      "... beyond the VM's IPA size: -E2BIG");
+	err = attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, 42, &addr);
+	check(err == -ENXIO, "an unknown address type: -ENXIO (%s)", err_name(err));
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &n) == -EINVAL,
+	      "NR_IRQS below 64: -EINVAL");
+	n = 96;
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &n) == 0, "NR_IRQS 96");
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &n) == -EBUSY, "... set again: -EBUSY");
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 4, &n) == -EBUSY,
+	      "a distributor register before init: -EBUSY");
+	check(attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) == 0 &&
+		      attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, 77, NULL) == -ENXIO,
+	      "HAS_DEVICE_ATTR: CTRL_INIT yes, an unknown control -ENXIO");
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) == 0,
+	      "CTRL_INIT");
+	err = kioctl(g->vm, KVM_CREATE_VCPU, 1);
+	check(err == -EBUSY, "KVM_CREATE_VCPU after the GIC's init: -EBUSY (%s)", err_name(err));
+	if (err >= 0)
+		close((int)err);
+	addr = GICD;
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == 0,
+	      "the distributor at 0x%lx (after init)", GICD);
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == -EEXIST,
+	      "... again: -EEXIST");
+	addr = GICR;
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &addr) == 0,
+	      "the redistributors at 0x%lx", GICR);
+	return gic;
+}
+
+/* A VM whose GIC has no distributor placed does not run (KVM 6.1 then drops the GIC: a VM of its own). */
+static void test_vgic_unplaced(void)
+{
+	struct code_vm g;
+	uint64_t addr = GICR;
+	long err;
+	int gic;
+
+	if (code_vm_open(&g, guest_gic, guest_gic_end)) {
+		check(false, "a guest for the GIC placement test");
+		code_vm_close(&g);
+		return;
+	}
+	gic = create_gic(g.vm, KVM_DEV_TYPE_ARM_VGIC_V3, 0, &err);
+	check(gic >= 0 && !attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &addr),
+	      "a GICv3 with its redistributors placed (%s)", err_name(err));
+	err = run_timeout(g.vcpu, GUARD_US);
+	check(err == -ENXIO, "KVM_RUN without its distributor placed: -ENXIO (%s)", err_name(err));
+	if (gic >= 0)
+		close(gic);
+	code_vm_close(&g);
+}
+
+/* Registers as the VMM saves them: the distributor's, vCPU 0's redistributor and CPU interface. */
+static void test_vgic_regs(int gic)
+{
+	uint64_t mpidr0 = 0, v64 = 0;
+	uint32_t v = 0;
+	long err;
+
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 4, &v) == 0 && (v & 0x1f) == 2 &&
+		      ((v >> 19) & 0x1f) == 9,
+	      "GICD_TYPER: 96 interrupts (ITLinesNumber 2), ten id bits (0x%x)", v);
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &v) == 0 && v == 0x4b00343b,
+	      "GICD_IIDR: KVM's (0x%x)", v);
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0xffe8, &v) == 0 && (v & 0xf0) == 0x30,
+	      "GICD_PIDR2: architecture version 3 (0x%x)", v);
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x0, &v) == 0 && (v & 0x50) == 0x50,
+	      "GICD_CTLR: ARE and DS set (0x%x)", v);
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x6000 + 8 * SPI, &v) == 0 && v == 0,
+	      "GICD_IROUTER of SPI %d: vCPU 0", SPI);
+	v = 1;
+	err = attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x2000, &v);
+	check(err == 0 && v == 0, "no distributor register at 0x2000: it reads 0 (%s)", err_name(err));
+	err = attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x2000, NULL);
+	check(err == -ENXIO, "... and HAS_DEVICE_ATTR says -ENXIO (%s)", err_name(err));
+	err = attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x100, NULL);
+	check(err == 0, "HAS_DEVICE_ATTR: GICD_ISENABLER0 (%s)", err_name(err));
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, mpidr0 | 8, &v) == 0 && (v & 0x10),
+	      "GICR_TYPER of vCPU 0: the last redistributor (0x%x)", v);
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 1ULL << 32 | 8, &v) == -EINVAL,
+	      "a redistributor of a vCPU that does not exist: -EINVAL");
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 0x10c00, &v) == 0 && v == 0xaaaaaaaa,
+	      "GICR_ICFGR0: SGIs edge-triggered (0x%x)", v);
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc665, &v64) == 0 && (v64 & 1),
+	      "ICC_SRE_EL1: SRE set (0x%llx)", (unsigned long long)v64);
+	v64 = 0xf0;
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc230, &v64) == 0 &&
+		      attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc230, &v64) == 0 && v64 == 0xf0,
+	      "ICC_PMR_EL1 written and read back (0x%llx)", (unsigned long long)v64);
+	v64 = 0;
+	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc230, &v64) == 0, "ICC_PMR_EL1 0 again");
+	check(attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc667, NULL) == 0,
+	      "HAS_DEVICE_ATTR: ICC_IGRPEN1_EL1");
+}
+
+/* A run that must end in the guest's report at GUEST_MMIO + off of value want. */
+static void expect_report(struct code_vm *g, uint64_t off, uint64_t want, const char *what)
+{
+	long r = run_timeout(g->vcpu, GUARD_US);
+	uint64_t got = 0;
+
+	memcpy(&got, g->run->mmio.data, sizeof(got));
+	check(r == 0 && g->run->exit_reason == KVM_EXIT_MMIO && g->run->mmio.is_write &&
+		      g->run->mmio.phys_addr == GUEST_MMIO + off && got == want,
+	      "%s (%s, exit %u at 0x%llx, %llu)", what, err_name(r), g->run->exit_reason,
+	      (unsigned long long)g->run->mmio.phys_addr, (unsigned long long)got);
+}
+
+void test_vgic(void)
+{
+	uint64_t pc = GUEST_RAM + CODE_OFF, gicd = GICD, gicr = GICR, mmio = GUEST_MMIO;
+	struct code_vm g;
+	long r;
+	int gic;
+
+	if (code_vm_open(&g, guest_gic, guest_gic_end)) {
+		check(false, "a guest for the GICv3 tests");
+		code_vm_close(&g);
+		return;
+	}
+	memcpy(g.mem + CODE_OFF, guest_gic, (size_t)((const char *)guest_gic_end - (const char *)guest_gic));
+	gic = test_vgic_setup(&g);
+	if (gic < 0) {
+		code_vm_close(&g);
+		return;
+	}
+	test_vgic_regs(gic);
+	test_vgic_unplaced();
+	check(irq_line(g.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 31, 1) == -EINVAL &&
+		      irq_line(g.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 96, 1) == -EINVAL,
+	      "KVM_IRQ_LINE: an SPI below 32 or beyond NR_IRQS: -EINVAL");
+	check(irq_line(g.vm, KVM_ARM_IRQ_TYPE_PPI, 1, 20, 1) == -EINVAL &&
+		      irq_line(g.vm, KVM_ARM_IRQ_TYPE_PPI, 0, 12, 1) == -EINVAL,
+	      "KVM_IRQ_LINE: a PPI of a vCPU that does not exist, or a number not a PPI: -EINVAL");
+
+	set_reg(g.vcpu, CORE(regs.pc), &pc);
+	set_reg(g.vcpu, CORE(regs.regs[20]), &gicd);
+	set_reg(g.vcpu, CORE(regs.regs[21]), &gicr);
+	set_reg(g.vcpu, CORE(regs.regs[22]), &mmio);
+	expect_report(&g, 0, 1, "the guest set its GIC up (distributor, redistributor, ICC_PMR/IGRPEN1)");
+	check(irq_line(g.vm, KVM_ARM_IRQ_TYPE_SPI, 0, SPI, 1) == 0, "KVM_IRQ_LINE: SPI %d up", SPI);
+	expect_report(&g, 8, SPI, "the guest takes the SPI: ICC_IAR1_EL1 reads 40");
+	check(irq_line(g.vm, KVM_ARM_IRQ_TYPE_SPI, 0, SPI, 0) == 0, "SPI %d down before the guest ends it", SPI);
+	expect_report(&g, 8, SGI, "the SGI the guest sent itself (ICC_SGI1R_EL1) comes next");
+	expect_report(&g, 8, VTIMER_PPI, "then its virtual timer's PPI, after a WFI");
+	r = run_timeout(g.vcpu, 200000);
+	check(r == -EINTR && got_alarm, "nothing more: the guest sleeps in WFI until a signal (%s, exit %u, 0x%llx)",
+	      err_name(r), g.run->exit_reason, (unsigned long long)g.run->mmio.phys_addr);
+	close(gic);
+	code_vm_close(&g);
+}
