@@ -153,7 +153,7 @@ int arch_vcpu_check(const struct vcpu *v)
 	if (psci && psci != PSCI_V0_1 && psci != PSCI_V0_2 && psci != PSCI_V1_0 && psci != PSCI_V1_1)
 		return -EINVAL;
 	/* A vGIC needs its distributor and redistributors placed. */
-	if (vgic_present(v) && (v->vm->arch.vgic.dist_base == VGIC_NO_ADDR || v->vm->arch.vgic.redist_base == VGIC_NO_ADDR))
+	if (vgic_present(v) && (v->vm->arch.vgic.dist_base == VGIC_NO_ADDR || v->arch.vgic.rd_base == VGIC_NO_ADDR))
 		return -EINVAL;
 	/* The host's debugging: known flags, a step or breakpoints only with debug exceptions to it. */
 	if ((ctx->debug_ctrl & ~KEEL_DEBUG_MASK) ||

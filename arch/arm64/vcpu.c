@@ -9,6 +9,7 @@
  */
 #include <arch/smccc.h>
 #include <arch/sysreg.h>
+#include <arch/vgic.h>
 #include <hv/arch/vm.h>
 #include <hv/string.h>
 #include <hv/vcpu.h>
@@ -18,7 +19,11 @@
 
 /* Everything fits the vCPU's own page. */
 unsigned arch_vcpu_extra_pages(void) { return 0; }
-void arch_vcpu_init(struct vcpu *v, struct memcache *mc) { (void)v, (void)mc; }
+void arch_vcpu_init(struct vcpu *v, struct memcache *mc)
+{
+	(void)mc;
+	v->arch.vgic.rd_base = VGIC_NO_ADDR; /* its redistributor is placed by the host (KEEL_HC_IRQCHIP) */
+}
 void arch_vcpu_fini(struct vcpu *v, struct memcache *mc) { (void)v, (void)mc; }
 
 uint64_t arch_vcpu_hw_id(unsigned index) { return KEEL_VCPU_MPIDR(index) & MPIDR_AFF_MASK; }

@@ -27,8 +27,9 @@ void arch_vm_init(struct vm *vm)
 	struct vgic *d = &vm->arch.vgic;
 
 	d->lock = (struct spinlock)SPINLOCK_INIT;
-	d->dist_base = d->redist_base = VGIC_NO_ADDR;
+	d->dist_base = VGIC_NO_ADDR;
 }
+
 
 bool arch_vm_vcpus_fixed(const struct vm *vm) { return vm->arch.vgic.ready; }
 
@@ -265,19 +266,41 @@ static int vgic_init_locked(struct vm *vm, uint64_t nr_irqs, uint64_t *need)
 	return 0;
 }
 
-static int vgic_set_addr_locked(struct vm *vm, uint64_t which, uint64_t ipa)
+static int vgic_set_addr_locked(struct vm *vm, uint64_t which, uint64_t ipa, uint64_t arg)
 {
 	struct vgic *d = &vm->arch.vgic;
-	uint64_t *slot = which == KEEL_VGIC_ADDR_DIST ? &d->dist_base : &d->redist_base;
 	uint64_t size = which == KEEL_VGIC_ADDR_DIST ? KEEL_VGIC_DIST_SIZE : KEEL_VGIC_REDIST_SIZE;
+	struct vcpu *v;
 
-	if (which > KEEL_VGIC_ADDR_REDIST || ipa % 0x10000)
+	if (which > KEEL_VGIC_ADDR_REDIST || (which == KEEL_VGIC_ADDR_DIST && arg))
 		return -EINVAL;
-	if (ipa >= (1ULL << vm->ipa_bits) || size > (1ULL << vm->ipa_bits) - ipa)
-		return -E2BIG;
-	if (*slot != VGIC_NO_ADDR)
-		return -EEXIST;
-	*slot = ipa;
+	if (which == KEEL_VGIC_ADDR_REDIST && ipa == VGIC_NO_ADDR) {
+		size = 0;
+	} else if (ipa % 0x10000 || ipa > ~0ULL - size) {
+		return -EINVAL;
+	} else if (which == KEEL_VGIC_ADDR_DIST && (ipa >= (1ULL << vm->ipa_bits) ||
+						    size > (1ULL << vm->ipa_bits) - ipa)) {
+		return -E2BIG; /* a redistributor beyond the IPA space is the host's to refuse (at its run) */
+	}
+	if (which == KEEL_VGIC_ADDR_DIST) {
+		if (d->dist_base != VGIC_NO_ADDR)
+			return -EEXIST;
+		d->dist_base = ipa;
+		return 0;
+	}
+	if ((arg & ~(KEEL_VGIC_RDIST_LAST | 0xffffffffULL)) || (uint32_t)arg >= KEEL_MAX_VCPUS ||
+	    !(v = vm->vcpus[(uint32_t)arg]))
+		return -EINVAL;
+	spin_lock(&d->lock);
+	v->arch.vgic.rd_base = ipa;
+	v->arch.vgic.rd_last = arg & KEEL_VGIC_RDIST_LAST;
+	if (size) {
+		if (d->rd_lo == d->rd_hi || ipa < d->rd_lo)
+			d->rd_lo = ipa;
+		if (ipa + size > d->rd_hi)
+			d->rd_hi = ipa + size;
+	}
+	spin_unlock(&d->lock);
 	return 0;
 }
 
@@ -330,11 +353,13 @@ static int vgic_levels_locked(struct vm *vm, struct vcpu *v, uint64_t intid, uns
 {
 	uint64_t out = 0;
 
-	if (len != 4 || intid % 32 || intid >= vm->arch.vgic.nr_irqs)
+	if (len != 4 || intid % 32 || intid >= VGIC_MAX_IRQS)
 		return -EINVAL;
 	for (unsigned i = 0; i < 32; i++) {
 		struct vgic_irq *irq = vgic_irq_locked(vm, v, (unsigned)intid + i);
 
+		if (!irq || (unsigned)intid + i < VGIC_NR_SGIS)
+			continue; /* no such interrupt, or an SGI (never level): ignored, as KVM */
 		if (write)
 			vgic_set_line_locked(vm, v, (unsigned)intid + i, (*val >> i) & 1, NULL);
 		else
@@ -391,9 +416,9 @@ int arch_vm_irqchip(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *r
 		return -ENODEV;
 	switch (op) {
 	case KEEL_IRQCHIP_SET_ADDR:
-		if (arg[2] || arg[3])
+		if (arg[3])
 			return -EINVAL;
-		return vgic_set_addr_locked(vm, arg[0], arg[1]);
+		return vgic_set_addr_locked(vm, arg[0], arg[1], arg[2]);
 	case KEEL_IRQCHIP_INIT:
 		if (arg[1] || arg[2] || arg[3])
 			return -EINVAL;

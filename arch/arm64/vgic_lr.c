@@ -281,6 +281,27 @@ unsigned vgic_irq_exit(struct vcpu *v)
 	return KEEL_EXIT_IRQ; /* the host takes its interrupt, or unmasks the timer's PPI */
 }
 
+/*
+ * The vCPU whose redistributor frames hold ipa: where a single region would
+ * put it first (vCPU n at n frames from the lowest), else any. Placements
+ * change only before the VM runs.
+ */
+static struct vcpu *redist_at(struct vm *vm, uint64_t ipa)
+{
+	struct vgic *d = &vm->arch.vgic;
+	uint64_t guess = (ipa - d->rd_lo) / KEEL_VGIC_REDIST_SIZE;
+	struct vcpu *t;
+
+	if (guess < d->nr_vcpus && (t = vm->vcpus[guess]) && ipa - t->arch.vgic.rd_base < KEEL_VGIC_REDIST_SIZE)
+		return t;
+	for (unsigned i = 0; i < d->nr_vcpus; i++) {
+		t = vm->vcpus[i];
+		if (t && ipa - t->arch.vgic.rd_base < KEEL_VGIC_REDIST_SIZE)
+			return t;
+	}
+	return NULL;
+}
+
 /* A guest access to its distributor or redistributors: done here (true), else the VMM's MMIO. */
 bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uint64_t *val, unsigned *exit)
 {
@@ -293,19 +314,24 @@ bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uin
 	if (ipa - d->dist_base < KEEL_VGIC_DIST_SIZE) {
 		space = VGIC_SPACE_DIST;
 		off = ipa - d->dist_base;
-	} else if (ipa - d->redist_base < KEEL_VGIC_REDIST_SIZE * d->nr_vcpus) {
+	} else if (ipa - d->rd_lo < d->rd_hi - d->rd_lo) {
+		rd = redist_at(vm, ipa);
+		if (!rd)
+			return false;
 		space = VGIC_SPACE_REDIST;
-		off = (ipa - d->redist_base) % KEEL_VGIC_REDIST_SIZE;
-		rd = vm->vcpus[(ipa - d->redist_base) / KEEL_VGIC_REDIST_SIZE];
-		if (!rd) {
-			*val = 0;
-			return true;
-		}
+		off = ipa - rd->arch.vgic.rd_base;
 	} else {
 		return false;
 	}
 	if (!write)
 		*val = 0;
+	/*
+	 * What its list registers hold back into the state first (KVM syncs at
+	 * every exit), so that it reads its own interrupts' active and pending
+	 * states as they are; flushed again before it re-enters.
+	 */
+	vgic_sync(v);
+	__atomic_store_n(&v->arch.vgic.dirty, true, __ATOMIC_RELAXED);
 	spin_lock(&d->lock);
 	(void)vgic_mmio_access_locked(vm, space, rd, off, len, write, val, kick);
 	spin_unlock(&d->lock);

@@ -236,7 +236,7 @@ static int redist_access(struct vm *vm, struct vcpu *v, uint64_t off, unsigned l
 	case 0x8:  /* GICR_TYPER: affinity, processor number, Last on the last vCPU */
 	case 0xc:
 		typer = (uint64_t)vgic_mpidr_route(v->index) << 32 | (uint64_t)(v->index & 0xffff) << 8;
-		if (v->index + 1 == vm->arch.vgic.nr_vcpus)
+		if (v->arch.vgic.rd_last)
 			typer |= GICR_TYPER_LAST;
 		*val = len == 8 ? (off == 8 ? typer : 0) : (uint32_t)(typer >> (off == 8 ? 0 : 32));
 		return 0;

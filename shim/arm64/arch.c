@@ -210,9 +210,15 @@ long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap)
 
 long keel_arch_vcpu_create(struct keel_vcpu *vcpu)
 {
+	long r;
+
 	/* kvm_arch_vcpu_precreate(): the vGIC was sized for the vCPUs there were */
 	if (vcpu->vm->arch.vgic.initialized)
 		return -EBUSY;
+	r = keel_vgic_vcpu_precreate(vcpu->vm);
+	if (r)
+		return r;
+	vcpu->arch.rdreg = -1;
 	vcpu->arch.target = -1;
 	keel_vcpu_hypercalls_init(vcpu);
 	hrtimer_init(&vcpu->arch.bg_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
@@ -224,6 +230,7 @@ long keel_arch_vcpu_create(struct keel_vcpu *vcpu)
 void keel_arch_vcpu_created(struct keel_vcpu *vcpu)
 {
 	vcpu->vm->arch.cntvoff = keel_cntpct();
+	keel_vgic_vcpu_created(vcpu); /* kvm_vgic_vcpu_init(): its redistributor placed if a region has room */
 }
 
 /* The VM-wide counter offset may have moved (TIMER_CNT of another vCPU, a new vCPU). */

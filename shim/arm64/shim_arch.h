@@ -60,13 +60,24 @@ static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *ou
 /* KVM_CAP_NR_MEMSLOTS: KVM_USER_MEM_SLOTS on arm64 (SHRT_MAX, no internal slots) */
 #define KEEL_ARCH_USER_MEM_SLOTS SHRT_MAX
 
-/* The in-kernel GICv3 (vgic.c), under the VM's lock; keel holds its state. */
+/* The in-kernel GICv3 (vgic.c, vgic_rdist.c), under the VM's lock; keel holds its state. */
+#define KEEL_VGIC_ADDR_UNDEF (~0ULL) /* VGIC_ADDR_UNDEF: what GRP_ADDR reads until set */
+#define KEEL_VGIC_MAX_RDREGS 32      /* redistributor regions a VM may have (KVM: no limit) */
+struct keel_vgic_rdreg {
+	u64 base;
+	u32 count;              /* redistributors it holds; 0: the legacy region, as many as vCPUs */
+	u32 index;
+	u32 free_index;         /* the next free frame */
+};
+
 struct keel_vgic {
 	bool created;           /* KVM_CREATE_DEVICE(VGIC_V3): irqchip_in_kernel() */
-	bool initialized;       /* keel's distributor exists (CTRL_INIT, or the first run): vCPUs fixed */
+	bool initialized;       /* keel's distributor exists (CTRL_INIT): vCPUs fixed */
 	bool runnable;          /* ... and placed: the first KVM_RUN's checks passed */
 	u32 nr_irqs;            /* KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0 until set (the default at init) */
-	u64 dist_base, redist_base; /* KVM_VGIC_ADDR_UNDEF until set */
+	u64 dist_base;          /* KEEL_VGIC_ADDR_UNDEF until set */
+	unsigned int nr_rdregs;
+	struct keel_vgic_rdreg rdregs[KEEL_VGIC_MAX_RDREGS]; /* by index order */
 };
 
 struct keel_vm_arch {
@@ -82,6 +93,9 @@ struct keel_vm_arch {
 
 struct keel_vcpu_arch {
 	int target;              /* -1 until KVM_ARM_VCPU_INIT */
+	int rdreg;               /* its redistributor's region (vgic_rdist.c), -1 none yet */
+	u32 rdreg_index;         /* ... and frame in it */
+	bool rd_published, rd_last; /* keel was told the frame, with this GICR_TYPER.Last */
 	unsigned long features;  /* KVM_ARM_VCPU_* of the first INIT */
 	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
 	bool config_dirty;       /* ctx id_regs/dbg may differ from keel's copy: no KEEL_IN_CONFIG_KEPT */
@@ -155,6 +169,13 @@ long keel_vgic_run_check(struct keel_vm *vm);
 long keel_vgic_irq_line(struct keel_vm *vm, unsigned int type, unsigned int idx, unsigned int num, bool level);
 bool keel_vgic_pending(struct keel_vcpu *vcpu);
 bool keel_vgic_created(struct keel_vm *vm);
+long keel_vgic_set_addr(struct keel_vm *vm, u64 which, u64 ipa, u64 arg);
+/* vgic_rdist.c: where the distributor and redistributors are */
+long keel_vgic_addr(struct keel_vm *vm, bool set, u64 type, u64 __user *uaddr);
+bool keel_vgic_check_base(struct keel_vm *vm);
+long keel_vgic_check_placed(struct keel_vm *vm);
+long keel_vgic_vcpu_precreate(struct keel_vm *vm);
+void keel_vgic_vcpu_created(struct keel_vcpu *vcpu);
 
 /* debug.c: KVM_SET_GUEST_DEBUG and its exits */
 long keel_vcpu_set_guest_debug(struct keel_vcpu *vcpu, void __user *argp);

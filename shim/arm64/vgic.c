@@ -22,7 +22,6 @@
 
 #define KEEL_VGIC_NR_IRQS_DEFAULT 256 /* VGIC_NR_IRQS_LEGACY */
 #define KEEL_VGIC_MAX_RESERVED 1023
-#define KEEL_VGIC_ADDR_UNDEF (~0ULL) /* VGIC_ADDR_UNDEF: what GRP_ADDR reads until set */
 
 static bool keel_vgic_hw;
 static int keel_vgic_maint_irq;
@@ -99,6 +98,12 @@ static long keel_irqchip(struct keel_vm *vm, enum keel_irqchip_op op, u64 a3, u6
 	return r;
 }
 
+/* KEEL_IRQCHIP_SET_ADDR (vgic_rdist.c) */
+long keel_vgic_set_addr(struct keel_vm *vm, u64 which, u64 ipa, u64 arg)
+{
+	return keel_irqchip(vm, KEEL_IRQCHIP_SET_ADDR, which, ipa, arg, NULL);
+}
+
 /* KEEL_IRQCHIP_REG: one register of the distributor, a redistributor or a CPU interface. */
 static long keel_irqchip_reg(struct keel_vm *vm, u64 space, u64 off, u64 access, u64 val, u64 *out)
 {
@@ -126,19 +131,22 @@ static long keel_vgic_init_locked(struct keel_vm *vm)
 	return r;
 }
 
-/* kvm_vgic_map_resources() at a vCPU's first KVM_RUN: initialized, both regions placed (-ENXIO). */
+/*
+ * kvm_vgic_map_resources() at a vCPU's first KVM_RUN: every redistributor and
+ * the distributor placed (-ENXIO), not overlapping (-EINVAL), and a GICv3
+ * is initialized by its VMM, never lazily (-EBUSY).
+ */
 long keel_vgic_run_check(struct keel_vm *vm)
 {
 	struct keel_vgic *g = &vm->arch.vgic;
-	long r = 0;
+	long r;
 
 	if (!READ_ONCE(g->created) || READ_ONCE(g->runnable))
 		return 0;
 	mutex_lock(&vm->lock);
-	if (g->dist_base == KEEL_VGIC_ADDR_UNDEF || g->redist_base == KEEL_VGIC_ADDR_UNDEF)
-		r = -ENXIO;
-	else
-		r = keel_vgic_init_locked(vm);
+	r = keel_vgic_check_placed(vm);
+	if (!r && !g->initialized)
+		r = -EBUSY;
 	if (!r)
 		WRITE_ONCE(g->runnable, true);
 	mutex_unlock(&vm->lock);
@@ -202,41 +210,6 @@ static long keel_vgic_attr_vcpu(struct keel_vm *vm, u64 attr)
 	return id;
 }
 
-/* KVM_DEV_ARM_VGIC_GRP_ADDR: vgic_check_iorange()'s and kvm_vgic_addr()'s errnos. */
-static long keel_vgic_addr(struct keel_vm *vm, bool set, u64 type, u64 __user *uaddr)
-{
-	struct keel_vgic *g = &vm->arch.vgic;
-	u64 *slot, addr, size;
-	long r;
-
-	if (type == KVM_VGIC_V3_ADDR_TYPE_DIST) {
-		slot = &g->dist_base;
-		size = KEEL_VGIC_DIST_SIZE;
-	} else if (type == KVM_VGIC_V3_ADDR_TYPE_REDIST) {
-		slot = &g->redist_base;
-		size = KEEL_VGIC_REDIST_SIZE;
-	} else {
-		return -ENXIO; /* kvm_vgic_addr()'s -ENODEV, as the attribute code turns it; REDIST_REGION: not (yet) */
-	}
-	if (!set)
-		return put_user(*slot, uaddr);
-	if (get_user(addr, uaddr))
-		return -EFAULT;
-	if (*slot != KEEL_VGIC_ADDR_UNDEF)
-		return -EEXIST;
-	if (addr >> vm->ipa_bits)
-		return -E2BIG;
-	if (!IS_ALIGNED(addr, SZ_64K) || addr + size < addr)
-		return -EINVAL;
-	if (addr + size > 1ULL << vm->ipa_bits)
-		return -E2BIG;
-	r = keel_irqchip(vm, KEEL_IRQCHIP_SET_ADDR, type == KVM_VGIC_V3_ADDR_TYPE_DIST ? KEEL_VGIC_ADDR_DIST :
-				KEEL_VGIC_ADDR_REDIST, addr, 0, NULL);
-	if (!r)
-		*slot = addr;
-	return r;
-}
-
 /* The register groups: DIST_REGS, REDIST_REGS (u32), CPU_SYSREGS (u64), LEVEL_INFO (u32). */
 static long keel_vgic_regs(struct keel_vm *vm, bool set, u64 group, u64 attr, void __user *uaddr)
 {
@@ -244,14 +217,15 @@ static long keel_vgic_regs(struct keel_vm *vm, bool set, u64 group, u64 attr, vo
 	unsigned int size = group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS ? 8 : 4;
 	long r;
 
-	if (!vm->arch.vgic.initialized)
-		return -EBUSY;
+	/* vgic_v3_attr_regs_access(): the vCPU named first, then the GIC initialized */
 	if (group != KVM_DEV_ARM_VGIC_GRP_DIST_REGS) {
 		r = keel_vgic_attr_vcpu(vm, attr);
 		if (r < 0)
 			return r;
 		id = r;
 	}
+	if (!vm->arch.vgic.initialized)
+		return -EBUSY;
 	switch (group) {
 	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
 		space = KEEL_VGIC_SPACE_DIST;
@@ -350,7 +324,8 @@ static long keel_vgic_has_attr(struct keel_vm *vm, const struct kvm_device_attr 
 
 	switch (attr->group) {
 	case KVM_DEV_ARM_VGIC_GRP_ADDR:
-		return attr->attr == KVM_VGIC_V3_ADDR_TYPE_DIST || attr->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST ? 0 : -ENXIO;
+		return attr->attr == KVM_VGIC_V3_ADDR_TYPE_DIST || attr->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST ||
+			       attr->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION ? 0 : -ENXIO;
 	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
 		return 0;
 	case KVM_DEV_ARM_VGIC_GRP_CTRL:
@@ -438,7 +413,7 @@ long keel_arch_create_device(struct keel_vm *vm, struct kvm_create_device *cd)
 	} else if (vm->has_run) {
 		r = -EBUSY;
 	} else {
-		g->dist_base = g->redist_base = KEEL_VGIC_ADDR_UNDEF;
+		g->dist_base = KEEL_VGIC_ADDR_UNDEF;
 		get_file(vm->filp);
 		fd = anon_inode_getfd("kvm-arm-vgic-v3", &keel_vgic_fops, vm, O_RDWR | O_CLOEXEC);
 		if (fd < 0) {

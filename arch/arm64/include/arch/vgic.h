@@ -55,6 +55,8 @@ struct vgic_cpu {
 	uint8_t used_lrs;
 	bool dirty;             /* something became deliverable since the flush (under the vgic lock) */
 	bool timer_masked;      /* the host holds the virtual timer's PPI masked (KEEL_IN_VTIMER_MASKED) */
+	bool rd_last;           /* GICR_TYPER.Last, as the host says */
+	uint64_t rd_base;       /* IPA of its redistributor's frames, VGIC_NO_ADDR until placed */
 };
 
 /* A VM's distributor (struct vm_arch). */
@@ -63,7 +65,8 @@ struct vgic {
 	bool ready;             /* KEEL_IRQCHIP_INIT done: the state below exists, vCPUs fixed */
 	uint32_t nr_irqs;       /* INTIDs below it exist (private ones included) */
 	unsigned nr_vcpus;
-	uint64_t dist_base, redist_base; /* guest IPAs, VGIC_NO_ADDR until set */
+	uint64_t dist_base;     /* guest IPA, VGIC_NO_ADDR until set */
+	uint64_t rd_lo, rd_hi;  /* every redistributor placed lies in [rd_lo, rd_hi) (0, 0: none) */
 	uint32_t ctlr;          /* GICD_CTLR.EnableGrp0 / EnableGrp1 */
 	struct vgic_irq *spi[VGIC_SPI_PAGES];
 	uint32_t spi_live[VGIC_MAX_IRQS / 32]; /* SPIs pending or active: flushes look only at these */
@@ -75,7 +78,6 @@ struct memcache;
 
 /* vgic.c */
 int vgic_call(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *ret);
-void vgic_vm_fini(struct vm *vm, struct memcache *mc);
 struct vgic_irq *vgic_irq_locked(struct vm *vm, struct vcpu *v, unsigned intid);
 void vgic_irq_changed_locked(struct vm *vm, struct vcpu *v, unsigned intid, uint64_t *kick);
 void vgic_all_changed_locked(struct vm *vm, uint64_t *kick);

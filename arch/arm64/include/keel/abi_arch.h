@@ -101,17 +101,21 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
  * KEEL_HC_IRQCHIP (since 2.2): an in-keel vGICv3 without LPIs, as KVM 6.1's
  * KVM_DEV_TYPE_ARM_VGIC_V3 (needs a GICv3 with its virtualization
  * extension, else -ENODEV). keel emulates the distributor and one
- * redistributor per vCPU (two 64 KiB frames each, vCPU i's at the
- * redistributor base + i * 128 KiB) at the IPAs the host sets, and gives
+ * redistributor per vCPU at the IPAs the host sets, and gives
  * interrupts to the guest through the list registers; the guest uses the
  * system-register CPU interface. The virtual timer's PPI 27 and the
  * emulated physical timer's PPI 30 are driven by keel. Ops (x2):
  */
 enum keel_irqchip_op {
 	/*
-	 * x3 = KEEL_VGIC_ADDR_DIST or _REDIST, x4 = its IPA (64 KiB aligned,
-	 * the frames below 2^ipa_bits). Before INIT or after; the host sets
-	 * both before the VM's first run (VCPU_RUN -EINVAL otherwise).
+	 * x3 = KEEL_VGIC_ADDR_DIST, x4 = the distributor's IPA (64 KiB
+	 * aligned, its frame below 2^ipa_bits; once: -EEXIST after); or
+	 * x3 = KEEL_VGIC_ADDR_REDIST, x4 = the IPA of vCPU x5's redistributor
+	 * (two 64 KiB frames; ~0: none), x5 bit 32 = KEEL_VGIC_RDIST_LAST
+	 * (its GICR_TYPER.Last), set again whenever it changes. The host
+	 * places them as KVM does (regions, filled in vCPU order) and before
+	 * the VM's first run: VCPU_RUN -EINVAL while the distributor or the
+	 * vCPU's redistributor is not placed.
 	 */
 	KEEL_IRQCHIP_SET_ADDR = 0,
 	/*
@@ -144,12 +148,13 @@ enum keel_irqchip_op {
 };
 #define KEEL_VGIC_ADDR_DIST 0
 #define KEEL_VGIC_ADDR_REDIST 1
+#define KEEL_VGIC_RDIST_LAST (1ULL << 32)
 #define KEEL_VGIC_SPACE_DIST 0
 #define KEEL_VGIC_SPACE_REDIST 1
 #define KEEL_VGIC_SPACE_CPU 2
 #define KEEL_VGIC_SPACE_LEVEL 3 /* x4 = an INTID multiple of 32: the lines of 32 interrupts, a bit each (4 bytes) */
 #define KEEL_VGIC_DIST_SIZE 0x10000ULL
-#define KEEL_VGIC_REDIST_SIZE 0x20000ULL /* per vCPU */
+#define KEEL_VGIC_REDIST_SIZE 0x20000ULL /* per vCPU: RD_base and SGI_base frames */
 #define KEEL_NO_VCPU (~0ULL)
 
 /*
