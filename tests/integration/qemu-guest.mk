@@ -3,7 +3,8 @@
 #   make qemu-guest-inputs        the host-side QEMU bundle, the guest initramfs, the trimmed kernel (cached)
 #   make check-qemu-guest-kvm     the reference: host kernel at EL2, Linux's own KVM provides /dev/kvm
 #   make check-qemu-guest         under keel: the shim (build/qemu-arm64/kvm/shim-$(KERNEL)/shim.ko)
-#                                 provides /dev/kvm (part of 'make check')
+#                                 provides /dev/kvm (part of 'make check'); each runs the GICv2 guest
+#                                 (kernel-irqchip=off) and the in-kernel GICv3 one (qemu-guest.sh --gic3)
 #   make bench-qemu-guest         guest boot to /init in instructions (-icount), Linux KVM vs keel
 #                                 (BENCH_QEMU_GUEST_MODES, default both; part of 'make bench')
 # Logs: build/qemu-arm64/qemu-guest/{console,output}-<kernel>-<mode>.*
@@ -26,10 +27,14 @@ $(BUILD)/qemu-guest/gdbpoke: $(TOP)/tests/integration/gdbpoke.c
 check-qemu-guest-kvm: qemu-guest-inputs
 	$(Q)echo "  TEST    QEMU guest in the host, Linux's own KVM ($(KERNEL) host kernel, no keel)"
 	$(Q)$(QG_TEST) --no-keel --kernel $(KERNEL)
+	$(Q)echo "  TEST    ... with the in-kernel GICv3, 4 vCPUs"
+	$(Q)$(QG_TEST) --no-keel --kernel $(KERNEL) --gic3
 
 check-qemu-guest: keel shim-$(KERNEL) qemu-guest-inputs
 	$(Q)echo "  TEST    QEMU guest in the host under keel ($(KERNEL) host kernel + shim)"
 	$(Q)$(QG_TEST) --kernel $(KERNEL) --shim $(BUILD)/kvm/shim-$(KERNEL)/shim.ko
+	$(Q)echo "  TEST    ... with the in-kernel GICv3 (keel's vGIC), 4 vCPUs"
+	$(Q)$(QG_TEST) --kernel $(KERNEL) --shim $(BUILD)/kvm/shim-$(KERNEL)/shim.ko --gic3
 
 BENCH_QEMU_GUEST_MODES ?= nokeel keel
 bench-qemu-guest: keel shim-trimmed qemu-guest-inputs

@@ -7,7 +7,11 @@
 #     gdbstub that gdbpoke (tests/integration/gdbpoke.c) steps and stops at breakpoints in the guest
 #   guest: the trimmed kernel's Image (CONFIG_COMPAT), busybox initramfs with an armhf busybox (tests/rig/guest/init)
 #   QEMU and its libraries: tests/rig/guest/build-qemu (Debian's qemu-system-arm:arm64, unpacked)
-# Usage: qemu-guest.sh [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE] [--no-disk]
+#   --gic3: -M virt,gic-version=3,its=off,kernel-irqchip=on -smp 4 -m 512: the in-kernel GICv3 (keel's
+#     vGIC; 'on': QEMU fails rather than fall back to its own), 4 vCPUs, an
+#     IPI-heavy workload in the guest (its=off: QEMU 7.2 crashes in create_its() on a KVM without an
+#     ITS, and keel has none yet); no gdbstub run
+# Usage: qemu-guest.sh [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE] [--no-disk] [--gic3]
 #   --no-keel     the host kernel straight at EL2: Linux's own KVM provides /dev/kvm (the reference)
 #   --shim KO     under keel: insmod KO in the host first (default:
 #                 build/qemu-arm64/kvm/shim-<kernel>/shim.ko); needs build/qemu-arm64/keel.bin
@@ -20,7 +24,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rig=$top/tests/rig
-mode=keel kernel=trimmed shim='' log='' hr_qemu=() disk=1
+mode=keel kernel=trimmed shim='' log='' hr_qemu=() disk=1 gic=2
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-keel) mode=nokeel ;;
@@ -29,15 +33,17 @@ while [ $# -gt 0 ]; do
 	--qemu) hr_qemu+=(--qemu "${2?}"); shift ;;
 	--log) log=${2:?}; shift ;;
 	--no-disk) disk=0 ;;
-	*) echo "usage: $0 [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE] [--no-disk]" >&2; exit 2 ;;
+	--gic3) gic=3 ;;
+	*) echo "usage: $0 [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE] [--no-disk] [--gic3]" >&2; exit 2 ;;
 	esac
 	shift
 done
 work=$(mktemp -d /tmp/keel-qemuguest.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-[ -n "$log" ] || log=$top/build/qemu-arm64/qemu-guest/console-$kernel-$mode.log
+gsuffix=$([ "$gic" = 3 ] && echo -gic3 || true)
+[ -n "$log" ] || log=$top/build/qemu-arm64/qemu-guest/console-$kernel-$mode$gsuffix.log
 mkdir -p "$(dirname "$log")" && rm -f "$log"
-label="$kernel, $([ "$mode" = nokeel ] && echo "no keel, Linux KVM" || echo "keel + shim")"
+label="$kernel, $([ "$mode" = nokeel ] && echo "no keel, Linux KVM" || echo "keel + shim")$([ "$gic" = 3 ] && echo ", in-kernel GICv3" || true)"
 pass=0 fail=0
 ok() { echo "ok   - $label: $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL - $label: $1"; fail=$((fail + 1)); }
@@ -51,9 +57,10 @@ adds=(--add "$qemu_root/usr:/usr" --add "$qemu_root/lib:/lib"
 	--add "$guest_image:/root/guest/Image" --add "$guest_initrd:/root/guest/initrd.gz")
 [ "$disk" = 0 ] || adds+=(--add "$work/with-disk:/root/guest/with-disk")
 : >"$work/with-disk"
+[ "$gic" = 2 ] || adds+=(--add "$work/with-disk:/root/guest/gic3")
 # The gdbstub run (with the disk run): gdbpoke and where two early boot functions of the guest kernel are.
 gdbpoke=$top/build/qemu-arm64/qemu-guest/gdbpoke
-if [ "$disk" = 1 ]; then
+if [ "$disk" = 1 ] && [ "$gic" = 2 ]; then
 	[ -x "$gdbpoke" ] || { echo "qemu guest: $gdbpoke missing (make qemu-guest-inputs)"; exit 1; }
 	sym() { awk -v n="$1" '$3 == n { print $1 }' "$(dirname "$guest_image")/build/System.map"; }
 	t=$(sym _text) h=$(sym __cpu_setup) s=$(sym __primary_switch)
@@ -77,9 +84,12 @@ if [ -f /root/shim.ko ]; then insmod /root/shim.ko && echo "shim-loaded"; fi
 echo "qemu-guest: QEMU start" >/dev/kmsg
 # A virtio-blk disk (virtio-mmio): QEMU signals its queue by KVM_IOEVENTFD, so the guest's notifications
 # end in the kernel (the VM's mmio_exit_kernel, sampled while it lives).
+machine='-M virt,kernel-irqchip=off,gic-version=2 -smp 2 -m 256'
+[ -f /root/guest/gic3 ] && machine='-M virt,gic-version=3,its=off,kernel-irqchip=on -smp 4 -m 512'
 qemu() {
-	timeout 240 qemu-system-aarch64 -accel kvm -M virt,kernel-irqchip=off,gic-version=2 -cpu host \
-		-smp 2 -m 256 -nographic -nic none -no-reboot \
+	# shellcheck disable=SC2086 # $machine is a list of options
+	timeout 240 qemu-system-aarch64 -accel kvm $machine -cpu host \
+		-nographic -nic none -no-reboot \
 		-kernel /root/guest/Image -initrd /root/guest/initrd.gz -append 'console=ttyAMA0 panic=-1 rdinit=/init' \
 		"$@" </dev/null
 }
@@ -129,18 +139,27 @@ rc=0
 t0=${EPOCHREALTIME/./}
 "$rig/hostrun" --no-build --no-disk --kernel "$kernel" "${hr_mode[@]}" "${hr_qemu[@]}" --timeout 420 --log "$log" \
 	"${adds[@]}" --add "$work/run.sh:/root/run.sh" -- sh /root/run.sh >"$work/raw.txt" 2>&1 || rc=$?
-out=$(dirname "$log")/output-$kernel-$mode.txt
+out=$(dirname "$log")/output-$kernel-$mode$gsuffix.txt
 tr -d '\r' <"$work/raw.txt" >"$out" # (the guest's console lines end in CR LF)
 wall=$(((${EPOCHREALTIME/./} - t0) / 10000))
 if [ "$rc" = 0 ]; then ok "host booted, ran QEMU, powered off (hostrun exit 0)"; else ko "hostrun exit $rc"; fi
 [ "$mode" = keel ] && expect "$out" "shim loaded" "shim-loaded"
 expect "$out" "/dev/kvm is 10:232" "dev-kvm=a:e8"
 expect_re "$out" "guest kernel banner" '^\[ *0\.000000\] Linux version 6\.1\.[0-9]+'
-expect "$out" "guest interrupt controller: QEMU's own GICv2 (kernel-irqchip=off)" "GICv2m: range"
-expect "$out" "both guest CPUs up" "smp: Brought up 1 node, 2 CPUs"
+ncpu=2
+if [ "$gic" = 3 ]; then
+	ncpu=4
+	expect "$out" "guest interrupt controller: the in-kernel GICv3 (its redistributors found)" \
+		"GICv3: CPU3: found redistributor 3 region 0:0x0000000008100000"
+	expect_re "$out" "an IPI-heavy workload on 4 vCPUs: every vCPU took rescheduling IPIs" \
+		'^@@GUEST:\| ipis: ok '
+else
+	expect "$out" "guest interrupt controller: QEMU's own GICv2 (kernel-irqchip=off)" "GICv2m: range"
+fi
+expect "$out" "all $ncpu guest CPUs up" "smp: Brought up 1 node, $ncpu CPUs"
 expect "$out" "guest /init reached (boot-to-shell marker)" "@@GUEST:SHELL uptime="
 expect_re "$out" "guest command output: uname" '^@@GUEST:\| Linux .* 6\.1\.[0-9]+ .* aarch64'
-expect "$out" "guest command output: 2 CPUs" "@@GUEST:| cpus=2"
+expect "$out" "guest command output: $ncpu CPUs" "@@GUEST:| cpus=$ncpu"
 expect "$out" "guest found KVM's hypervisor services (vendor-hyp UID, features: PTP)" \
 	"smccc: KVM: hypervisor services detected (0x00000000 0x00000000 0x00000000 0x00000003)"
 expect "$out" "guest PTP clock over the KVM_PTP hypercall" "@@GUEST:| KVM virtual PTP"
@@ -150,7 +169,7 @@ if [ "$disk" = 1 ]; then
 fi
 expect "$out" "guest runs a 32-bit ARM program at AArch32 EL0 (busybox-static:armhf, its md5sum right)" \
 	"@@GUEST:| aarch32-el0 md5sum ok"
-if [ "$disk" = 1 ]; then
+if [ "$disk" = 1 ] && [ "$gic" = 2 ]; then
 	expect "$out" "gdbstub: the guest stopped at reset, single-stepped to its kernel's entry" "single steps to the kernel's entry"
 	expect "$out" "gdbstub: a hardware breakpoint in the guest stops it there" "gdbpoke: hardware breakpoint hit"
 	expect "$out" "gdbstub: a software breakpoint in the guest stops it there" "gdbpoke: software breakpoint hit"
