@@ -47,11 +47,15 @@ long keel_check_extension(long cap)
 		return 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: /* KVM_CLEAR_DIRTY_LOG, memslot.c */
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
+	case KVM_CAP_IRQFD: /* irqfd.c, over the arch's in-kernel irqchip */
+		return keel_arch_irqfd_supported();
+	case KVM_CAP_IRQ_ROUTING:
+		return keel_arch_irqfd_supported() ? KEEL_MAX_IRQ_ROUTES : 0;
 	/* KVM_CREATE_DEVICE: the arch's devices (arm64: the vGICv3), -ENODEV for the others (VFIO, ...) */
 	case KVM_CAP_DEVICE_CTRL:
 		return 1;
 	default:
-		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: IRQFD, IRQ_ROUTING, ... read 0 */
+		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: IRQFD_RESAMPLE, SIGNAL_MSI, ... read 0 */
 		return keel_arch_check_extension(cap);
 	}
 }
@@ -63,6 +67,8 @@ static void keel_vm_free(struct keel_vm *vm)
 	long ret;
 
 	keel_vm_debugfs_remove(vm);
+	/* No irqfd injects or kicks from here on (the vCPUs go below). */
+	keel_vm_irqfd_free(vm);
 	/* Before keel lets the VM go: no page of the VMM stays mapped in keel, whatever happens next. */
 	keel_vm_mmu_release(vm);
 	ret = keel_hvc(KEEL_HC_VM_DESTROY, vm->handle, 0, NULL);
@@ -126,6 +132,15 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 			return -EFAULT;
 		return keel_vm_ioeventfd(vm, &data);
 	}
+	case KVM_IRQFD: {
+		struct kvm_irqfd data;
+
+		if (copy_from_user(&data, (void __user *)arg, sizeof(data)))
+			return -EFAULT;
+		return keel_vm_irqfd(vm, &data);
+	}
+	case KVM_SET_GSI_ROUTING:
+		return keel_vm_gsi_routing_ioctl(vm, (void __user *)arg);
 	case KVM_CREATE_VCPU:
 		/* kvm_vm_ioctl_create_vcpu() takes the id as a u32 */
 		return keel_vm_create_vcpu(vm, (u32)arg);
@@ -230,6 +245,7 @@ static long keel_dev_ioctl_create_vm(unsigned long type)
 	vm->pid = task_tgid_nr(current);
 	mutex_init(&vm->lock);
 	keel_vm_ioeventfd_init(vm);
+	keel_vm_irqfd_init(vm);
 	keel_arch_vm_init(vm);
 	mmgrab(current->mm);
 	vm->mm = current->mm;

@@ -247,12 +247,15 @@ static int __init keel_kvm_init(void)
 	r = keel_vcpu_cache_init();
 	if (r)
 		goto out_reboot;
+	r = keel_irqfd_module_init();
+	if (r)
+		goto out_cache;
 
 	r = misc_register(&keel_kvm_dev);
 	if (r) {
 		pr_err("misc device register failed (%d): is /dev/kvm (minor %d) someone else's?\n", r,
 		       KVM_MINOR);
-		goto out_cache;
+		goto out_irqfd;
 	}
 	register_syscore_ops(&keel_syscore_ops);
 	keel_debugfs_init();
@@ -262,6 +265,8 @@ static int __init keel_kvm_init(void)
 		keel_info.max_vms);
 	return 0;
 
+out_irqfd:
+	keel_irqfd_module_exit();
 out_cache:
 	keel_vcpu_cache_exit();
 out_reboot:
@@ -277,6 +282,7 @@ static void __exit keel_kvm_exit(void)
 	keel_debugfs_exit();
 	unregister_syscore_ops(&keel_syscore_ops);
 	misc_deregister(&keel_kvm_dev);
+	keel_irqfd_module_exit();
 	keel_vcpu_cache_exit();
 	unregister_reboot_notifier(&keel_reboot_notifier);
 	/* Calls keel_cpu_offline() on every online CPU. */

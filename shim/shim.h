@@ -88,6 +88,10 @@ struct keel_vm {
 	struct keel_memslots *memslots; /* memslot.c */
 	spinlock_t ioeventfd_lock;       /* the list below (eventfd.c) */
 	struct list_head ioeventfds;     /* KVM_IOEVENTFD's */
+	spinlock_t irqfd_lock;           /* the list below (irqfd.c) */
+	struct list_head irqfds;         /* KVM_IRQFD's */
+	struct mutex irq_lock;           /* replacing irq_routing */
+	struct keel_irq_routing __rcu *irq_routing; /* KVM_SET_GSI_ROUTING's (or the arch's default) */
 	/* debugfs kvm/<pid>-<fd>/: this VM's counters, where kvm_stat reads them (stats.c) */
 	struct dentry *debugfs;
 	struct keel_vm_stat_file {
@@ -214,6 +218,32 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write);
 long keel_vm_gpa_to_hva(struct keel_vm *vm, u64 gpa, bool write, unsigned long *hva);
 void keel_vm_mark_dirty(struct keel_vm *vm, u64 gpa);
 void keel_vm_mem_stats(struct keel_vm *vm, u64 *mapped, u64 *unmaps);
+
+/* irqfd.c: KVM_IRQFD and KVM_SET_GSI_ROUTING, over the arch's irqchip (keel_arch_irq_*) */
+#define KEEL_MAX_IRQ_ROUTES 4096 /* KVM_MAX_IRQ_ROUTES */
+struct keel_irq_route {
+	u32 gsi, type;            /* KVM_IRQ_ROUTING_IRQCHIP or _MSI */
+	u32 irqchip, pin;         /* IRQCHIP */
+	u32 msi_addr_lo, msi_addr_hi, msi_data, msi_flags, msi_devid; /* MSI */
+};
+int keel_irqfd_module_init(void);
+void keel_irqfd_module_exit(void);
+void keel_vm_irqfd_init(struct keel_vm *vm);
+void keel_vm_irqfd_free(struct keel_vm *vm);
+long keel_vm_irqfd(struct keel_vm *vm, const struct kvm_irqfd *args);
+long keel_vm_set_irq_routing(struct keel_vm *vm, const struct kvm_irq_routing_entry *ue, u32 nr);
+long keel_vm_gsi_routing_ioctl(struct keel_vm *vm, void __user *argp);
+/*
+ * The arch's side: keel_arch_irqfd_supported (KVM_CAP_IRQFD, _IRQ_ROUTING),
+ * keel_arch_irqfd_ready (kvm_arch_intc_initialized), keel_arch_can_set_irq_routing,
+ * keel_arch_irq_route (kvm_set_routing_entry: check ue, fill e), keel_arch_irqfd_inject
+ * (an irqfd's event to what e names; atomic context, from the eventfd's wake-up).
+ */
+bool keel_arch_irqfd_supported(void);
+bool keel_arch_irqfd_ready(struct keel_vm *vm);
+bool keel_arch_can_set_irq_routing(struct keel_vm *vm);
+long keel_arch_irq_route(struct keel_vm *vm, const struct kvm_irq_routing_entry *ue, struct keel_irq_route *e);
+int keel_arch_irqfd_inject(struct keel_vm *vm, const struct keel_irq_route *e);
 
 /* eventfd.c: KVM_IOEVENTFD; keel_ioeventfd_write() true: an ioeventfd took the guest's MMIO write */
 void keel_vm_ioeventfd_init(struct keel_vm *vm);

@@ -134,13 +134,18 @@ void vgic_set_line_locked(struct vm *vm, struct vcpu *v, unsigned intid, bool le
 {
 	struct vgic_irq *irq = vgic_irq_locked(vm, v, intid);
 
-	if (!irq || level == !!(irq->flags & VI_LINE))
+	if (!irq)
 		return;
 	if (irq->flags & VI_EDGE) {
-		if (level)
-			irq->flags |= VI_LATCH; /* a rising edge */
+		/* Every raise is an edge, as KVM's vgic_validate_injection(): its line is not tracked. */
+		if (!level)
+			return;
+		irq->flags |= VI_LATCH;
+	} else {
+		if (level == !!(irq->flags & VI_LINE))
+			return;
+		irq->flags = (uint8_t)((irq->flags & ~VI_LINE) | (level ? VI_LINE : 0));
 	}
-	irq->flags = (uint8_t)((irq->flags & ~VI_LINE) | (level ? VI_LINE : 0));
 	vgic_irq_changed_locked(vm, v, intid, kick);
 }
 

@@ -22,6 +22,7 @@
 
 #define KEEL_VGIC_NR_IRQS_DEFAULT 256 /* VGIC_NR_IRQS_LEGACY */
 #define KEEL_VGIC_MAX_RESERVED 1023
+#define KEEL_VGIC_NR_PINS (1020 - 32) /* KVM_IRQCHIP_NUM_PINS: SPIs a GSI can route to */
 
 static bool keel_vgic_hw;
 static int keel_vgic_maint_irq;
@@ -115,6 +116,25 @@ static long keel_irqchip_reg(struct keel_vm *vm, u64 space, u64 off, u64 access,
 	return r;
 }
 
+/* kvm_vgic_setup_default_irq_routing(): GSI n is SPI n (pin n) for every SPI. */
+static long keel_vgic_default_routing(struct keel_vm *vm)
+{
+	u32 i, n = vm->arch.vgic.nr_irqs - 32;
+	struct kvm_irq_routing_entry *e = kcalloc(n, sizeof(*e), GFP_KERNEL_ACCOUNT);
+	long r;
+
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		e[i].gsi = i;
+		e[i].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[i].u.irqchip.pin = i;
+	}
+	r = keel_vm_set_irq_routing(vm, e, n);
+	kfree(e);
+	return r;
+}
+
 /* vgic_init(): keel's distributor, sized now (vm->lock held). */
 static long keel_vgic_init_locked(struct keel_vm *vm)
 {
@@ -126,8 +146,11 @@ static long keel_vgic_init_locked(struct keel_vm *vm)
 	if (!g->nr_irqs)
 		g->nr_irqs = KEEL_VGIC_NR_IRQS_DEFAULT;
 	r = keel_irqchip(vm, KEEL_IRQCHIP_INIT, g->nr_irqs, 0, 0, NULL);
+	if (r)
+		return r;
+	r = keel_vgic_default_routing(vm);
 	if (!r)
-		g->initialized = true;
+		WRITE_ONCE(g->initialized, true);
 	return r;
 }
 
@@ -183,6 +206,59 @@ long keel_vgic_irq_line(struct keel_vm *vm, unsigned int type, unsigned int idx,
 		return r;
 	if (kick != KEEL_NO_VCPU) {
 		vcpu = keel_vcpu_by_id(vm, (unsigned int)kick);
+		if (vcpu)
+			keel_vcpu_kick(vcpu);
+	}
+	return 0;
+}
+
+/* ---- irqfd and GSI routing (irqfd.c): SPIs, as vgic-irqfd.c -------------------------------- */
+
+bool keel_arch_irqfd_supported(void) { return keel_vgic_hw; }
+bool keel_arch_irqfd_ready(struct keel_vm *vm) { return READ_ONCE(vm->arch.vgic.initialized); }
+bool keel_arch_can_set_irq_routing(struct keel_vm *vm) { return true; }
+
+/* kvm_set_routing_entry(): an irqchip pin (an SPI, counted from 32) or an MSI (which needs an ITS). */
+long keel_arch_irq_route(struct keel_vm *vm, const struct kvm_irq_routing_entry *ue, struct keel_irq_route *e)
+{
+	switch (ue->type) {
+	case KVM_IRQ_ROUTING_IRQCHIP:
+		if (ue->u.irqchip.pin >= KEEL_VGIC_NR_PINS || ue->u.irqchip.irqchip >= 1)
+			return -EINVAL;
+		e->irqchip = ue->u.irqchip.irqchip;
+		e->pin = ue->u.irqchip.pin;
+		return 0;
+	case KVM_IRQ_ROUTING_MSI:
+		e->msi_addr_lo = ue->u.msi.address_lo;
+		e->msi_addr_hi = ue->u.msi.address_hi;
+		e->msi_data = ue->u.msi.data;
+		e->msi_flags = ue->flags;
+		e->msi_devid = ue->u.msi.devid;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * kvm_arch_set_irq_inatomic(): an SPI's line raised (vgic_irqfd_set_irq(), if the SPI exists), and left
+ * high as KVM leaves it; an MSI needs an ITS (-ENODEV). Atomic context.
+ */
+int keel_arch_irqfd_inject(struct keel_vm *vm, const struct keel_irq_route *e)
+{
+	struct keel_vcpu *vcpu;
+	struct keel_res res;
+	u32 spi = e->pin + 32;
+	long r;
+
+	if (e->type != KVM_IRQ_ROUTING_IRQCHIP)
+		return -ENODEV;
+	if (!READ_ONCE(vm->arch.vgic.initialized) || spi >= READ_ONCE(vm->arch.vgic.nr_irqs))
+		return -EINVAL;
+	r = keel_hvc5(KEEL_HC_IRQCHIP, vm->handle, KEEL_IRQCHIP_LINE, spi, 0, 1, &res);
+	if (r)
+		return r;
+	if (res.r[0] != KEEL_NO_VCPU) {
+		vcpu = keel_vcpu_by_id(vm, (unsigned int)res.r[0]);
 		if (vcpu)
 			keel_vcpu_kick(vcpu);
 	}

@@ -158,6 +158,21 @@ long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap)
 	return -EINVAL;
 }
 
+/* No in-kernel irqchip over keel on x86 yet: no irqfd (kvm_irqfd_assign() -EAGAIN), no routing (-EINVAL). */
+bool keel_arch_irqfd_supported(void) { return false; }
+bool keel_arch_irqfd_ready(struct keel_vm *vm) { return false; }
+bool keel_arch_can_set_irq_routing(struct keel_vm *vm) { return false; }
+
+long keel_arch_irq_route(struct keel_vm *vm, const struct kvm_irq_routing_entry *ue, struct keel_irq_route *e)
+{
+	return -EINVAL;
+}
+
+int keel_arch_irqfd_inject(struct keel_vm *vm, const struct keel_irq_route *e)
+{
+	return -EINVAL;
+}
+
 /* kvm_ioctl_create_device() with no device type registered over keel (in-kernel irqchip, VFIO): -ENODEV. */
 long keel_arch_create_device(struct keel_vm *vm, struct kvm_create_device *cd)
 {

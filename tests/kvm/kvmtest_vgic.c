@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "kvmtest.h"
@@ -248,12 +249,49 @@ static void expect_report(struct code_vm *g, uint64_t off, uint64_t want, const 
 	      (unsigned long long)g->run->mmio.phys_addr, (unsigned long long)got);
 }
 
+/* KVM_SET_GSI_ROUTING and KVM_IRQFD's errnos (virt/kvm/irqchip.c, eventfd.c, vgic-irqfd.c). */
+static void test_irqfd_errors(int vm, int efd)
+{
+	struct {
+		struct kvm_irq_routing r;
+		struct kvm_irq_routing_entry e[2];
+	} rt = { .r.nr = 1, .e[0] = { .gsi = 8, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip.pin = 988 } };
+	struct kvm_irqfd fd = { .fd = (uint32_t)efd, .gsi = 8, .flags = 1U << 7 };
+	long r;
+
+	check(kioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) == 1 &&
+		      kioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) == 4096,
+	      "KVM_CAP_IRQFD = 1, KVM_CAP_IRQ_ROUTING = 4096 routes");
+	check(kioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)&rt) == -EINVAL, "a route to pin 988 (SPI 1020): -EINVAL");
+	rt.e[0].u.irqchip.pin = 8;
+	rt.e[0].flags = 1;
+	check(kioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)&rt) == -EINVAL, "a route with flags: -EINVAL");
+	rt.e[0].flags = 0;
+	rt.e[1] = rt.e[0];
+	rt.r.nr = 2;
+	check(kioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)&rt) == -EINVAL,
+	      "one GSI routed twice to the same irqchip: -EINVAL");
+	rt.r.nr = 4097;
+	check(kioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)&rt) == -EINVAL, "4097 routes: -EINVAL");
+	rt.r.nr = 1;
+	check(kioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)&rt) == 0, "GSI 8 routed to pin 8 (SPI 40)");
+	check(kioctl(vm, KVM_IRQFD, (unsigned long)&fd) == -EINVAL, "KVM_IRQFD with an unknown flag: -EINVAL");
+	fd.flags = 0;
+	fd.fd = 12345;
+	r = kioctl(vm, KVM_IRQFD, (unsigned long)&fd);
+	check(r == -EBADF, "KVM_IRQFD of a file descriptor that is not open: -EBADF (%s)", err_name(r));
+	fd.fd = (uint32_t)efd;
+	check(kioctl(vm, KVM_IRQFD, (unsigned long)&fd) == 0, "KVM_IRQFD: an eventfd for GSI 8");
+	check(kioctl(vm, KVM_IRQFD, (unsigned long)&fd) == -EBUSY, "the same eventfd again: -EBUSY");
+}
+
 void test_vgic(void)
 {
-	uint64_t pc = GUEST_RAM + CODE_OFF, gicd = GICD, gicr = GICR, mmio = GUEST_MMIO;
+	uint64_t pc = GUEST_RAM + CODE_OFF, gicd = GICD, gicr = GICR, mmio = GUEST_MMIO, one = 1;
+	struct kvm_irqfd irqfd;
 	struct code_vm g;
+	int gic, efd;
 	long r;
-	int gic;
 
 	if (code_vm_open(&g, guest_gic, guest_gic_end)) {
 		check(false, "a guest for the GICv3 tests");
@@ -288,6 +326,22 @@ void test_vgic(void)
 	r = run_timeout(g.vcpu, 200000);
 	check(r == -EINTR && got_alarm, "nothing more: the guest sleeps in WFI until a signal (%s, exit %u, 0x%llx)",
 	      err_name(r), g.run->exit_reason, (unsigned long long)g.run->mmio.phys_addr);
+
+	/* The same chain, started by an irqfd: its SPI raised in the kernel while the guest sleeps in WFI. */
+	efd = eventfd(0, EFD_CLOEXEC);
+	test_irqfd_errors(g.vm, efd);
+	check(write(efd, &one, sizeof(one)) == sizeof(one), "the eventfd signalled");
+	expect_report(&g, 8, SPI, "the irqfd's SPI reaches the guest");
+	check(irq_line(g.vm, KVM_ARM_IRQ_TYPE_SPI, 0, SPI, 0) == 0, "its line lowered by the VMM (KVM leaves it high)");
+	expect_report(&g, 8, SGI, "... and the chain goes on: the SGI");
+	expect_report(&g, 8, VTIMER_PPI, "... the timer");
+	irqfd = (struct kvm_irqfd){ .fd = (uint32_t)efd, .gsi = 8, .flags = KVM_IRQFD_FLAG_DEASSIGN };
+	check(kioctl(g.vm, KVM_IRQFD, (unsigned long)&irqfd) == 0, "KVM_IRQFD deassigned");
+	check(write(efd, &one, sizeof(one)) == sizeof(one), "the eventfd signalled again");
+	r = run_timeout(g.vcpu, 200000);
+	check(r == -EINTR && got_alarm, "a deassigned irqfd raises nothing (%s, exit %u)", err_name(r),
+	      g.run->exit_reason);
+	close(efd);
 	close(gic);
 	code_vm_close(&g);
 }
