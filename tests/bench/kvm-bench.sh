@@ -61,10 +61,13 @@ fi
 # The goals, as keel/KVM ratios: (a) a guest HVC round trip, (b) an MMIO round trip through the VMM,
 # (c) a guest call nobody owns (answered in the hypervisor by both, not by the host), (d) an MMIO write an
 # ioeventfd takes in the kernel (virtio's doorbell).
-declare -A goal=([hvc]=0.3 [mmio]=0.8 [hypcall]=1.0 [ioeventfd]=1.0)
-declare -A label=([hvc]="(a) HVC" [mmio]="(b) MMIO" [hypcall]="(c) unowned HVC" [ioeventfd]="(d) ioeventfd write")
+# With an in-kernel GICv3: (e) a load from the distributor, (f) an SGI a vCPU sends itself (the IPI path
+# inside the hypervisor, without a second vCPU's wake-up), (g) the virtual timer's interrupt.
+declare -A goal=([hvc]=0.3 [mmio]=0.8 [hypcall]=1.0 [ioeventfd]=1.0 [gicd]=1.0 [sgi]=0.5 [vtimer]=0.5)
+declare -A label=([hvc]="(a) HVC" [mmio]="(b) MMIO" [hypcall]="(c) unowned HVC" [ioeventfd]="(d) ioeventfd write"
+	[gicd]="(e) GICD load" [sgi]="(f) SGI to itself" [vtimer]="(g) vtimer interrupt")
 printf '  %-8s %12s %12s %10s   %s\n' "" "Linux KVM" "keel" "keel/KVM" "goal"
-for p in hvc hypcall mmio ioeventfd; do
+for p in hvc hypcall mmio ioeventfd gicd sgi vtimer; do
 	k=$(fig kvm $p) h=$(fig keel $p 2>/dev/null || true)
 	ratio=- verdict=-
 	if [ -n "$k" ] && [ -n "$h" ]; then

@@ -13,6 +13,11 @@
  *               summed in x2, then a store of the sum to END;
  *   phase ioeventfd: N x store to IOFD, an address with a KVM_IOEVENTFD: each one signals an eventfd
  *               in the kernel and the vCPU carries on (virtio's queue notification), then END.
+ * Then, in a second VM with an in-kernel GICv3 (skipped, with a "gic: not available" line, where
+ * KVM_CREATE_DEVICE cannot make one), guest_gic below:
+ *   phase gicd: N x load of GICD_TYPER (the in-kernel distributor's MMIO);
+ *   phase sgi:  N x an SGI the vCPU sends itself (ICC_SGI1R_EL1), taken and ended (IAR, EOIR);
+ *   phase vtimer: N x the virtual timer armed already expired, its PPI taken, the timer stopped, ended.
  * Each phase is timed with CLOCK_MONOTONIC from its first KVM_RUN to the END exit. Under QEMU's
  * -icount shift=0 the host clock advances 1 ns per emulated instruction, so "ns" reads as
  * instructions per round trip.
@@ -164,10 +169,92 @@ static size_t build_guest(uint32_t *code, uint32_t n)
 	return (size_t)(p - code);
 }
 
+/*
+ * The GIC guest (a separate VM, its own addresses: QEMU's TCG finds code by PC). x20 = MMIO_END,
+ * x21 = GICD, x22 = GICR, x23 = N; x24 counts interrupts taken.
+ */
+#define GIC_CODE (GUEST_BASE + 0x8000)
+#define GICD_BASE 0x08000000ULL
+#define GICR_BASE 0x080a0000ULL
+extern const uint32_t guest_gic[], guest_gic_end[];
+__asm__(".pushsection .rodata\n"
+	".balign 2048\n"
+	".global guest_gic\n"
+	"guest_gic:\n"
+	"	adr x0, 9f\n"
+	"	msr vbar_el1, x0\n"
+	"	isb\n"
+	"	mov w1, #2\n"
+	"	str w1, [x21]\n"              /* GICD_CTLR.EnableGrp1 */
+	"	add x2, x22, #0x10000\n"
+	"	movz w1, #0x0800, lsl #16\n"
+	"	orr w1, w1, #8\n"
+	"	str w1, [x2, #0x100]\n"       /* PPI 27, SGI 3 enabled */
+	"	mov w1, #0xa0\n"
+	"	strb w1, [x2, #0x403]\n"
+	"	strb w1, [x2, #0x41b]\n"
+	"	mov x1, #0xff\n"
+	"	msr S3_0_C4_C6_0, x1\n"       /* ICC_PMR_EL1 */
+	"	mov x1, #1\n"
+	"	msr S3_0_C12_C12_7, x1\n"     /* ICC_IGRPEN1_EL1 */
+	"	isb\n"
+	"	mov x24, #0\n"
+	/* phase gicd */
+	"	mov x19, x23\n"
+	"1:	ldr w1, [x21, #4]\n"
+	"	subs x19, x19, #1\n"
+	"	b.ne 1b\n"
+	"	str x1, [x20]\n"
+	/* phase sgi */
+	"	msr daifclr, #2\n"
+	"	movz x25, #0x0300, lsl #16\n"
+	"	orr x25, x25, #1\n"           /* SGI 3 to Aff0 0: itself */
+	"	mov x19, x23\n"
+	"2:	msr S3_0_C12_C11_5, x25\n"
+	"	isb\n"
+	"	subs x19, x19, #1\n"
+	"	b.ne 2b\n"
+	"	str x24, [x20]\n"
+	/* phase vtimer */
+	"	mov x24, #0\n"
+	"	mov x19, #0\n"
+	"4:	add x19, x19, #1\n"
+	"	mrs x4, cntvct_el0\n"
+	"	msr cntv_cval_el0, x4\n"
+	"	mov x4, #1\n"
+	"	msr cntv_ctl_el0, x4\n"
+	"	isb\n"
+	"5:	cmp x24, x19\n"
+	"	b.ne 5b\n"
+	"	cmp x19, x23\n"
+	"	b.ne 4b\n"
+	"	str x24, [x20]\n"
+	"	b .\n"
+	".balign 2048\n"
+	"9:	.skip 0x200\n"
+	"	mrs x5, esr_el1\n"             /* a synchronous exception: reported, not looped on */
+	"	mrs x6, elr_el1\n"
+	"	str x6, [x20, #0x28]\n"
+	"	str x5, [x20, #0x20]\n"
+	"	b .\n"
+	"	.org 9b + 0x280\n"             /* IRQ, current EL with SP_ELx */
+	"	mrs x3, S3_0_C12_C12_0\n"     /* ICC_IAR1_EL1 */
+	"	add x24, x24, #1\n"
+	"	cmp x3, #27\n"
+	"	b.ne 6f\n"
+	"	msr cntv_ctl_el0, xzr\n"      /* the timer's line down before its EOI */
+	"6:	msr S3_0_C12_C12_1, x3\n"     /* ICC_EOIR1_EL1 */
+	"	eret\n"
+	".global guest_gic_end\n"
+	"guest_gic_end:\n"
+	".popsection\n");
+
 /* ---- VMM ---- */
 struct vm {
 	int kvm, vm, vcpu;
 	struct kvm_run *run;
+	void *mem;
+	uint64_t elr;        /* where the guest took an exception it reports */
 	unsigned long loads; /* MMIO loads completed */
 };
 
@@ -205,6 +292,17 @@ static uint64_t run_to_end(struct vm *v)
 			v->loads++;
 			continue;
 		}
+		if (r->mmio.is_write && r->mmio.phys_addr == MMIO_END + 0x28) {
+			memcpy(&v->elr, r->mmio.data, sizeof(v->elr));
+			continue;
+		}
+		if (r->mmio.is_write && r->mmio.phys_addr == MMIO_END + 0x20) {
+			uint64_t esr;
+
+			memcpy(&esr, r->mmio.data, sizeof(esr));
+			fail("the guest took an exception: ESR 0x%llx at 0x%llx", (unsigned long long)esr,
+			     (unsigned long long)v->elr);
+		}
 		fail("unexpected MMIO %s of %u bytes at 0x%llx", r->mmio.is_write ? "write" : "read",
 		     r->mmio.len, (unsigned long long)r->mmio.phys_addr);
 	}
@@ -234,6 +332,7 @@ static void setup(struct vm *v, uint32_t n)
 	if (mem == MAP_FAILED)
 		fail("mmap guest memory: %s", strerror(errno));
 	build_guest(mem, n);
+	v->mem = mem;
 	slot = (struct kvm_userspace_memory_region){
 		.slot = 0, .guest_phys_addr = GUEST_BASE, .memory_size = GUEST_SIZE,
 		.userspace_addr = (uintptr_t)mem,
@@ -261,6 +360,72 @@ static void setup(struct vm *v, uint32_t n)
 	reg = (struct kvm_one_reg){ .id = CORE_REG(regs.pc), .addr = (uintptr_t)&pc };
 	if (ioctl(v->vcpu, KVM_SET_ONE_REG, &reg) < 0)
 		not_available("KVM_SET_ONE_REG(PC): %s", strerror(errno));
+}
+
+static void set_core(struct vm *v, uint64_t id, uint64_t val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&val };
+
+	if (ioctl(v->vcpu, KVM_SET_ONE_REG, &reg) < 0)
+		fail("KVM_SET_ONE_REG: %s", strerror(errno));
+}
+
+static int gic_attr(int fd, uint32_t group, uint64_t attr, uint64_t val)
+{
+	struct kvm_device_attr a = { .group = group, .attr = attr, .addr = (uintptr_t)&val };
+
+	return ioctl(fd, KVM_SET_DEVICE_ATTR, &a);
+}
+
+/* The GIC phases' VM: the same set-up, then an in-kernel GICv3. 0, or why not (printed). */
+static int setup_gic(struct vm *v, uint32_t n)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
+	uint8_t *mem;
+
+	setup(v, n);
+	mem = (uint8_t *)v->mem;
+	memcpy(mem + (GIC_CODE - GUEST_BASE), guest_gic, (size_t)((const char *)guest_gic_end - (const char *)guest_gic));
+	if (ioctl(v->vm, KVM_CREATE_DEVICE, &cd) < 0) {
+		printf("gic: not available: KVM_CREATE_DEVICE(VGIC_V3): %s\n", strerror(errno));
+		return -1;
+	}
+	if (gic_attr(cd.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_BASE) ||
+	    gic_attr(cd.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, GICR_BASE) ||
+	    ioctl(cd.fd, KVM_SET_DEVICE_ATTR,
+		  &(struct kvm_device_attr){ .group = KVM_DEV_ARM_VGIC_GRP_CTRL, .attr = KVM_DEV_ARM_VGIC_CTRL_INIT }))
+		fail("setting the GICv3 up: %s", strerror(errno));
+	set_core(v, CORE_REG(regs.pc), GIC_CODE);
+	set_core(v, CORE_REG(regs.regs[20]), MMIO_END);
+	set_core(v, CORE_REG(regs.regs[21]), GICD_BASE);
+	set_core(v, CORE_REG(regs.regs[22]), GICR_BASE);
+	set_core(v, CORE_REG(regs.regs[23]), n);
+	/* VBAR_EL1 from the start: an exception before the guest sets it is reported too */
+	set_core(v, KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG | (3 << 14) | (12 << 7), GIC_CODE + 0x800);
+	return 0;
+}
+
+/* The GIC phases, each timed from its first KVM_RUN to its END exit. */
+static void bench_gic(uint32_t n)
+{
+	struct vm g = { 0 };
+	uint64_t t[4], got[3];
+
+	if (setup_gic(&g, n))
+		return;
+	t[0] = now_ns();
+	got[0] = run_to_end(&g);
+	t[1] = now_ns();
+	got[1] = run_to_end(&g);
+	t[2] = now_ns();
+	got[2] = run_to_end(&g);
+	t[3] = now_ns();
+	if ((got[0] & 0x1f) != 0x7 || got[1] != n || got[2] != n)
+		fail("GIC phases: GICD_TYPER 0x%llx, %llu SGIs, %llu timer interrupts taken (want %u each)",
+		     (unsigned long long)got[0], (unsigned long long)got[1], (unsigned long long)got[2], n);
+	printf("gicd: %llu ns/round trip\n", (unsigned long long)((t[1] - t[0]) / n));
+	printf("sgi: %llu ns/round trip\n", (unsigned long long)((t[2] - t[1]) / n));
+	printf("vtimer: %llu ns/round trip\n", (unsigned long long)((t[3] - t[2]) / n));
 }
 
 int main(int argc, char **argv)
@@ -318,6 +483,7 @@ int main(int argc, char **argv)
 	printf("hypcall: %llu ns/round trip\n", (unsigned long long)((t2 - t1) / n));
 	printf("mmio: %llu ns/round trip\n", (unsigned long long)((t3 - t2) / n));
 	printf("ioeventfd: %llu ns/round trip\n", (unsigned long long)((t5 - t4) / n));
+	bench_gic(n);
 	return 0;
 usage:
 	fprintf(stderr, "usage: kvmbench [-n ROUND_TRIPS]\n");
