@@ -127,6 +127,15 @@ static inline u64 keel_cntpct(void)
 	return read_sysreg(cntpct_el0);
 }
 
+/* timer.c: a PPI the host requests for guests' sake (handler does nothing), enabled per CPU */
+struct keel_host_ppi {
+	int irq;                /* 0: none */
+	void __percpu *dev;
+};
+int keel_host_ppi_request(struct keel_host_ppi *p, int irq, const char *name);
+void keel_host_ppi_free(struct keel_host_ppi *p);
+void keel_host_ppi_enable(struct keel_host_ppi *p, bool on);
+
 /* timer.c: the guest virtual-timer PPI in the host, a vCPU's timers (levels as device_irq_level bits) */
 int keel_vtimer_init(void);
 void keel_vtimer_exit(void);

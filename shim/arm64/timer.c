@@ -19,73 +19,92 @@
 
 #include "shim.h"
 
-/* ---- the host's virtual-timer PPI (keel puts its specifier in /hypervisor) ------------------- */
+/* ---- PPIs the host holds for guests (the virtual timer's; the vGIC's maintenance, vgic.c) ----- */
 
-static int keel_vtimer_irq;
-static void __percpu *keel_vtimer_dev;
-static DEFINE_PER_CPU(bool, keel_vtimer_masked);
-
-/*
- * The guest's timer fired while it ran: keel exited with KEEL_EXIT_IRQ and
- * disabled CNTV, so the line is low again. The level is computed from the
- * context page after every exit; nothing to do here.
- */
-static irqreturn_t keel_vtimer_handler(int irq, void *dev)
+/* Their handlers do nothing: keel already dealt with the cause, or the next entry will. */
+static irqreturn_t keel_ppi_handler(int irq, void *dev)
 {
 	return IRQ_HANDLED;
 }
 
+/* Request the per-CPU interrupt irq (0: none, p stays unused) as name; each CPU enables it when it comes up. */
+int keel_host_ppi_request(struct keel_host_ppi *p, int irq, const char *name)
+{
+	int r;
+
+	p->irq = 0;
+	if (!irq)
+		return 0;
+	p->dev = alloc_percpu(u8);
+	if (!p->dev)
+		return -ENOMEM;
+	r = request_percpu_irq(irq, keel_ppi_handler, name, p->dev);
+	if (r) {
+		free_percpu(p->dev);
+		return r;
+	}
+	p->irq = irq;
+	return 0;
+}
+
+void keel_host_ppi_free(struct keel_host_ppi *p)
+{
+	if (!p->irq)
+		return;
+	free_percpu_irq(p->irq, p->dev);
+	free_percpu(p->dev);
+	p->irq = 0;
+}
+
+/* On the CPU concerned (CPU online / offline, preemption off). */
+void keel_host_ppi_enable(struct keel_host_ppi *p, bool on)
+{
+	if (!p->irq)
+		return;
+	if (on)
+		enable_percpu_irq(p->irq, IRQ_TYPE_NONE);
+	else
+		disable_percpu_irq(p->irq);
+}
+
+/*
+ * The virtual timer's PPI (keel puts its specifier in /hypervisor). The
+ * guest's timer fired while it ran: keel exited with KEEL_EXIT_IRQ and
+ * disabled CNTV, so the line is low again; the level is computed from the
+ * context page after every exit.
+ */
+static struct keel_host_ppi keel_vtimer;
+static DEFINE_PER_CPU(bool, keel_vtimer_masked);
+
 int keel_vtimer_init(void)
 {
 	struct device_node *np = of_find_compatible_node(NULL, NULL, KEEL_DT_COMPATIBLE);
-	int r;
+	int irq, r;
 
 	if (!np)
 		return -ENODEV;
-	keel_vtimer_irq = irq_of_parse_and_map(np, 0);
+	irq = irq_of_parse_and_map(np, 0);
 	of_node_put(np);
-	if (!keel_vtimer_irq) {
+	if (!irq) {
 		/* An older keel: a guest's timer firing while it runs reaches the host unrequested. */
 		pr_warn("keel's /hypervisor node has no virtual-timer interrupt: guest timers may exit in a loop\n");
 		return 0;
 	}
-	keel_vtimer_dev = alloc_percpu(u8);
-	if (!keel_vtimer_dev)
-		return -ENOMEM;
-	r = request_percpu_irq(keel_vtimer_irq, keel_vtimer_handler, "keel-guest-vtimer", keel_vtimer_dev);
-	if (r) {
-		pr_err("requesting the guest virtual-timer interrupt %d failed: %d\n", keel_vtimer_irq, r);
-		free_percpu(keel_vtimer_dev);
-		keel_vtimer_dev = NULL;
-		keel_vtimer_irq = 0;
-		return r;
-	}
-	return 0;
+	r = keel_host_ppi_request(&keel_vtimer, irq, "keel-guest-vtimer");
+	if (r)
+		pr_err("requesting the guest virtual-timer interrupt %d failed: %d\n", irq, r);
+	return r;
 }
 
-void keel_vtimer_exit(void)
-{
-	if (!keel_vtimer_irq)
-		return;
-	free_percpu_irq(keel_vtimer_irq, keel_vtimer_dev);
-	free_percpu(keel_vtimer_dev);
-	keel_vtimer_irq = 0;
-}
+void keel_vtimer_exit(void) { keel_host_ppi_free(&keel_vtimer); }
 
-/* CPU online / offline callbacks (main.c), on the CPU concerned. */
 void keel_vtimer_cpu_up(void)
 {
-	if (!keel_vtimer_irq)
-		return;
-	enable_percpu_irq(keel_vtimer_irq, IRQ_TYPE_NONE);
+	keel_host_ppi_enable(&keel_vtimer, true);
 	this_cpu_write(keel_vtimer_masked, false);
 }
 
-void keel_vtimer_cpu_down(void)
-{
-	if (keel_vtimer_irq)
-		disable_percpu_irq(keel_vtimer_irq);
-}
+void keel_vtimer_cpu_down(void) { keel_host_ppi_enable(&keel_vtimer, false); }
 
 /*
  * kvm_timer_vcpu_load_nogic(): while userspace was told the guest's timer
@@ -94,12 +113,9 @@ void keel_vtimer_cpu_down(void)
  */
 void keel_vtimer_mask(bool masked)
 {
-	if (!keel_vtimer_irq || __this_cpu_read(keel_vtimer_masked) == masked)
+	if (!keel_vtimer.irq || __this_cpu_read(keel_vtimer_masked) == masked)
 		return;
-	if (masked)
-		disable_percpu_irq(keel_vtimer_irq);
-	else
-		enable_percpu_irq(keel_vtimer_irq, IRQ_TYPE_NONE);
+	keel_host_ppi_enable(&keel_vtimer, !masked);
 	__this_cpu_write(keel_vtimer_masked, masked);
 }
 

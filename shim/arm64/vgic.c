@@ -13,7 +13,6 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/interrupt.h>
 #include <linux/of.h>
 #include <linux/of_irq.h>
 #include <linux/uaccess.h>
@@ -25,63 +24,33 @@
 #define KEEL_VGIC_NR_PINS (1020 - 32) /* KVM_IRQCHIP_NUM_PINS: SPIs a GSI can route to */
 
 static bool keel_vgic_hw;
-static int keel_vgic_maint_irq;
-static void __percpu *keel_vgic_maint_dev;
+static struct keel_host_ppi keel_vgic_maint;
 
-/* keel refills the list registers itself; the host only sees the interrupt if it is still up when it unmasks. */
-static irqreturn_t keel_vgic_maint_handler(int irq, void *dev)
-{
-	return IRQ_HANDLED;
-}
-
-/* A GICv3 host can give guests a vGICv3; the GIC node's first interrupt is its maintenance PPI. */
+/*
+ * A GICv3 host can give guests a vGICv3; the GIC node's first interrupt is its
+ * maintenance PPI, which keel takes itself while a guest runs (the host's
+ * handler only sees one still up when it unmasks).
+ */
 int keel_vgic_init(void)
 {
 	struct device_node *np = of_find_compatible_node(NULL, NULL, "arm,gic-v3");
-	int r;
+	int irq, r;
 
 	if (!np)
 		return 0;
 	keel_vgic_hw = true;
-	keel_vgic_maint_irq = irq_of_parse_and_map(np, 0);
+	irq = irq_of_parse_and_map(np, 0);
 	of_node_put(np);
-	if (!keel_vgic_maint_irq)
-		return 0;
-	keel_vgic_maint_dev = alloc_percpu(u8);
-	if (!keel_vgic_maint_dev)
-		return -ENOMEM;
-	r = request_percpu_irq(keel_vgic_maint_irq, keel_vgic_maint_handler, "keel-vgic-maintenance",
-			       keel_vgic_maint_dev);
-	if (r) {
+	r = keel_host_ppi_request(&keel_vgic_maint, irq, "keel-vgic-maintenance");
+	if (r)
 		pr_warn("requesting the GIC maintenance interrupt %d failed (%d): level interrupts re-assert late\n",
-			keel_vgic_maint_irq, r);
-		free_percpu(keel_vgic_maint_dev);
-		keel_vgic_maint_dev = NULL;
-		keel_vgic_maint_irq = 0;
-	}
+			irq, r);
 	return 0;
 }
 
-void keel_vgic_exit(void)
-{
-	if (!keel_vgic_maint_irq)
-		return;
-	free_percpu_irq(keel_vgic_maint_irq, keel_vgic_maint_dev);
-	free_percpu(keel_vgic_maint_dev);
-	keel_vgic_maint_irq = 0;
-}
-
-void keel_vgic_cpu_up(void)
-{
-	if (keel_vgic_maint_irq)
-		enable_percpu_irq(keel_vgic_maint_irq, IRQ_TYPE_NONE);
-}
-
-void keel_vgic_cpu_down(void)
-{
-	if (keel_vgic_maint_irq)
-		disable_percpu_irq(keel_vgic_maint_irq);
-}
+void keel_vgic_exit(void) { keel_host_ppi_free(&keel_vgic_maint); }
+void keel_vgic_cpu_up(void) { keel_host_ppi_enable(&keel_vgic_maint, true); }
+void keel_vgic_cpu_down(void) { keel_host_ppi_enable(&keel_vgic_maint, false); }
 
 bool keel_vgic_supported(void) { return keel_vgic_hw; }
 
