@@ -10,7 +10,7 @@ FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I$(TOP)/hv/include -I$(TOP)/arch/fake/include
 FUZZ_SRCS := $(addprefix hv/src/,printf.c page_alloc.c pgtable.c owner.c vm.c vcpu.c hypercall.c cpu.c host.c \
-	memcache.c) $(wildcard arch/fake/*.c) tests/fuzz/fuzz_hypercall.c
+	memcache.c) $(wildcard arch/fake/*.c) arch/shared/no_irqchip.c tests/fuzz/fuzz_hypercall.c
 FUZZ_CORPUS := $(TOP)/tests/fuzz/corpus/hypercall
 FUZZ_RUNS ?= 1000000
 FUZZ_OPTS = -runs=$(FUZZ_RUNS) -max_len=1024 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/
