@@ -10,7 +10,8 @@
 #   --gic3: -M virt,gic-version=3,its=off,kernel-irqchip=on -smp 4 -m 512: the in-kernel GICv3 (keel's
 #     vGIC; 'on': QEMU fails rather than fall back to its own), 4 vCPUs, an
 #     IPI-heavy workload in the guest (its=off: QEMU 7.2 crashes in create_its() on a KVM without an
-#     ITS, and keel has none yet); no gdbstub run
+#     ITS, and keel has none yet); no gdbstub run; then that guest saved to a file while it runs (QEMU's
+#     migrate "exec:cat > FILE") and restored by a second QEMU (-incoming), counting on
 # Usage: qemu-guest.sh [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE] [--no-disk] [--gic3]
 #   --no-keel     the host kernel straight at EL2: Linux's own KVM provides /dev/kvm (the reference)
 #   --shim KO     under keel: insmod KO in the host first (default:
@@ -40,10 +41,11 @@ while [ $# -gt 0 ]; do
 done
 work=$(mktemp -d /tmp/keel-qemuguest.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-gsuffix=$([ "$gic" = 3 ] && echo -gic3 || true)
+gsuffix='' glabel=''
+if [ "$gic" = 3 ]; then gsuffix=-gic3 glabel=', in-kernel GICv3'; fi
 [ -n "$log" ] || log=$top/build/qemu-arm64/qemu-guest/console-$kernel-$mode$gsuffix.log
 mkdir -p "$(dirname "$log")" && rm -f "$log"
-label="$kernel, $([ "$mode" = nokeel ] && echo "no keel, Linux KVM" || echo "keel + shim")$([ "$gic" = 3 ] && echo ", in-kernel GICv3" || true)"
+label="$kernel, $([ "$mode" = nokeel ] && echo "no keel, Linux KVM" || echo "keel + shim")$glabel"
 pass=0 fail=0
 ok() { echo "ok   - $label: $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL - $label: $1"; fail=$((fail + 1)); }
@@ -132,6 +134,47 @@ echo "qemu-guest: QEMU exit" >/dev/kmsg
 echo "qemu-exit=$rc"
 dmesg | awk -F'[][]' '/qemu-guest: QEMU start/ { a = $2 } /qemu-guest: QEMU exit/ { b = $2 }
 	END { printf "qemu-host-seconds=%.6f\n", b - a }'
+# The in-kernel GICv3 guest, saved while it runs and restored in another QEMU: its /init (keel.ticks) keeps
+# 4 vCPUs busy with IPIs and counts ticks; the source QEMU's monitor (a pipe) says 'migrate "exec:cat >
+# FILE"' after 20 ticks; a second QEMU starts from FILE (-incoming) and the guest must count on.
+if [ -f /root/guest/gic3 ]; then
+	mq() {
+		id=$1; shift
+		# shellcheck disable=SC2086 # $machine is a list of options
+		timeout 300 qemu-system-aarch64 -accel kvm $machine -cpu host -nographic -nic none -no-reboot \
+			-kernel /root/guest/Image -initrd /root/guest/initrd.gz \
+			-append 'console=ttyAMA0 panic=-1 rdinit=/init keel.ticks' -monitor none \
+			-serial "file:/root/mig$id.serial" -chardev "pipe,id=mon,path=/tmp/mon$id" -mon chardev=mon \
+			"$@" </dev/null >"/root/mig$id.out" 2>&1
+	}
+	mkfifo /tmp/mon1.in /tmp/mon1.out /tmp/mon2.in /tmp/mon2.out
+	mq 1 &
+	p1=$!
+	exec 3<>/tmp/mon1.in 4<>/tmp/mon1.out
+	cat <&4 >/root/mon1.txt &
+	catp=$!
+	i=0
+	until grep -qw 'TICK 20' /root/mig1.serial 2>/dev/null || [ $i -gt 1200 ]; do usleep 100000; i=$((i + 1)); done
+	echo 'migrate "exec:cat > /root/vm.state"' >&3
+	i=0
+	until grep -qE 'Migration status: (completed|failed)' /root/mon1.txt || [ $i -gt 240 ]; do
+		echo 'info migrate' >&3; usleep 500000; i=$((i + 1))
+	done
+	echo "mig-status=$(sed -n 's/.*Migration status: //p' /root/mon1.txt | tr -d '\r' | tail -n 1)"
+	echo quit >&3
+	wait $p1
+	echo "mig-source-exit=$?"
+	# (read once the source QEMU is gone: its last lines are in the file then)
+	echo "mig-last-tick=$(sed -n 's/^@@GUEST:TICK //p' /root/mig1.serial | tr -d '\r' | tail -n 1)"
+	kill $catp 2>/dev/null
+	exec 3>&- 4>&-
+	mq 2 -incoming 'exec:cat /root/vm.state'
+	echo "mig-dest-exit=$?"
+	echo "mig-first-tick=$(sed -n 's/^@@GUEST:TICK //p' /root/mig2.serial | tr -d '\r' | head -n 1)"
+	echo "mig-end-tick=$(sed -n 's/^@@GUEST:TICK //p' /root/mig2.serial | tr -d '\r' | tail -n 1)"
+	sed -n 's/^@@GUEST:IPIS/mig-ipis/p' /root/mig2.serial | tr -d '\r'
+	grep -v 'recommended cpus' /root/mig1.out /root/mig2.out || true
+fi
 exit $rc
 RUN
 
@@ -176,6 +219,21 @@ if [ "$disk" = 1 ] && [ "$gic" = 2 ]; then
 	expect "$out" "gdbstub: breakpoints removed, detached (gdbpoke exit 0)" "gdbpoke-exit=0"
 	expect "$out" "gdbstub: the guest carries on to its shell, QEMU exits 0" "qemu-gdb-exit=0"
 	expect "$out" "gdbstub: ... its shell reached" "gdb-guest-shell=yes"
+fi
+if [ "$gic" = 3 ]; then
+	expect "$out" "migration: QEMU saved the running guest to a file (migrate \"exec:cat > FILE\")" \
+		"mig-status=completed"
+	expect "$out" "migration: the source QEMU quit" "mig-source-exit=0"
+	before=$(sed -n 's/^mig-last-tick=//p' "$out") after=$(sed -n 's/^mig-first-tick=//p' "$out")
+	if [ -n "$before" ] && [ "$before" -ge 20 ] && [ "${after:-0}" = $((before + 1)) ]; then
+		ok "migration: a second QEMU (-incoming) restored it and the guest counted on (tick $before, then $after)"
+	else
+		ko "migration: the restored guest did not count on from tick ${before:-?} (its first: ${after:-none})"
+	fi
+	expect "$out" "migration: ... to its end, IPIs on all 4 vCPUs throughout, then powered off (QEMU exit 0)" \
+		"mig-dest-exit=0"
+	expect "$out" "migration: the restored guest reached its last tick" "mig-end-tick=150"
+	expect_re "$out" "migration: every vCPU took rescheduling IPIs" '^mig-ipis [1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9]'
 fi
 expect "$out" "guest powered off" "reboot: Power down"
 expect "$out" "QEMU exited 0" "qemu-exit=0"
