@@ -98,16 +98,15 @@ void vgic_irq_changed_locked(struct vm *vm, struct vcpu *v, unsigned intid, uint
 	struct vgic_irq *irq = vgic_irq_locked(vm, v, intid);
 	struct vcpu *t;
 
+	uint32_t *live, bit = 1U << (intid % 32);
+
 	if (!irq)
 		return;
-	if (intid >= VGIC_NR_PRIVATE) {
-		uint32_t bit = 1U << (intid % 32);
-
-		if (irq_pending(irq) || (irq->flags & VI_ACTIVE))
-			vm->arch.vgic.spi_live[intid / 32] |= bit;
-		else
-			vm->arch.vgic.spi_live[intid / 32] &= ~bit;
-	}
+	live = intid < VGIC_NR_PRIVATE ? &v->arch.vgic.live : &vm->arch.vgic.spi_live[intid / 32];
+	if (irq_pending(irq) || (irq->flags & VI_ACTIVE))
+		*live |= bit;
+	else
+		*live &= ~bit;
 	t = irq_vcpu(vm, v, intid, irq);
 	if (!t)
 		return;
@@ -197,8 +196,8 @@ bool vgic_pending_locked(struct vm *vm, struct vcpu *v)
 	struct vgic *d = &vm->arch.vgic;
 	unsigned pmr = v->arch.vgic.vmcr >> 24, i;
 
-	for (i = 0; i < VGIC_NR_PRIVATE; i++) {
-		const struct vgic_irq *irq = &v->arch.vgic.priv[i];
+	for (uint32_t w = v->arch.vgic.live; w; w &= w - 1) {
+		const struct vgic_irq *irq = &v->arch.vgic.priv[__builtin_ctz(w)];
 
 		if (vgic_deliverable_locked(vm, irq) && irq->prio < pmr)
 			return true;
@@ -223,6 +222,7 @@ void vgic_cpu_reset(struct vgic_cpu *c)
 	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
 		c->priv[i] = (struct vgic_irq){ .flags = (uint8_t)(VI_GROUP1 | (i < VGIC_NR_SGIS ? VI_ENABLED | VI_EDGE : 0)),
 						.target = VGIC_NO_TARGET };
+	c->live = 0;
 	c->vmcr = 0;
 	memset(c->ap0r, 0, sizeof(c->ap0r));
 	memset(c->ap1r, 0, sizeof(c->ap1r));

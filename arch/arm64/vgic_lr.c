@@ -136,9 +136,11 @@ bool vgic_flush(struct vcpu *v)
 	spin_lock(&d->lock);
 	__atomic_store_n(&vc->dirty, false, __ATOMIC_RELAXED);
 	vlevel = timers_sample_locked(v);
-	for (i = 0; i < VGIC_NR_PRIVATE; i++)
+	for (uint32_t w = vc->live; w; w &= w - 1) {
+		i = (unsigned)__builtin_ctz(w);
 		if (candidate(vm, &vc->priv[i]))
 			pick(&p, i, &vc->priv[i]);
+	}
 	for (i = VGIC_NR_PRIVATE / 32; i < d->nr_irqs / 32; i++) {
 		for (uint32_t w = d->spi_live[i]; w; w &= w - 1) {
 			unsigned intid = i * 32 + (unsigned)__builtin_ctz(w);

@@ -48,6 +48,7 @@ struct vgic_irq {
 /* One vCPU's redistributor and CPU interface (in struct vcpu_arch). */
 struct vgic_cpu {
 	struct vgic_irq priv[VGIC_NR_PRIVATE];
+	uint32_t live;          /* its SGIs and PPIs pending or active (a superset): flushes look only at these */
 	uint32_t vmcr;          /* ICH_VMCR_EL2: the guest's PMR, BPRs, group enables, EOI mode */
 	uint32_t ap0r[4], ap1r[4];
 	uint16_t lr_intid[VGIC_MAX_LRS]; /* what vgic_flush put in each list register */
