@@ -35,13 +35,12 @@
 #define VI_ACTIVE (1U << 3)
 #define VI_GROUP1 (1U << 4)
 #define VI_EDGE (1U << 5)
-#define VI_IRM (1U << 6)     /* GICD_IROUTER.Interrupt_Routing_Mode: any vCPU (delivered to vCPU 0, as KVM) */
 
 struct vgic_irq {
 	uint8_t prio;
 	uint8_t flags;
 	uint16_t target; /* SPIs: the vCPU index GICD_IROUTER names, or VGIC_NO_TARGET */
-	uint32_t route;  /* SPIs: GICD_IROUTER's affinity, Aff3 << 24 | Aff2 << 16 | Aff1 << 8 | Aff0 */
+	uint32_t route;  /* SPIs: GICD_IROUTER's Aff2 << 16 | Aff1 << 8 | Aff0 (Aff3 and IRM are RAZ/WI, as KVM's) */
 };
 #define VGIC_NO_TARGET 0xffff
 
