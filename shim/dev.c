@@ -48,6 +48,7 @@ long keel_check_extension(long cap)
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: /* KVM_CLEAR_DIRTY_LOG, memslot.c */
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_IRQFD: /* irqfd.c, over the arch's in-kernel irqchip */
+	case KVM_CAP_IRQFD_RESAMPLE:
 		return keel_arch_irqfd_supported();
 	case KVM_CAP_IRQ_ROUTING:
 		return keel_arch_irqfd_supported() ? KEEL_MAX_IRQ_ROUTES : 0;
@@ -55,7 +56,7 @@ long keel_check_extension(long cap)
 	case KVM_CAP_DEVICE_CTRL:
 		return 1;
 	default:
-		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: IRQFD_RESAMPLE, SIGNAL_MSI, ... read 0 */
+		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: SIGNAL_MSI, ... read 0 */
 		return keel_arch_check_extension(cap);
 	}
 }

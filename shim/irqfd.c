@@ -7,8 +7,10 @@
  * checks entries and raises lines (keel_arch_irq_*; arm64: SPIs of the
  * in-kernel GICv3). An irqfd is injected from its eventfd's wake-up, and
  * dropped when the VMM deassigns it, the eventfd closes or the VM goes.
- * Not (yet): KVM_IRQFD_FLAG_RESAMPLE (level-triggered irqfds re-armed at
- * the guest's EOI) — -EINVAL, and KVM_CAP_IRQFD_RESAMPLE reads 0.
+ * A resampling irqfd (KVM_IRQFD_FLAG_RESAMPLE: a level interrupt a device
+ * backend re-asserts after the guest's EOI) shares its GSI's resampler:
+ * keel is asked to report that pin's EOIs; at one keel lowers the line and
+ * every resamplefd of the GSI is signalled (KVM's irqfd_resampler_ack()).
  */
 #include <linux/eventfd.h>
 #include <linux/file.h>
@@ -28,11 +30,22 @@ struct keel_irq_routing {
 	struct keel_irq_route e[];
 };
 
+/* A GSI's resampling irqfds (KVM's kvm_kernel_irqfd_resampler). */
+struct keel_irqfd_resampler {
+	struct list_head link;   /* vm->resamplers (RCU), under vm->irq_lock */
+	struct list_head irqfds; /* keel_irqfd.resampler_link (RCU), under vm->irq_lock */
+	u32 gsi;
+	struct rcu_head rcu;
+};
+
 struct keel_irqfd {
 	struct keel_vm *vm;
 	struct list_head list;   /* vm->irqfds, under vm->irqfd_lock; empty once deactivated */
 	u32 gsi;
 	struct eventfd_ctx *eventfd;
+	struct keel_irqfd_resampler *resampler; /* KVM_IRQFD_FLAG_RESAMPLE: its GSI's */
+	struct eventfd_ctx *resamplefd;
+	struct list_head resampler_link;
 	wait_queue_entry_t wait;
 	wait_queue_head_t *wqh;
 	poll_table pt;
@@ -55,8 +68,123 @@ void keel_irqfd_module_exit(void)
 void keel_vm_irqfd_init(struct keel_vm *vm)
 {
 	INIT_LIST_HEAD(&vm->irqfds);
+	INIT_LIST_HEAD(&vm->resamplers);
 	spin_lock_init(&vm->irqfd_lock);
 	mutex_init(&vm->irq_lock);
+}
+
+/* kvm_irq_map_chip_pin(): the GSI an irqchip pin acks to (the table's last route to it), or -1. */
+static long keel_irq_chip_pin_gsi(const struct keel_irq_routing *rt, u32 irqchip, u32 pin)
+{
+	long gsi = -1;
+	unsigned int i;
+
+	for (i = 0; rt && i < rt->nr; i++)
+		if (rt->e[i].type == KVM_IRQ_ROUTING_IRQCHIP && rt->e[i].irqchip == irqchip && rt->e[i].pin == pin)
+			gsi = rt->e[i].gsi;
+	return gsi;
+}
+
+/*
+ * Under vm->irq_lock, after the resamplers or the routing changed: keel
+ * reports the EOIs of exactly the pins whose GSI has a resampler.
+ */
+static void keel_resample_update_locked(struct keel_vm *vm)
+{
+	const struct keel_irq_routing *rt = rcu_dereference_protected(vm->irq_routing,
+								      lockdep_is_held(&vm->irq_lock));
+	DECLARE_BITMAP(want, KEEL_RESAMPLE_PINS);
+	struct keel_irqfd_resampler *r;
+	unsigned int i;
+
+	bitmap_zero(want, KEEL_RESAMPLE_PINS);
+	list_for_each_entry(r, &vm->resamplers, link)
+		for (i = 0; rt && i < rt->nr; i++)
+			if (rt->e[i].gsi == r->gsi && rt->e[i].type == KVM_IRQ_ROUTING_IRQCHIP &&
+			    rt->e[i].irqchip == 0 && rt->e[i].pin < KEEL_RESAMPLE_PINS &&
+			    keel_irq_chip_pin_gsi(rt, 0, rt->e[i].pin) == r->gsi)
+				__set_bit(rt->e[i].pin, want);
+	for (i = 0; i < KEEL_RESAMPLE_PINS; i++) {
+		bool on = test_bit(i, want);
+
+		if (on != test_bit(i, vm->resample_pins) && !keel_arch_irq_resample(vm, i, on))
+			__assign_bit(i, vm->resample_pins, on);
+	}
+}
+
+/* kvm_notify_acked_irq() from the arch: the guest EOI'd a pin keel watches (its line already low). */
+void keel_irqfd_notify_acked(struct keel_vm *vm, u32 irqchip, u32 pin)
+{
+	struct keel_irqfd_resampler *r;
+	struct keel_irqfd *irqfd;
+	long gsi;
+
+	rcu_read_lock();
+	gsi = keel_irq_chip_pin_gsi(rcu_dereference(vm->irq_routing), irqchip, pin);
+	list_for_each_entry_rcu(r, &vm->resamplers, link)
+		if (r->gsi == gsi)
+			list_for_each_entry_rcu(irqfd, &r->irqfds, resampler_link)
+				eventfd_signal(irqfd->resamplefd, 1);
+	rcu_read_unlock();
+}
+
+/* kvm_set_irq() from the host: each target of a GSI to level. */
+static void keel_irq_set_gsi(struct keel_vm *vm, u32 gsi, bool level)
+{
+	struct keel_irq_routing *rt;
+	unsigned int i;
+
+	rcu_read_lock();
+	rt = rcu_dereference(vm->irq_routing);
+	for (i = 0; rt && i < rt->nr; i++)
+		if (rt->e[i].gsi == gsi)
+			keel_arch_irq_set(vm, &rt->e[i], level);
+	rcu_read_unlock();
+}
+
+/* irqfd_resampler_shutdown(): off its GSI's resampler; the last one out lowers the line. May sleep. */
+static void keel_irqfd_resampler_shutdown(struct keel_irqfd *irqfd)
+{
+	struct keel_irqfd_resampler *r = irqfd->resampler;
+	struct keel_vm *vm = irqfd->vm;
+
+	mutex_lock(&vm->irq_lock);
+	list_del_rcu(&irqfd->resampler_link);
+	if (list_empty(&r->irqfds)) {
+		list_del_rcu(&r->link);
+		keel_resample_update_locked(vm);
+		keel_irq_set_gsi(vm, r->gsi, false);
+		kfree_rcu(r, rcu);
+	}
+	mutex_unlock(&vm->irq_lock);
+	synchronize_rcu(); /* no ack walks this irqfd's resamplefd any more */
+	irqfd->resampler = NULL;
+}
+
+/* kvm_irqfd_assign()'s resampler part: the GSI's, made if it has none. */
+static long keel_irqfd_resampler_join(struct keel_irqfd *irqfd)
+{
+	struct keel_vm *vm = irqfd->vm;
+	struct keel_irqfd_resampler *r;
+
+	mutex_lock(&vm->irq_lock);
+	list_for_each_entry(r, &vm->resamplers, link)
+		if (r->gsi == irqfd->gsi)
+			goto join;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r) {
+		mutex_unlock(&vm->irq_lock);
+		return -ENOMEM;
+	}
+	r->gsi = irqfd->gsi;
+	INIT_LIST_HEAD(&r->irqfds);
+	list_add_rcu(&r->link, &vm->resamplers);
+	keel_resample_update_locked(vm);
+join:
+	list_add_rcu(&irqfd->resampler_link, &r->irqfds);
+	irqfd->resampler = r;
+	mutex_unlock(&vm->irq_lock);
+	return 0;
 }
 
 /*
@@ -74,7 +202,7 @@ static void keel_irqfd_inject(struct keel_irqfd *irqfd)
 	rt = rcu_dereference(vm->irq_routing);
 	for (i = 0; rt && i < rt->nr; i++)
 		if (rt->e[i].gsi == irqfd->gsi)
-			keel_arch_irqfd_inject(vm, &rt->e[i]);
+			keel_arch_irq_set(vm, &rt->e[i], true);
 	rcu_read_unlock();
 }
 
@@ -84,6 +212,10 @@ static void keel_irqfd_shutdown(struct work_struct *work)
 	u64 cnt;
 
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
+	if (irqfd->resampler)
+		keel_irqfd_resampler_shutdown(irqfd);
+	if (irqfd->resamplefd)
+		eventfd_ctx_put(irqfd->resamplefd);
 	eventfd_ctx_put(irqfd->eventfd);
 	kfree(irqfd);
 }
@@ -154,6 +286,18 @@ static long keel_irqfd_assign(struct keel_vm *vm, const struct kvm_irqfd *args)
 		goto fail;
 	}
 	irqfd->eventfd = eventfd;
+	if (args->flags & KVM_IRQFD_FLAG_RESAMPLE) {
+		struct eventfd_ctx *resamplefd = eventfd_ctx_fdget(args->resamplefd);
+
+		if (IS_ERR(resamplefd)) {
+			r = PTR_ERR(resamplefd);
+			goto fail;
+		}
+		irqfd->resamplefd = resamplefd;
+		r = keel_irqfd_resampler_join(irqfd);
+		if (r)
+			goto fail;
+	}
 	init_waitqueue_func_entry(&irqfd->wait, keel_irqfd_wakeup);
 	init_poll_funcptr(&irqfd->pt, keel_irqfd_ptable_queue_proc);
 
@@ -175,6 +319,10 @@ static long keel_irqfd_assign(struct keel_vm *vm, const struct kvm_irqfd *args)
 	fdput(f);
 	return 0;
 fail:
+	if (irqfd->resampler)
+		keel_irqfd_resampler_shutdown(irqfd); /* as KVM's: the last one out lowers the line */
+	if (irqfd->resamplefd)
+		eventfd_ctx_put(irqfd->resamplefd);
 	if (!IS_ERR_OR_NULL(irqfd->eventfd))
 		eventfd_ctx_put(irqfd->eventfd);
 	fdput(f);
@@ -207,8 +355,6 @@ long keel_vm_irqfd(struct keel_vm *vm, const struct kvm_irqfd *args)
 		return -EINVAL;
 	if (args->flags & KVM_IRQFD_FLAG_DEASSIGN)
 		return keel_irqfd_deassign(vm, args);
-	if (args->flags & KVM_IRQFD_FLAG_RESAMPLE)
-		return -EINVAL; /* not (yet) over keel: KVM_CAP_IRQFD_RESAMPLE reads 0 */
 	return keel_irqfd_assign(vm, args);
 }
 
@@ -256,6 +402,7 @@ long keel_vm_set_irq_routing(struct keel_vm *vm, const struct kvm_irq_routing_en
 	mutex_lock(&vm->irq_lock);
 	old = rcu_dereference_protected(vm->irq_routing, lockdep_is_held(&vm->irq_lock));
 	rcu_assign_pointer(vm->irq_routing, rt);
+	keel_resample_update_locked(vm);
 	mutex_unlock(&vm->irq_lock);
 	synchronize_rcu();
 	kvfree(old);

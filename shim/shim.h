@@ -66,6 +66,8 @@ enum keel_vstat {
  * A VM: the keel VM behind one "kvm-vm" file. Destroyed (in keel too) when
  * the last reference to the file goes: close, exit, kill.
  */
+#define KEEL_RESAMPLE_PINS 1024 /* irqchip 0's pins an irqfd resampler can watch (arm64: SPIs 32..1055) */
+
 struct keel_vm {
 	u64 handle;             /* keel's VM handle */
 	unsigned int ipa_bits;
@@ -92,6 +94,8 @@ struct keel_vm {
 	struct list_head irqfds;         /* KVM_IRQFD's */
 	struct mutex irq_lock;           /* replacing irq_routing */
 	struct keel_irq_routing __rcu *irq_routing; /* KVM_SET_GSI_ROUTING's (or the arch's default) */
+	struct list_head resamplers;     /* irqfd resamplers, one per GSI (RCU; changed under irq_lock) */
+	unsigned long resample_pins[BITS_TO_LONGS(KEEL_RESAMPLE_PINS)]; /* irqchip 0's pins keel reports EOIs of */
 	/* debugfs kvm/<pid>-<fd>/: this VM's counters, where kvm_stat reads them (stats.c) */
 	struct dentry *debugfs;
 	struct keel_vm_stat_file {
@@ -233,17 +237,22 @@ void keel_vm_irqfd_free(struct keel_vm *vm);
 long keel_vm_irqfd(struct keel_vm *vm, const struct kvm_irqfd *args);
 long keel_vm_set_irq_routing(struct keel_vm *vm, const struct kvm_irq_routing_entry *ue, u32 nr);
 long keel_vm_gsi_routing_ioctl(struct keel_vm *vm, void __user *argp);
+void keel_irqfd_notify_acked(struct keel_vm *vm, u32 irqchip, u32 pin);
 /*
- * The arch's side: keel_arch_irqfd_supported (KVM_CAP_IRQFD, _IRQ_ROUTING),
- * keel_arch_irqfd_ready (kvm_arch_intc_initialized), keel_arch_can_set_irq_routing,
- * keel_arch_irq_route (kvm_set_routing_entry: check ue, fill e), keel_arch_irqfd_inject
- * (an irqfd's event to what e names; atomic context, from the eventfd's wake-up).
+ * The arch's side: keel_arch_irqfd_supported (KVM_CAP_IRQFD, _IRQ_ROUTING,
+ * _IRQFD_RESAMPLE), keel_arch_irqfd_ready (kvm_arch_intc_initialized),
+ * keel_arch_can_set_irq_routing, keel_arch_irq_route (kvm_set_routing_entry:
+ * check ue, fill e), keel_arch_irq_set (a line of what e names to level;
+ * atomic context, from an eventfd's wake-up), keel_arch_irq_resample
+ * (irqchip 0's pin: at the guest's EOI keel lowers its line and the arch
+ * calls keel_irqfd_notify_acked(), as KVM's kvm_notify_acked_irq()).
  */
 bool keel_arch_irqfd_supported(void);
 bool keel_arch_irqfd_ready(struct keel_vm *vm);
 bool keel_arch_can_set_irq_routing(struct keel_vm *vm);
 long keel_arch_irq_route(struct keel_vm *vm, const struct kvm_irq_routing_entry *ue, struct keel_irq_route *e);
-int keel_arch_irqfd_inject(struct keel_vm *vm, const struct keel_irq_route *e);
+int keel_arch_irq_set(struct keel_vm *vm, const struct keel_irq_route *e, bool level);
+int keel_arch_irq_resample(struct keel_vm *vm, u32 pin, bool on);
 
 /* eventfd.c: KVM_IOEVENTFD; keel_ioeventfd_write() true: an ioeventfd took the guest's MMIO write */
 void keel_vm_ioeventfd_init(struct keel_vm *vm);

@@ -150,6 +150,7 @@ static const keel_exit_fn keel_generic_exits[KEEL_EXIT_NR] = {
 	[KEEL_EXIT_NONE] = keel_exit_none,
 	[KEEL_EXIT_IRQ] = keel_exit_irq,
 	[KEEL_EXIT_POWER_OFF] = keel_exit_power_off,
+	[KEEL_EXIT_EOI] = keel_exit_none, /* the EOIs themselves: keel_arch_vcpu_exited() */
 };
 
 static long keel_handle_exit(struct keel_vcpu *vcpu, u64 reason)

@@ -563,6 +563,9 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 			if (vgic_flush(v))
 				exit = KEEL_EXIT_IRQ;
 		}
+		/* EOIs the host asked to hear of (an irqfd's resampler): it is told now. */
+		if (!exit && vg && v->arch.vgic.eoi_out)
+			exit = KEEL_EXIT_EOI;
 	}
 	if (vg)
 		vgic_exit(v);

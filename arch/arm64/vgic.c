@@ -261,7 +261,8 @@ static int vgic_init_locked(struct vm *vm, uint64_t nr_irqs, uint64_t *need)
 		struct vgic_irq *irq = vgic_irq_locked(vm, NULL, i);
 		struct vcpu *t = vgic_vcpu_by_route(vm, 0);
 
-		*irq = (struct vgic_irq){ .flags = VI_GROUP1, .target = t ? (uint16_t)t->index : VGIC_NO_TARGET };
+		/* Edge-triggered until the guest says (KVM's SPIs start so: config 0 is VGIC_CONFIG_EDGE). */
+		*irq = (struct vgic_irq){ .flags = VI_GROUP1 | VI_EDGE, .target = t ? (uint16_t)t->index : VGIC_NO_TARGET };
 	}
 	for (i = 0; i < n; i++)
 		if (vm->vcpus[i])
@@ -353,6 +354,21 @@ static int vgic_line(struct vm *vm, const uint64_t *arg, uint64_t *ret)
 	return 0;
 }
 
+/* KEEL_IRQCHIP_RESAMPLE: an SPI's EOIs reported to the host (with its line lowered), or no more. */
+static int vgic_resample(struct vm *vm, const uint64_t *arg)
+{
+	struct vgic *d = &vm->arch.vgic;
+	struct vgic_irq *irq;
+
+	if (arg[0] < VGIC_NR_PRIVATE || arg[0] >= d->nr_irqs || arg[1] > 1 || arg[2] || arg[3])
+		return -EINVAL;
+	spin_lock(&d->lock);
+	irq = vgic_irq_locked(vm, NULL, (unsigned)arg[0]);
+	irq->flags = (uint8_t)((irq->flags & ~VI_RESAMPLE) | (arg[1] ? VI_RESAMPLE : 0));
+	spin_unlock(&d->lock);
+	return 0;
+}
+
 /* KEEL_VGIC_SPACE_LEVEL: the lines of the 32 interrupts from intid (KVM's VGIC_LEVEL_INFO_LINE_LEVEL). */
 static int vgic_levels_locked(struct vm *vm, struct vcpu *v, uint64_t intid, unsigned len, bool write, uint64_t *val)
 {
@@ -429,7 +445,7 @@ int arch_vm_irqchip(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *r
 			return -EINVAL;
 		return vgic_init_locked(vm, arg[0], &ret[0]);
 	}
-	if (op > KEEL_IRQCHIP_PENDING)
+	if (op > KEEL_IRQCHIP_RESAMPLE)
 		return -EINVAL;
 	if (!d->ready)
 		return -EBUSY;
@@ -438,6 +454,8 @@ int arch_vm_irqchip(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *r
 		return vgic_line(vm, arg, ret);
 	case KEEL_IRQCHIP_REG:
 		return vgic_reg(vm, arg, ret);
+	case KEEL_IRQCHIP_RESAMPLE:
+		return vgic_resample(vm, arg);
 	default: /* KEEL_IRQCHIP_PENDING */
 		if (arg[1] || arg[2] || arg[3])
 			return -EINVAL;

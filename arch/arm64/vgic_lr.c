@@ -202,6 +202,12 @@ void vgic_sync(struct vcpu *v)
 		struct vgic_irq *irq = vgic_irq_locked(vm, v, vc->lr_intid[i]);
 
 		lr_access(i, true, 0);
+		/* EOI'd (KVM's lr_signals_eoi_mi()): a resampled SPI's line goes low, the host hears of it. */
+		if (!(lr & (ICH_LR_PENDING | ICH_LR_ACTIVE)) && (lr & ICH_LR_EOI) && (irq->flags & VI_RESAMPLE)) {
+			irq->flags &= (uint8_t)~VI_LINE;
+			v->arch.ctx.exit.eoi[vc->lr_intid[i] / 64] |= BIT(vc->lr_intid[i] % 64);
+			vc->eoi_out = true;
+		}
 		irq->flags = (uint8_t)((irq->flags & ~VI_ACTIVE) | (lr & ICH_LR_ACTIVE ? VI_ACTIVE : 0));
 		if (lr & ICH_LR_PENDING)
 			irq->flags |= VI_LATCH * !!(irq->flags & VI_EDGE); /* not taken: pending again */
@@ -239,6 +245,7 @@ bool vgic_enter(struct vcpu *v)
 	unsigned i, n = nr_aprs();
 
 	vc->timer_masked = v->arch.ctx.in_flags & KEEL_IN_VTIMER_MASKED;
+	vc->eoi_out = false;
 	write_sysreg_s(vc->vmcr, ICH_VMCR_EL2_S);
 	for (i = 0; i < n; i++) {
 		apr_access(0, i, true, vc->ap0r[i]);

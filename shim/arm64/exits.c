@@ -136,6 +136,8 @@ void keel_arch_vcpu_exited(struct keel_vcpu *vcpu)
 	vcpu->arch.config_dirty = false; /* keel holds the ID and debug registers as the page has them */
 	keel_debug_exited(vcpu);
 	keel_vstat_add(vcpu, KEEL_VSTAT_HVC, vcpu->ctx->stat.hvc - vcpu->arch.hvc_before);
+	if (unlikely(!list_empty(&vcpu->vm->resamplers)))
+		keel_vgic_eois(vcpu);
 }
 
 u64 keel_arch_vcpu_pc(struct keel_vcpu *vcpu)

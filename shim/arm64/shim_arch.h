@@ -177,6 +177,7 @@ bool keel_vgic_supported(void);
 long keel_vgic_run_check(struct keel_vm *vm);
 long keel_vgic_irq_line(struct keel_vm *vm, unsigned int type, unsigned int idx, unsigned int num, bool level);
 bool keel_vgic_pending(struct keel_vcpu *vcpu);
+void keel_vgic_eois(struct keel_vcpu *vcpu);
 bool keel_vgic_created(struct keel_vm *vm);
 long keel_vgic_set_addr(struct keel_vm *vm, u64 which, u64 ipa, u64 arg);
 /* vgic_rdist.c: where the distributor and redistributors are */

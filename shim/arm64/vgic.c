@@ -209,10 +209,10 @@ long keel_arch_irq_route(struct keel_vm *vm, const struct kvm_irq_routing_entry 
 }
 
 /*
- * kvm_arch_set_irq_inatomic(): an SPI's line raised (vgic_irqfd_set_irq(), if the SPI exists), and left
- * high as KVM leaves it; an MSI needs an ITS (-ENODEV). Atomic context.
+ * kvm_arch_set_irq_inatomic() / kvm_set_irq(): an SPI's line to level (vgic_irqfd_set_irq(), if the SPI
+ * exists; an irqfd raises it and leaves it high, as KVM's); an MSI needs an ITS (-ENODEV). Atomic context.
  */
-int keel_arch_irqfd_inject(struct keel_vm *vm, const struct keel_irq_route *e)
+int keel_arch_irq_set(struct keel_vm *vm, const struct keel_irq_route *e, bool level)
 {
 	struct keel_vcpu *vcpu;
 	struct keel_res res;
@@ -223,7 +223,7 @@ int keel_arch_irqfd_inject(struct keel_vm *vm, const struct keel_irq_route *e)
 		return -ENODEV;
 	if (!READ_ONCE(vm->arch.vgic.initialized) || spi >= READ_ONCE(vm->arch.vgic.nr_irqs))
 		return -EINVAL;
-	r = keel_hvc5(KEEL_HC_IRQCHIP, vm->handle, KEEL_IRQCHIP_LINE, spi, 0, 1, &res);
+	r = keel_hvc5(KEEL_HC_IRQCHIP, vm->handle, KEEL_IRQCHIP_LINE, spi, 0, level, &res);
 	if (r)
 		return r;
 	if (res.r[0] != KEEL_NO_VCPU) {
@@ -232,6 +232,27 @@ int keel_arch_irqfd_inject(struct keel_vm *vm, const struct keel_irq_route *e)
 			keel_vcpu_kick(vcpu);
 	}
 	return 0;
+}
+
+/* An irqfd resampler watches pin (SPI 32 + pin): keel reports its EOIs (vgic_v3_fold_lr_state()'s). */
+int keel_arch_irq_resample(struct keel_vm *vm, u32 pin, bool on)
+{
+	struct keel_res res;
+
+	if (!READ_ONCE(vm->arch.vgic.initialized) || pin + 32 >= READ_ONCE(vm->arch.vgic.nr_irqs))
+		return -EINVAL;
+	return keel_hvc5(KEEL_HC_IRQCHIP, vm->handle, KEEL_IRQCHIP_RESAMPLE, pin + 32, on, 0, &res);
+}
+
+/* After a run: the resampled SPIs the guest EOI'd (keel lowered their lines), as kvm_notify_acked_irq(). */
+void keel_vgic_eois(struct keel_vcpu *vcpu)
+{
+	const u64 *eoi = vcpu->ctx->exit.eoi;
+	unsigned int i;
+
+	for (i = 32; i < ARRAY_SIZE(vcpu->ctx->exit.eoi) * 64; i++)
+		if (eoi[i / 64] & BIT_ULL(i % 64))
+			keel_irqfd_notify_acked(vcpu->vm, 0, i - 32);
 }
 
 /* Does the vCPU have an interrupt to take (it must not sleep)? */

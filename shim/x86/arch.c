@@ -168,7 +168,12 @@ long keel_arch_irq_route(struct keel_vm *vm, const struct kvm_irq_routing_entry 
 	return -EINVAL;
 }
 
-int keel_arch_irqfd_inject(struct keel_vm *vm, const struct keel_irq_route *e)
+int keel_arch_irq_set(struct keel_vm *vm, const struct keel_irq_route *e, bool level)
+{
+	return -EINVAL;
+}
+
+int keel_arch_irq_resample(struct keel_vm *vm, u32 pin, bool on)
 {
 	return -EINVAL;
 }

@@ -42,6 +42,7 @@ __asm__(".pushsection .rodata\n"
 	"	isb\n"
 	"	mov w1, #2\n"
 	"	str w1, [x20]\n"                /* GICD_CTLR.EnableGrp1 */
+	"	str wzr, [x20, #0xc08]\n"       /* GICD_ICFGR2: SPIs 32..47 level-sensitive */
 	"	mov w1, #0x100\n"
 	"	str w1, [x20, #0x104]\n"        /* GICD_ISENABLER1: SPI 40 */
 	"	mov w1, #0xa0\n"
@@ -224,6 +225,8 @@ static void test_vgic_regs(int gic)
 	      "a redistributor of a vCPU that does not exist: -EINVAL");
 	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 0x10c00, &v) == 0 && v == 0xaaaaaaaa,
 	      "GICR_ICFGR0: SGIs edge-triggered (0x%x)", v);
+	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0xc08, &v) == 0 && v == 0xaaaaaaaa,
+	      "GICD_ICFGR2: SPIs reset edge-triggered, as KVM's (0x%x)", v);
 	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc665, &v64) == 0 && (v64 & 1),
 	      "ICC_SRE_EL1: SRE set (0x%llx)", (unsigned long long)v64);
 	v64 = 0xf0;
@@ -285,6 +288,67 @@ static void test_irqfd_errors(int vm, int efd)
 	check(kioctl(vm, KVM_IRQFD, (unsigned long)&fd) == -EBUSY, "the same eventfd again: -EBUSY");
 }
 
+/* SPI 40's line as KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads it (bit 8 of INTIDs 32..63), or -1. */
+static int spi_level(int gic)
+{
+	uint32_t lines = 0;
+	uint64_t a = (uint64_t)VGIC_LEVEL_INFO_LINE_LEVEL << KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT | 32;
+
+	if (attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, a, &lines))
+		return -1;
+	return (lines >> (SPI - 32)) & 1;
+}
+
+/*
+ * KVM_IRQFD_FLAG_RESAMPLE (eventfd.c's resampler): the level SPI an irqfd
+ * raises is lowered at the guest's EOI and the resamplefd signalled, with
+ * no VMM in between; deassigning the irqfd leaves the line low.
+ */
+static void test_irqfd_resample(struct code_vm *g, int gic)
+{
+	struct kvm_irqfd fd = { .gsi = 8, .flags = KVM_IRQFD_FLAG_RESAMPLE, .resamplefd = 12345 };
+	uint64_t one = 1, n = 0;
+	int efd = eventfd(0, EFD_CLOEXEC), rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	long r;
+
+	check(kioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE) == 1, "KVM_CAP_IRQFD_RESAMPLE = 1");
+	fd.fd = (uint32_t)efd;
+	r = kioctl(g->vm, KVM_IRQFD, (unsigned long)&fd);
+	check(r == -EBADF, "a resamplefd that is not open: -EBADF (%s)", err_name(r));
+	fd.resamplefd = (uint32_t)gic;
+	r = kioctl(g->vm, KVM_IRQFD, (unsigned long)&fd);
+	check(r == -EINVAL, "a resamplefd that is not an eventfd: -EINVAL (%s)", err_name(r));
+	fd.resamplefd = (uint32_t)rfd;
+	check(kioctl(g->vm, KVM_IRQFD, (unsigned long)&fd) == 0, "KVM_IRQFD with a resamplefd for GSI 8 (SPI 40)");
+	check(spi_level(gic) == 0 && read(rfd, &n, sizeof(n)) < 0, "the line low, the resamplefd quiet");
+	check(write(efd, &one, sizeof(one)) == sizeof(one), "the eventfd signalled");
+	expect_report(g, 8, SPI, "the SPI reaches the guest");
+	check(spi_level(gic) == 1 && read(rfd, &n, sizeof(n)) < 0, "its line high until the guest ends it");
+	expect_report(g, 8, SGI, "the guest ended it and took its SGI");
+	n = 0;
+	r = read(rfd, &n, sizeof(n));
+	check(r == sizeof(n) && n == 1, "its EOI signalled the resamplefd once (%ld, %llu)", r, (unsigned long long)n);
+	check(spi_level(gic) == 0, "and lowered the line, without the VMM");
+	expect_report(g, 8, VTIMER_PPI, "... the timer, and no second SPI");
+	check(write(efd, &one, sizeof(one)) == sizeof(one), "the eventfd signalled again");
+	expect_report(g, 8, SPI, "the SPI again");
+	expect_report(g, 8, SGI, "ended");
+	r = read(rfd, &n, sizeof(n));
+	check(r == sizeof(n) && n == 1 && spi_level(gic) == 0, "the resamplefd signalled again, the line low");
+	expect_report(g, 8, VTIMER_PPI, "... the timer");
+	fd = (struct kvm_irqfd){ .fd = (uint32_t)efd, .gsi = 8, .flags = KVM_IRQFD_FLAG_DEASSIGN };
+	check(kioctl(g->vm, KVM_IRQFD, (unsigned long)&fd) == 0, "the resampling irqfd deassigned");
+	check(irq_line(g->vm, KVM_ARM_IRQ_TYPE_SPI, 0, SPI, 1) == 0, "KVM_IRQ_LINE: SPI %d up", SPI);
+	expect_report(g, 8, SPI, "the guest takes it");
+	expect_report(g, 8, SGI, "ends it, takes its SGI");
+	check(spi_level(gic) == 1 && read(rfd, &n, sizeof(n)) < 0,
+	      "no resampler now: the EOI left the line high, the resamplefd quiet");
+	check(irq_line(g->vm, KVM_ARM_IRQ_TYPE_SPI, 0, SPI, 0) == 0, "SPI %d down", SPI);
+	expect_report(g, 8, VTIMER_PPI, "... the timer");
+	close(rfd);
+	close(efd);
+}
+
 void test_vgic(void)
 {
 	uint64_t pc = GUEST_RAM + CODE_OFF, gicd = GICD, gicr = GICR, mmio = GUEST_MMIO, one = 1;
@@ -342,6 +406,7 @@ void test_vgic(void)
 	check(r == -EINTR && got_alarm, "a deassigned irqfd raises nothing (%s, exit %u)", err_name(r),
 	      g.run->exit_reason);
 	close(efd);
+	test_irqfd_resample(&g, gic);
 	close(gic);
 	code_vm_close(&g);
 }

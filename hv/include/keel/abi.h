@@ -25,7 +25,7 @@
 #endif
 
 #define KEEL_ABI_MAJOR 2
-#define KEEL_ABI_MINOR 2
+#define KEEL_ABI_MINOR 3
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
 /* Device tree node keel adds for the host: /hypervisor */
@@ -255,6 +255,11 @@ enum keel_exit {
 	 * by index): wake or kick their threads, then run this vCPU again.
 	 */
 	KEEL_EXIT_KICK = 12,
+	/*
+	 * Since 2.3: the guest EOI'd interrupts the host asked to hear of
+	 * (arm64: ctx.exit.eoi); nothing else to do: run this vCPU again.
+	 */
+	KEEL_EXIT_EOI = 13,
 	KEEL_EXIT_NR,
 };
 

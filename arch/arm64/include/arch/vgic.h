@@ -35,6 +35,7 @@
 #define VI_ACTIVE (1U << 3)
 #define VI_GROUP1 (1U << 4)
 #define VI_EDGE (1U << 5)
+#define VI_RESAMPLE (1U << 6) /* SPIs: the host hears of its EOIs, its line lowered (KEEL_IRQCHIP_RESAMPLE) */
 
 struct vgic_irq {
 	uint8_t prio;
@@ -54,6 +55,7 @@ struct vgic_cpu {
 	uint16_t lr_pending;    /* list registers written pending */
 	uint8_t used_lrs;
 	bool dirty;             /* something became deliverable since the flush (under the vgic lock) */
+	bool eoi_out;           /* this run's ctx.exit.eoi has bits: the host must hear of them */
 	bool timer_masked;      /* the host holds the virtual timer's PPI masked (KEEL_IN_VTIMER_MASKED) */
 	bool rd_last;           /* GICR_TYPER.Last, as the host says */
 	uint64_t rd_base;       /* IPA of its redistributor's frames, VGIC_NO_ADDR until placed */

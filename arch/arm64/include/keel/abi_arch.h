@@ -145,6 +145,13 @@ enum keel_irqchip_op {
 	KEEL_IRQCHIP_REG = 3,
 	/* x3 = vCPU index -> x1 = 1 if it has an interrupt to take (it should not sleep in WFI), else 0. */
 	KEEL_IRQCHIP_PENDING = 4,
+	/*
+	 * Since 2.3. x3 = an SPI's INTID, x4 = 1: the host hears of the
+	 * guest's EOIs of it (KVM's irqfd resampler); 0: no more. At such an
+	 * EOI keel lowers the interrupt's line and sets its bit in
+	 * ctx.exit.eoi. -EBUSY before INIT; -EINVAL not an SPI there is.
+	 */
+	KEEL_IRQCHIP_RESAMPLE = 5,
 };
 #define KEEL_VGIC_ADDR_DIST 0
 #define KEEL_VGIC_ADDR_REDIST 1
@@ -229,6 +236,12 @@ struct keel_vcpu_ctx {
 		uint64_t system_event; /* KVM_SYSTEM_EVENT_SHUTDOWN (1) / _RESET (2) / _SUSPEND (5: registers untouched) */
 		uint64_t target;       /* KEEL_EXIT_WAKE: vCPU index */
 		uint64_t kick[8];      /* KEEL_EXIT_KICK (2.2): vCPU indices, a bit each */
+		/*
+		 * Since 2.3, at any exit: SPIs (INTIDs, a bit each) marked
+		 * KEEL_IRQCHIP_RESAMPLE that the guest EOI'd in this run; keel
+		 * has lowered their lines.
+		 */
+		uint64_t eoi[16];
 	} exit;
 	/* keel's statistics for this vCPU, counted by keel (never written by the shim) */
 	struct {
