@@ -26,6 +26,9 @@ _Static_assert(__builtin_offsetof(struct keel_vcpu_ctx, fpcr) - __builtin_offset
 		       65 * 8,
 	       "arm64_fpsimd_* layout");
 
+/* Has v's VM an in-keel vGIC? (Inline: every trap path asks.) */
+static inline bool vgic_present(const struct vcpu *v) { return v->vm->arch.vgic.ready; }
+
 /* The FP/SIMD state of a vCPU after a CPU_ON reset. */
 static const uint64_t fp_reset[66];
 
@@ -535,7 +538,9 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 		hcr |= HCR_VF;
 	write_sysreg(hcr, hcr_el2);
 	arm64_gic_guest_enter();
-	exit = vg && vgic_enter(v) ? KEEL_EXIT_IRQ : 0; /* the host masks a timer whose level is low */
+	if (vg)
+		vgic_enter(v);
+	exit = 0;
 	isb();
 	if (flush_local) {
 		/* Another vCPU of this VM ran here last: its stage-1 entries, tagged with the same VMID, go. */
@@ -560,8 +565,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 		/* Interrupts made pending for it meanwhile (its own SGIs, GIC writes; other vCPUs') into the LRs. */
 		if (!exit && vg && __atomic_load_n(&v->arch.vgic.dirty, __ATOMIC_RELAXED)) {
 			vgic_sync(v);
-			if (vgic_flush(v))
-				exit = KEEL_EXIT_IRQ;
+			vgic_flush(v);
 		}
 		/* EOIs the host asked to hear of (an irqfd's resampler): it is told now. */
 		if (!exit && vg && v->arch.vgic.eoi_out)
@@ -578,6 +582,10 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	c->cntv_ctl = read_sysreg(cntv_ctl_el0);
 	c->cntv_cval = read_sysreg(cntv_cval_el0);
 	write_sysreg(0, cntv_ctl_el0);
+	if (vg) {
+		isb(); /* the timer's line low before its PPI is unmasked */
+		vgic_timer_release(v);
+	}
 
 	write_sysreg(h.hcr, hcr_el2);
 	arm64_gic_guest_exit();

@@ -3,6 +3,7 @@
  * Polled console on the UART the DT names (hv/src/dt.c picks the kind by compatible): PL011 (QEMU
  * virt), 16550 (many boards), Cadence (Xilinx Zynq/ZynqMP).
  */
+#include <arch/arm64.h>
 #include <hv/arch/console.h>
 #include <hv/boot.h>
 #include <hv/errno.h>
@@ -20,10 +21,6 @@
 
 static struct boot_uart uart;
 
-static inline uint32_t mmio_read32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
-static inline void mmio_write32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
-static inline uint8_t mmio_read8(uint64_t a) { return *(volatile uint8_t *)(uintptr_t)a; }
-static inline void mmio_write8(uint64_t a, uint8_t v) { *(volatile uint8_t *)(uintptr_t)a = v; }
 
 static uint32_t ns_read(unsigned reg)
 {

@@ -66,8 +66,6 @@ static unsigned nr_aprs(void)
 	return pre >= 7 ? 4 : pre == 6 ? 2 : 1;
 }
 
-bool vgic_present(const struct vcpu *v) { return v->vm->arch.vgic.ready; }
-
 /* The timers' lines: the virtual timer live in the CPU, the emulated physical one from ctx. */
 static bool timers_sample_locked(struct vcpu *v)
 {
@@ -117,11 +115,11 @@ static bool candidate(const struct vm *vm, const struct vgic_irq *irq)
 
 /*
  * The list registers from v's state (after vgic_sync emptied them): its
- * active and deliverable interrupts, the most urgent first. Returns true if
- * the host masks the virtual timer's PPI and its level is now low (it must
- * hear of it: KEEL_EXIT_NONE).
+ * active and deliverable interrupts, the most urgent first. The virtual
+ * timer's physical PPI is masked on this CPU while its level is high (the
+ * guest has it as virtual PPI 27 instead), unmasked when it drops.
  */
-bool vgic_flush(struct vcpu *v)
+void vgic_flush(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct vgic *d = &vm->arch.vgic;
@@ -184,7 +182,8 @@ bool vgic_flush(struct vcpu *v)
 		hcr |= ICH_HCR_UIE;
 	spin_unlock(&d->lock);
 	write_sysreg_s(hcr, ICH_HCR_EL2_S);
-	return vc->timer_masked && !vlevel;
+	if (vlevel != vc->timer_masked && arm64_gic_ppi_mask(VGIC_VTIMER_PPI, vlevel))
+		vc->timer_masked = vlevel;
 }
 
 /* What the guest did with the list registers back into the interrupts' state; the registers emptied. */
@@ -238,13 +237,13 @@ bool vgic_wfi_wakes(struct vcpu *v)
 	return pending;
 }
 
-/* Before v's first entry of a run (its timer registers already loaded). */
-bool vgic_enter(struct vcpu *v)
+/* Before v's first entry of a run (its timer registers already loaded; the host left the timer's PPI unmasked). */
+void vgic_enter(struct vcpu *v)
 {
 	struct vgic_cpu *vc = &v->arch.vgic;
 	unsigned i, n = nr_aprs();
 
-	vc->timer_masked = v->arch.ctx.in_flags & KEEL_IN_VTIMER_MASKED;
+	vc->timer_masked = false;
 	vc->eoi_out = false;
 	write_sysreg_s(vc->vmcr, ICH_VMCR_EL2_S);
 	for (i = 0; i < n; i++) {
@@ -252,7 +251,7 @@ bool vgic_enter(struct vcpu *v)
 		apr_access(1, i, true, vc->ap1r[i]);
 	}
 	vc->used_lrs = 0;
-	return vgic_flush(v);
+	vgic_flush(v);
 }
 
 /* After v's last exit of a run: the list registers synced, the CPU interface saved and switched off. */
@@ -271,23 +270,32 @@ void vgic_exit(struct vcpu *v)
 }
 
 /*
- * A physical interrupt while the guest ran: a maintenance interrupt is
- * keel's (the list registers refilled, the guest entered again); anything
- * else, or the timer dropping while the host masks it, is the host's.
+ * After the run, the guest's timer stopped (its line low): the timer's PPI
+ * unmasked again on this CPU, as the host left it.
+ */
+void vgic_timer_release(struct vcpu *v)
+{
+	if (v->arch.vgic.timer_masked && arm64_gic_ppi_mask(VGIC_VTIMER_PPI, false))
+		v->arch.vgic.timer_masked = false;
+}
+
+/*
+ * A physical interrupt while the guest ran: a maintenance interrupt and the
+ * guest's virtual timer firing are keel's (the list registers refilled, the
+ * timer's PPI masked, the guest entered again); anything else is the host's.
  */
 unsigned vgic_irq_exit(struct vcpu *v)
 {
-	bool timer_low = false;
-
-	if (read_sysreg_s(ICH_MISR_EL2_S)) {
+	if (read_sysreg_s(ICH_MISR_EL2_S) ||
+	    (!v->arch.vgic.timer_masked && (read_sysreg(cntv_ctl_el0) & 7) == 5)) {
 		vgic_sync(v);
-		timer_low = vgic_flush(v);
+		vgic_flush(v);
 		isb();
 	}
-	if (!timer_low && (read_sysreg_s(ICC_HPPIR1_EL1_S) & 0xffffff) == SPURIOUS)
+	if ((read_sysreg_s(ICC_HPPIR1_EL1_S) & 0xffffff) == SPURIOUS)
 		return 0;
 	v->stat.irq++;
-	return KEEL_EXIT_IRQ; /* the host takes its interrupt, or unmasks the timer's PPI */
+	return KEEL_EXIT_IRQ; /* the host takes its interrupt */
 }
 
 /*

@@ -112,14 +112,10 @@ void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 	c->psci_version = keel_psci_version(vcpu);
 	if (keel_vgic_created(vcpu->vm)) {
 		/*
-		 * keel's vGIC takes the virtual timer's level; while it is high the
-		 * host's PPI stays masked here (else it would fire at once), and keel
-		 * exits when it drops so that it is unmasked again.
+		 * keel's vGIC takes the virtual timer's level and masks the PPI on
+		 * this CPU itself while it is high; it wants it unmasked at entry.
 		 */
-		bool high = keel_timer_levels(vcpu) & KVM_ARM_DEV_EL1_VTIMER;
-
-		keel_vtimer_mask(high);
-		c->in_flags = (c->in_flags & ~KEEL_IN_VTIMER_MASKED) | (high ? KEEL_IN_VTIMER_MASKED : 0);
+		keel_vtimer_mask(false);
 	}
 	vcpu->arch.hvc_before = c->stat.hvc;
 	keel_debug_enter(vcpu);

@@ -178,7 +178,8 @@ long keel_vgic_run_check(struct keel_vm *vm);
 long keel_vgic_irq_line(struct keel_vm *vm, unsigned int type, unsigned int idx, unsigned int num, bool level);
 bool keel_vgic_pending(struct keel_vcpu *vcpu);
 void keel_vgic_eois(struct keel_vcpu *vcpu);
-bool keel_vgic_created(struct keel_vm *vm);
+/* irqchip_in_kernel(): KVM_CREATE_DEVICE done. A macro: asked around every exit. */
+#define keel_vgic_created(vm) READ_ONCE((vm)->arch.vgic.created)
 long keel_vgic_set_addr(struct keel_vm *vm, u64 which, u64 ipa, u64 arg);
 /* vgic_rdist.c: where the distributor and redistributors are */
 long keel_vgic_addr(struct keel_vm *vm, bool set, u64 type, u64 __user *uaddr);

@@ -54,9 +54,6 @@ void keel_vgic_cpu_down(void) { keel_host_ppi_enable(&keel_vgic_maint, false); }
 
 bool keel_vgic_supported(void) { return keel_vgic_hw; }
 
-/* irqchip_in_kernel() */
-bool keel_vgic_created(struct keel_vm *vm) { return READ_ONCE(vm->arch.vgic.created); }
-
 /* KEEL_HC_IRQCHIP op with x3..x5 (pages donated when keel asks: INIT), *out = x1. */
 static long keel_irqchip(struct keel_vm *vm, enum keel_irqchip_op op, u64 a3, u64 a4, u64 a5, u64 *out)
 {

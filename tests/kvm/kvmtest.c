@@ -211,9 +211,8 @@ static void test_caps(int fd, const char *which)
 	} absent[] = {
 		/* USER_MEMORY, ..._REGION_WORKS, NR_MEMSLOTS: memory slots, kvmtest_mem.c */
 		{ KVM_CAP_COALESCED_MMIO, "COALESCED_MMIO" },
-		/* the in-kernel GIC, its irqfds and routing are there (kvmtest_vgic.c), not MSIs (no ITS) or resampling */
+		/* the in-kernel GIC, its irqfds (resampling too) and routing are there (kvmtest_vgic.c), not MSIs (no ITS) */
 		{ KVM_CAP_SIGNAL_MSI, "SIGNAL_MSI" },
-		{ KVM_CAP_IRQFD_RESAMPLE, "IRQFD_RESAMPLE" },
 		{ KVM_CAP_READONLY_MEM, "READONLY_MEM" },
 		/* dirty logging is the bitmap (kvmtest_mem.c), not the ring */
 		{ KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING" },

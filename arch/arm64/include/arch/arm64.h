@@ -20,9 +20,17 @@ struct arm64_cpu {
 	uint64_t host_entry; /* where PSCI CPU_ON / CPU_SUSPEND resume the host */
 	uint64_t host_ctx;
 	uint64_t guest_regs; /* while a guest runs: its x0..x30 block (vectors.S, guest_entry.S) */
+	uint64_t gicr;       /* GICv3: this CPU's redistributor (RD_base, mapped at EL2), 0 if not found */
 };
 
 extern struct arm64_cpu arm64_cpus[HV_MAX_CPUS];
+
+/* Device registers keel maps at EL2 (the UART, the GIC's redistributors). */
+static inline uint32_t mmio_read32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
+static inline void mmio_write32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
+static inline uint64_t mmio_read64(uint64_t a) { return *(volatile uint64_t *)(uintptr_t)a; }
+static inline uint8_t mmio_read8(uint64_t a) { return *(volatile uint8_t *)(uintptr_t)a; }
+static inline void mmio_write8(uint64_t a, uint8_t v) { *(volatile uint8_t *)(uintptr_t)a = v; }
 
 /* The values every CPU loads into its EL2 MMU registers (written by the boot CPU, read by secondaries with MMU off). */
 struct arm64_mmu_regs {
@@ -76,6 +84,7 @@ int arm64_gic_init(struct boot_info *bi);
 void arm64_gic_cpu_init(void);
 bool arm64_gic_has_vgic(void);
 /* While a guest runs (GICv3): its ICC_SRE_EL1 accesses trap to keel. */
+bool arm64_gic_ppi_mask(unsigned intid, bool masked);
 void arm64_gic_guest_enter(void);
 void arm64_gic_guest_exit(void);
 

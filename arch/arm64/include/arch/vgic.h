@@ -56,7 +56,7 @@ struct vgic_cpu {
 	uint8_t used_lrs;
 	bool dirty;             /* something became deliverable since the flush (under the vgic lock) */
 	bool eoi_out;           /* this run's ctx.exit.eoi has bits: the host must hear of them */
-	bool timer_masked;      /* the host holds the virtual timer's PPI masked (KEEL_IN_VTIMER_MASKED) */
+	bool timer_masked;      /* keel holds the virtual timer's physical PPI masked on this CPU (its level is high) */
 	bool rd_last;           /* GICR_TYPER.Last, as the host says */
 	uint64_t rd_base;       /* IPA of its redistributor's frames, VGIC_NO_ADDR until placed */
 };
@@ -97,9 +97,9 @@ int vgic_mmio_access_locked(struct vm *vm, unsigned space, struct vcpu *rd, uint
 int vgic_cpu_sysreg(struct vcpu *v, uint64_t id, bool write, uint64_t *val, uint64_t vtr);
 
 /* vgic_lr.c: around a guest's run on this CPU */
-bool vgic_present(const struct vcpu *v);
-bool vgic_enter(struct vcpu *v);
-bool vgic_flush(struct vcpu *v);
+void vgic_enter(struct vcpu *v);
+void vgic_flush(struct vcpu *v);
+void vgic_timer_release(struct vcpu *v);
 void vgic_sync(struct vcpu *v);
 void vgic_exit(struct vcpu *v);
 unsigned vgic_irq_exit(struct vcpu *v);
