@@ -4,8 +4,8 @@
  * irqc_drivers table turns it into a kind and records the node's registers). keel handles no interrupts itself: the host drives the GIC.
  * What a driver does is give the host the GIC as bare metal would, and keep the virtualization side
  * (the hypervisor control and virtual CPU interfaces) for keel. One exception: the guest virtual timer's
- * PPI, which only guests raise, is masked and unmasked by keel on the running CPU's redistributor while a
- * vGICv3 guest runs (arm64_gic_ppi_mask).
+ * PPI, which only guests raise, whose active state keel sets and clears on the running CPU's redistributor
+ * while a vGICv3 guest runs (arm64_gic_ppi_active), as KVM's timer code does through the host's irqchip.
  *   GICv3 ("arm,gic-v3"): the host uses the system-register CPU interface; ICC_SRE_EL2 enables it
  *     for EL1 on each CPU. The ICH_* registers are EL2's: the host cannot reach them.
  *   GICv2 ("arm,gic-400", "arm,cortex-a15-gic"): memory-mapped. The hypervisor control interface
@@ -19,15 +19,13 @@
 static enum irqc_kind gic_kind;
 static struct mem_range gicr_regions[3]; /* GICv3: the DT's redistributor regions (reg 1.., 128 KiB or more) */
 
-#define GICR_CTLR 0x0
-#define GICR_CTLR_RWP (1U << 3)
 #define GICR_TYPER 0x8
 #define GICR_TYPER_VLPIS (1ULL << 1)
 #define GICR_TYPER_LAST (1ULL << 4)
 #define GICR_PIDR2 0xffe8
 #define GICR_SGI_BASE 0x10000
-#define GICR_ISENABLER0 0x100
-#define GICR_ICENABLER0 0x180
+#define GICR_ISACTIVER0 0x300
+#define GICR_ICACTIVER0 0x380
 #define GICR_FRAMES 0x20000ULL
 
 /* GICv3: the redistributor regions mapped at EL2 (device memory), for the per-CPU look-up below. */
@@ -136,20 +134,19 @@ void arm64_gic_cpu_init(void)
 }
 
 /*
- * Mask or unmask PPI intid on this CPU's redistributor (for an interrupt
- * only guests raise: the host's GIC state is as it left it once the guest's
- * run ends). A mask takes effect before this returns (GICR_CTLR.RWP).
+ * Set or clear PPI intid's active state on this CPU's redistributor (for an
+ * interrupt only guests raise: the host finds it inactive once the guest's
+ * run ends). While active it is not signalled again; a hardware-linked list
+ * register deactivates it when the guest does.
  */
-bool arm64_gic_ppi_mask(unsigned intid, bool masked)
+bool arm64_gic_ppi_active(unsigned intid, bool active)
 {
 	const struct arm64_cpu *c = (const struct arm64_cpu *)read_sysreg(tpidr_el2);
 
 	if (!c->gicr)
 		return false;
-	mmio_write32(c->gicr + GICR_SGI_BASE + (masked ? GICR_ICENABLER0 : GICR_ISENABLER0), 1U << intid);
-	if (masked)
-		while (mmio_read32(c->gicr + GICR_CTLR) & GICR_CTLR_RWP)
-			;
+	mmio_write32(c->gicr + GICR_SGI_BASE + (active ? GICR_ISACTIVER0 : GICR_ICACTIVER0), 1U << intid);
+	dsb(sy);
 	return true;
 }
 

@@ -583,7 +583,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	c->cntv_cval = read_sysreg(cntv_cval_el0);
 	write_sysreg(0, cntv_ctl_el0);
 	if (vg) {
-		isb(); /* the timer's line low before its PPI is unmasked */
+		isb(); /* the timer's line low before its PPI is made inactive */
 		vgic_timer_release(v);
 	}
 

@@ -24,6 +24,8 @@
 #define ICH_LR_ACTIVE (1ULL << 63)
 #define ICH_LR_GROUP (1ULL << 60)
 #define ICH_LR_EOI (1ULL << 41)
+#define ICH_LR_HW (1ULL << 61)
+#define ICH_LR_PINTID_SHIFT 32
 #define ICH_LR_PRIO_SHIFT 48
 #define SPURIOUS 1023
 
@@ -116,8 +118,10 @@ static bool candidate(const struct vm *vm, const struct vgic_irq *irq)
 /*
  * The list registers from v's state (after vgic_sync emptied them): its
  * active and deliverable interrupts, the most urgent first. The virtual
- * timer's physical PPI is masked on this CPU while its level is high (the
- * guest has it as virtual PPI 27 instead), unmasked when it drops.
+ * timer's PPI goes in linked to the physical one (ICH_LR_HW), which keel
+ * holds active on this CPU while the guest has it pending or active or its
+ * level is high (KVM's kvm_timer_vcpu_load_gic()): it is not signalled again
+ * until the guest deactivates it, which deactivates the physical one too.
  */
 void vgic_flush(struct vcpu *v)
 {
@@ -126,7 +130,7 @@ void vgic_flush(struct vcpu *v)
 	struct vgic_cpu *vc = &v->arch.vgic;
 	struct lr_pick p = { .max = nr_lrs() };
 	uint64_t hcr = ICH_HCR_EN;
-	bool vlevel;
+	bool vlevel, timer_in_lr = false;
 	unsigned i;
 
 	if (p.max > VGIC_MAX_LRS)
@@ -170,8 +174,12 @@ void vgic_flush(struct vcpu *v)
 			if (irq->flags & VI_EDGE)
 				irq->flags &= (uint8_t)~VI_LATCH;
 		}
-		if (!(irq->flags & VI_EDGE))
+		if (p.intid[i] == VGIC_VTIMER_PPI) {
+			lr |= ICH_LR_HW | ((uint64_t)VGIC_VTIMER_PPI << ICH_LR_PINTID_SHIFT);
+			timer_in_lr = true;
+		} else if (!(irq->flags & VI_EDGE)) {
 			lr |= ICH_LR_EOI;
+		}
 		vc->lr_intid[i] = p.intid[i];
 		lr_access(i, true, lr);
 	}
@@ -182,8 +190,9 @@ void vgic_flush(struct vcpu *v)
 		hcr |= ICH_HCR_UIE;
 	spin_unlock(&d->lock);
 	write_sysreg_s(hcr, ICH_HCR_EL2_S);
-	if (vlevel != vc->timer_masked && arm64_gic_ppi_mask(VGIC_VTIMER_PPI, vlevel))
-		vc->timer_masked = vlevel;
+	vlevel |= timer_in_lr;
+	if (vlevel != vc->timer_active && arm64_gic_ppi_active(VGIC_VTIMER_PPI, vlevel))
+		vc->timer_active = vlevel;
 }
 
 /* What the guest did with the list registers back into the interrupts' state; the registers emptied. */
@@ -207,6 +216,9 @@ void vgic_sync(struct vcpu *v)
 			v->arch.ctx.exit.eoi[vc->lr_intid[i] / 64] |= BIT(vc->lr_intid[i] % 64);
 			vc->eoi_out = true;
 		}
+		/* The timer's, ended by the guest: so is the physical interrupt it is linked to. */
+		if ((lr & ICH_LR_HW) && !(lr & (ICH_LR_PENDING | ICH_LR_ACTIVE)))
+			vc->timer_active = false;
 		irq->flags = (uint8_t)((irq->flags & ~VI_ACTIVE) | (lr & ICH_LR_ACTIVE ? VI_ACTIVE : 0));
 		if (lr & ICH_LR_PENDING)
 			irq->flags |= VI_LATCH * !!(irq->flags & VI_EDGE); /* not taken: pending again */
@@ -243,7 +255,7 @@ void vgic_enter(struct vcpu *v)
 	struct vgic_cpu *vc = &v->arch.vgic;
 	unsigned i, n = nr_aprs();
 
-	vc->timer_masked = false;
+	vc->timer_active = false;
 	vc->eoi_out = false;
 	write_sysreg_s(vc->vmcr, ICH_VMCR_EL2_S);
 	for (i = 0; i < n; i++) {
@@ -270,24 +282,24 @@ void vgic_exit(struct vcpu *v)
 }
 
 /*
- * After the run, the guest's timer stopped (its line low): the timer's PPI
- * unmasked again on this CPU, as the host left it.
+ * After the run (vgic_exit), the guest's timer stopped so its line is low:
+ * the timer's physical PPI inactive again on this CPU, as the host left it.
  */
 void vgic_timer_release(struct vcpu *v)
 {
-	if (v->arch.vgic.timer_masked && arm64_gic_ppi_mask(VGIC_VTIMER_PPI, false))
-		v->arch.vgic.timer_masked = false;
+	if (v->arch.vgic.timer_active && arm64_gic_ppi_active(VGIC_VTIMER_PPI, false))
+		v->arch.vgic.timer_active = false;
 }
 
 /*
  * A physical interrupt while the guest ran: a maintenance interrupt and the
  * guest's virtual timer firing are keel's (the list registers refilled, the
- * timer's PPI masked, the guest entered again); anything else is the host's.
+ * timer's PPI held active, the guest entered again); anything else is the
+ * host's.
  */
 unsigned vgic_irq_exit(struct vcpu *v)
 {
-	if (read_sysreg_s(ICH_MISR_EL2_S) ||
-	    (!v->arch.vgic.timer_masked && (read_sysreg(cntv_ctl_el0) & 7) == 5)) {
+	if (read_sysreg_s(ICH_MISR_EL2_S) || (read_sysreg(cntv_ctl_el0) & 7) == 5) {
 		vgic_sync(v);
 		vgic_flush(v);
 		isb();

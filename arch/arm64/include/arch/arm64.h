@@ -84,7 +84,7 @@ int arm64_gic_init(struct boot_info *bi);
 void arm64_gic_cpu_init(void);
 bool arm64_gic_has_vgic(void);
 /* While a guest runs (GICv3): its ICC_SRE_EL1 accesses trap to keel. */
-bool arm64_gic_ppi_mask(unsigned intid, bool masked);
+bool arm64_gic_ppi_active(unsigned intid, bool active);
 void arm64_gic_guest_enter(void);
 void arm64_gic_guest_exit(void);
 

@@ -56,7 +56,7 @@ struct vgic_cpu {
 	uint8_t used_lrs;
 	bool dirty;             /* something became deliverable since the flush (under the vgic lock) */
 	bool eoi_out;           /* this run's ctx.exit.eoi has bits: the host must hear of them */
-	bool timer_masked;      /* keel holds the virtual timer's physical PPI masked on this CPU (its level is high) */
+	bool timer_active;      /* keel holds the virtual timer's physical PPI active on this CPU (vgic_flush) */
 	bool rd_last;           /* GICR_TYPER.Last, as the host says */
 	uint64_t rd_base;       /* IPA of its redistributor's frames, VGIC_NO_ADDR until placed */
 };

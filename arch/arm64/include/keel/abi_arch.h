@@ -91,9 +91,10 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
 #define KEEL_IN_CONFIG_KEPT (1ULL << 7)
 /*
  * 2.2 only (ignored since 2.3, the bit stays reserved): the host held the
- * guest virtual timer's PPI masked. Since 2.3 keel masks and unmasks that
- * PPI on the running CPU's redistributor itself while a vGIC guest runs;
- * the host leaves it unmasked at VCPU_RUN and finds it so after.
+ * guest virtual timer's PPI masked. Since 2.3 keel holds that PPI active
+ * on the running CPU's redistributor itself while a vGIC guest has it (a
+ * hardware-linked list register); the host leaves it unmasked at
+ * VCPU_RUN and finds it inactive after.
  */
 #define KEEL_IN_VTIMER_MASKED (1ULL << 8)
 
