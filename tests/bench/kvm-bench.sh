@@ -62,12 +62,16 @@ fi
 # (c) a guest call nobody owns (answered in the hypervisor by both, not by the host), (d) an MMIO write an
 # ioeventfd takes in the kernel (virtio's doorbell).
 # With an in-kernel GICv3: (e) a load from the distributor, (f) an SGI a vCPU sends itself (the IPI path
-# inside the hypervisor, without a second vCPU's wake-up), (g) the virtual timer's interrupt.
-declare -A goal=([hvc]=0.3 [mmio]=0.8 [hypcall]=1.0 [ioeventfd]=1.0 [gicd]=1.0 [sgi]=0.5 [vtimer]=0.5)
+# inside the hypervisor, without a second vCPU's wake-up), (g) the virtual timer's interrupt, (h) the EOI
+# of a level-sensitive SPI whose line stays high (given again at once), (i) an IPI from one vCPU to
+# another asleep in WFI and its reply.
+declare -A goal=([hvc]=0.3 [mmio]=0.8 [hypcall]=1.0 [ioeventfd]=1.0 [gicd]=1.0 [sgi]=0.5 [vtimer]=0.5 [eoi]=0.5
+	[ipi]=0.5)
 declare -A label=([hvc]="(a) HVC" [mmio]="(b) MMIO" [hypcall]="(c) unowned HVC" [ioeventfd]="(d) ioeventfd write"
-	[gicd]="(e) GICD load" [sgi]="(f) SGI to itself" [vtimer]="(g) vtimer interrupt")
+	[gicd]="(e) GICD load" [sgi]="(f) SGI to itself" [vtimer]="(g) vtimer interrupt" [eoi]="(h) level EOI"
+	[ipi]="(i) IPI to a vCPU in WFI")
 printf '  %-8s %12s %12s %10s   %s\n' "" "Linux KVM" "keel" "keel/KVM" "goal"
-for p in hvc hypcall mmio ioeventfd gicd sgi vtimer; do
+for p in hvc hypcall mmio ioeventfd gicd sgi vtimer eoi ipi; do
 	k=$(fig kvm $p) h=$(fig keel $p 2>/dev/null || true)
 	ratio=- verdict=-
 	if [ -n "$k" ] && [ -n "$h" ]; then

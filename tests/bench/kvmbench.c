@@ -17,7 +17,12 @@
  * KVM_CREATE_DEVICE cannot make one), guest_gic below:
  *   phase gicd: N x load of GICD_TYPER (the in-kernel distributor's MMIO);
  *   phase sgi:  N x an SGI the vCPU sends itself (ICC_SGI1R_EL1), taken and ended (IAR, EOIR);
- *   phase vtimer: N x the virtual timer armed already expired, its PPI taken, the timer stopped, ended.
+ *   phase vtimer: N x the virtual timer armed already expired, its PPI taken, the timer stopped, ended;
+ *   phase eoi:  N x a level-sensitive SPI the VMM holds high taken and ended (each EOI finds the line
+ *               still high: the hypervisor's EOI maintenance gives it again);
+ *   phase ipi:  N x vCPU 0 sends SGI 3 to vCPU 1 (asleep in WFI, run by a second thread), whose
+ *               handler sends SGI 4 back; vCPU 0 waits for that in WFI (a spinning vCPU would leave
+ *               the other's thread to the host's scheduler tick when both share a CPU).
  * Each phase is timed with CLOCK_MONOTONIC from its first KVM_RUN to the END exit. Under QEMU's
  * -icount shift=0 the host clock advances 1 ns per emulated instruction, so "ns" reads as
  * instructions per round trip.
@@ -30,6 +35,8 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/psci.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -176,7 +183,7 @@ static size_t build_guest(uint32_t *code, uint32_t n)
 #define GIC_CODE (GUEST_BASE + 0x8000)
 #define GICD_BASE 0x08000000ULL
 #define GICR_BASE 0x080a0000ULL
-extern const uint32_t guest_gic[], guest_gic_end[];
+extern const uint32_t guest_gic[], guest_gic_cpu1[], guest_gic_end[];
 __asm__(".pushsection .rodata\n"
 	".balign 2048\n"
 	".global guest_gic\n"
@@ -186,6 +193,9 @@ __asm__(".pushsection .rodata\n"
 	"	isb\n"
 	"	mov w1, #2\n"
 	"	str w1, [x21]\n"              /* GICD_CTLR.EnableGrp1 */
+	"	str wzr, [x21, #0xc08]\n"     /* GICD_ICFGR2: SPIs 32..47 level-sensitive (the eoi phase's 40) */
+	"	mov w1, #0xa0\n"
+	"	strb w1, [x21, #0x428]\n"     /* GICD_IPRIORITYR: SPI 40 */
 	"	add x2, x22, #0x10000\n"
 	"	movz w1, #0x0800, lsl #16\n"
 	"	orr w1, w1, #8\n"
@@ -229,7 +239,46 @@ __asm__(".pushsection .rodata\n"
 	"	cmp x19, x23\n"
 	"	b.ne 4b\n"
 	"	str x24, [x20]\n"
+	/* phase eoi: the VMM raised SPI 40's line before this */
+	"	mov x24, #0\n"
+	"	mov w1, #0x100\n"
+	"	str w1, [x21, #0x104]\n"      /* GICD_ISENABLER1: SPI 40 */
+	"7:	cmp x24, x23\n"
+	"	b.ne 7b\n"
+	"	str x24, [x20]\n"
+	/* phase ipi */
+	"	mov x24, #0\n"
+	"	mov x19, #0\n"
+	"	movz x25, #0x0300, lsl #16\n"
+	"	orr x25, x25, #2\n"           /* SGI 3 to Aff0 1: vCPU 1 */
+	"10:	add x19, x19, #1\n"
+	"	msr S3_0_C12_C11_5, x25\n"
+	"	isb\n"
+	"11:	msr daifset, #2\n"            /* the reply, waited for in WFI (masked: none is missed) */
+	"	cmp x24, x19\n"
+	"	b.eq 12f\n"
+	"	wfi\n"
+	"	msr daifclr, #2\n"
+	"	isb\n"
+	"	b 11b\n"
+	"12:	msr daifclr, #2\n"
+	"	cmp x19, x23\n"
+	"	b.ne 10b\n"
+	"	str x24, [x20]\n"
 	"	b .\n"
+	/* vCPU 1: interrupts on (SGIs are enabled at reset), then asleep */
+	".global guest_gic_cpu1\n"
+	"guest_gic_cpu1:\n"
+	"	adr x0, 9f\n"
+	"	msr vbar_el1, x0\n"
+	"	mov x1, #0xff\n"
+	"	msr S3_0_C4_C6_0, x1\n"       /* ICC_PMR_EL1 */
+	"	mov x1, #1\n"
+	"	msr S3_0_C12_C12_7, x1\n"     /* ICC_IGRPEN1_EL1 */
+	"	isb\n"
+	"	msr daifclr, #2\n"
+	"13:	wfi\n"
+	"	b 13b\n"
 	".balign 2048\n"
 	"9:	.skip 0x200\n"
 	"	mrs x5, esr_el1\n"             /* a synchronous exception: reported, not looped on */
@@ -243,7 +292,22 @@ __asm__(".pushsection .rodata\n"
 	"	cmp x3, #27\n"
 	"	b.ne 6f\n"
 	"	msr cntv_ctl_el0, xzr\n"      /* the timer's line down before its EOI */
-	"6:	msr S3_0_C12_C12_1, x3\n"     /* ICC_EOIR1_EL1 */
+	"6:	cmp x3, #40\n"
+	"	b.ne 7f\n"
+	"	cmp x24, x23\n"
+	"	b.ne 8f\n"
+	"	mov w4, #0x100\n"
+	"	str w4, [x21, #0x184]\n"      /* GICD_ICENABLER1: SPI 40 off after the last one */
+	"	b 8f\n"
+	"7:	cmp x3, #3\n"
+	"	b.ne 8f\n"
+	"	mrs x4, mpidr_el1\n"
+	"	tst x4, #0xff\n"
+	"	b.eq 8f\n"
+	"	movz x4, #0x0400, lsl #16\n"
+	"	orr x4, x4, #1\n"
+	"	msr S3_0_C12_C11_5, x4\n"     /* on vCPU 1: SGI 4 back to vCPU 0 */
+	"8:	msr S3_0_C12_C12_1, x3\n"     /* ICC_EOIR1_EL1 */
 	"	eret\n"
 	".global guest_gic_end\n"
 	"guest_gic_end:\n"
@@ -253,6 +317,8 @@ __asm__(".pushsection .rodata\n"
 struct vm {
 	int kvm, vm, vcpu;
 	struct kvm_run *run;
+	int vcpu1;            /* the GIC VM's second vCPU (the ipi phase), run by its own thread */
+	struct kvm_run *run1;
 	void *mem;
 	uint64_t elr;        /* where the guest took an exception it reports */
 	unsigned long loads; /* MMIO loads completed */
@@ -308,14 +374,39 @@ static uint64_t run_to_end(struct vm *v)
 	}
 }
 
-static void setup(struct vm *v, uint32_t n)
+/* vCPU id of v's VM, initialized (PSCI 0.2) with its PC at pc; its fd, its kvm_run in *run. */
+static int add_vcpu(struct vm *v, int id, uint64_t pc, struct kvm_run **run)
 {
 	struct kvm_vcpu_init init;
-	struct kvm_userspace_memory_region slot;
-	struct kvm_one_reg reg;
-	uint64_t pc = GUEST_BASE;
-	void *mem;
+	struct kvm_one_reg reg = { .id = CORE_REG(regs.pc), .addr = (uintptr_t)&pc };
 	long sz;
+	int fd;
+
+	fd = ioctl(v->vm, KVM_CREATE_VCPU, id);
+	if (fd < 0)
+		not_available("KVM_CREATE_VCPU: %s", strerror(errno));
+	sz = ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz < (long)sizeof(struct kvm_run))
+		not_available("KVM_GET_VCPU_MMAP_SIZE: %ld", sz);
+	*run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (*run == MAP_FAILED)
+		not_available("mmap of the vCPU: %s", strerror(errno));
+	memset(&init, 0, sizeof(init));
+	if (ioctl(v->vm, KVM_ARM_PREFERRED_TARGET, &init) < 0)
+		not_available("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+	memset(init.features, 0, sizeof(init.features));
+	init.features[0] = 1U << KVM_ARM_VCPU_PSCI_0_2;
+	if (ioctl(fd, KVM_ARM_VCPU_INIT, &init) < 0)
+		not_available("KVM_ARM_VCPU_INIT: %s", strerror(errno));
+	if (ioctl(fd, KVM_SET_ONE_REG, &reg) < 0)
+		not_available("KVM_SET_ONE_REG(PC): %s", strerror(errno));
+	return fd;
+}
+
+static void setup(struct vm *v, uint32_t n)
+{
+	struct kvm_userspace_memory_region slot;
+	void *mem;
 
 	v->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (v->kvm < 0)
@@ -339,27 +430,7 @@ static void setup(struct vm *v, uint32_t n)
 	};
 	if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 		not_available("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
-
-	v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);
-	if (v->vcpu < 0)
-		not_available("KVM_CREATE_VCPU: %s", strerror(errno));
-	sz = ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (sz < (long)sizeof(struct kvm_run))
-		not_available("KVM_GET_VCPU_MMAP_SIZE: %ld", sz);
-	v->run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
-	if (v->run == MAP_FAILED)
-		not_available("mmap of the vCPU: %s", strerror(errno));
-
-	memset(&init, 0, sizeof(init));
-	if (ioctl(v->vm, KVM_ARM_PREFERRED_TARGET, &init) < 0)
-		not_available("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
-	memset(init.features, 0, sizeof(init.features));
-	init.features[0] = 1U << KVM_ARM_VCPU_PSCI_0_2;
-	if (ioctl(v->vcpu, KVM_ARM_VCPU_INIT, &init) < 0)
-		not_available("KVM_ARM_VCPU_INIT: %s", strerror(errno));
-	reg = (struct kvm_one_reg){ .id = CORE_REG(regs.pc), .addr = (uintptr_t)&pc };
-	if (ioctl(v->vcpu, KVM_SET_ONE_REG, &reg) < 0)
-		not_available("KVM_SET_ONE_REG(PC): %s", strerror(errno));
+	v->vcpu = add_vcpu(v, 0, GUEST_BASE, &v->run);
 }
 
 static void set_core(struct vm *v, uint64_t id, uint64_t val)
@@ -386,6 +457,8 @@ static int setup_gic(struct vm *v, uint32_t n)
 	setup(v, n);
 	mem = (uint8_t *)v->mem;
 	memcpy(mem + (GIC_CODE - GUEST_BASE), guest_gic, (size_t)((const char *)guest_gic_end - (const char *)guest_gic));
+	/* vCPU 1 (the ipi phase's), before the GIC's init as KVM wants */
+	v->vcpu1 = add_vcpu(v, 1, GIC_CODE + (uint64_t)((const char *)guest_gic_cpu1 - (const char *)guest_gic), &v->run1);
 	if (ioctl(v->vm, KVM_CREATE_DEVICE, &cd) < 0) {
 		printf("gic: not available: KVM_CREATE_DEVICE(VGIC_V3): %s\n", strerror(errno));
 		return -1;
@@ -405,27 +478,66 @@ static int setup_gic(struct vm *v, uint32_t n)
 	return 0;
 }
 
+static void wake_signal(int sig) { (void)sig; }
+
+/* vCPU 1's thread: it sleeps in WFI between SGIs; immediate_exit and a signal end it. */
+static void *run_vcpu1(void *arg)
+{
+	struct vm *v = arg;
+
+	for (;;) {
+		if (ioctl(v->vcpu1, KVM_RUN, 0) < 0) {
+			if (errno == EINTR && __atomic_load_n(&v->run1->immediate_exit, __ATOMIC_ACQUIRE))
+				return NULL;
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fail("vCPU 1: KVM_RUN: %s", strerror(errno));
+		}
+		fail("vCPU 1: unexpected exit_reason %u", v->run1->exit_reason);
+	}
+}
+
+static void irq_line(struct vm *v, uint32_t spi, uint32_t level)
+{
+	struct kvm_irq_level il = { .irq = KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT | spi, .level = level };
+
+	if (ioctl(v->vm, KVM_IRQ_LINE, &il) < 0)
+		fail("KVM_IRQ_LINE: %s", strerror(errno));
+}
+
 /* The GIC phases, each timed from its first KVM_RUN to its END exit. */
 static void bench_gic(uint32_t n)
 {
+	static const char *const name[] = { "gicd", "sgi", "vtimer", "eoi", "ipi" };
+	struct sigaction sa = { .sa_handler = wake_signal };
 	struct vm g = { 0 };
-	uint64_t t[4], got[3];
+	uint64_t t[6], got[5] = { 0 };
+	pthread_t cpu1;
+	unsigned i;
 
 	if (setup_gic(&g, n))
 		return;
-	t[0] = now_ns();
-	got[0] = run_to_end(&g);
-	t[1] = now_ns();
-	got[1] = run_to_end(&g);
-	t[2] = now_ns();
-	got[2] = run_to_end(&g);
-	t[3] = now_ns();
-	if ((got[0] & 0x1f) != 0x7 || got[1] != n || got[2] != n)
-		fail("GIC phases: GICD_TYPER 0x%llx, %llu SGIs, %llu timer interrupts taken (want %u each)",
-		     (unsigned long long)got[0], (unsigned long long)got[1], (unsigned long long)got[2], n);
-	printf("gicd: %llu ns/round trip\n", (unsigned long long)((t[1] - t[0]) / n));
-	printf("sgi: %llu ns/round trip\n", (unsigned long long)((t[2] - t[1]) / n));
-	printf("vtimer: %llu ns/round trip\n", (unsigned long long)((t[3] - t[2]) / n));
+	sigaction(SIGUSR1, &sa, NULL); /* no SA_RESTART: it ends vCPU 1's KVM_RUN */
+	for (i = 0; i < 5; i++) {
+		if (i == 3)
+			irq_line(&g, 40, 1); /* the eoi phase's SPI, held high throughout */
+		if (i == 4 && pthread_create(&cpu1, NULL, run_vcpu1, &g))
+			fail("a thread for vCPU 1");
+		t[i] = now_ns();
+		got[i] = run_to_end(&g);
+		t[i + 1] = now_ns();
+		if (i == 3)
+			irq_line(&g, 40, 0);
+		printf("%s: %llu ns/round trip\n", name[i], (unsigned long long)((t[i + 1] - t[i]) / n));
+		fflush(stdout);
+	}
+	__atomic_store_n(&g.run1->immediate_exit, 1, __ATOMIC_RELEASE);
+	pthread_kill(cpu1, SIGUSR1);
+	pthread_join(cpu1, NULL);
+	if ((got[0] & 0x1f) != 0x7 || got[1] != n || got[2] != n || got[3] != n || got[4] != n)
+		fail("GIC phases: GICD_TYPER 0x%llx, %llu SGIs, %llu timer interrupts, %llu SPIs, %llu IPI replies "
+		     "taken (want %u each)", (unsigned long long)got[0], (unsigned long long)got[1],
+		     (unsigned long long)got[2], (unsigned long long)got[3], (unsigned long long)got[4], n);
 }
 
 int main(int argc, char **argv)
