@@ -44,6 +44,7 @@ long keel_check_extension(long cap)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;
 	case KVM_CAP_BINARY_STATS_FD: /* binstats.c */
+	case KVM_CAP_HALT_POLL: /* vcpu.c's keel_vcpu_halt() */
 		return 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: /* KVM_CLEAR_DIRTY_LOG, memslot.c */
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
@@ -163,7 +164,7 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 
 		if (copy_from_user(&cap, (void __user *)arg, sizeof(cap)))
 			return -EFAULT;
-		/* kvm_vm_ioctl_enable_cap(): the generic MANUAL_DIRTY_LOG_PROTECT2, then the arch's. */
+		/* kvm_vm_ioctl_enable_cap(): the generic MANUAL_DIRTY_LOG_PROTECT2 and HALT_POLL, then the arch's. */
 		if (cap.flags)
 			return -EINVAL;
 		if (cap.cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) {
@@ -175,6 +176,15 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 			if (cap.args[0] & ~allowed)
 				return -EINVAL;
 			WRITE_ONCE(vm->manual_dirty_log_protect, cap.args[0]);
+			return 0;
+		}
+		if (cap.cap == KVM_CAP_HALT_POLL) {
+			/* the VM's longest halt poll, instead of the halt_poll_ns parameter */
+			if (cap.args[0] != (unsigned int)cap.args[0])
+				return -EINVAL;
+			WRITE_ONCE(vm->max_halt_poll_ns, (unsigned int)cap.args[0]);
+			smp_wmb();
+			WRITE_ONCE(vm->override_halt_poll_ns, true);
 			return 0;
 		}
 		return keel_arch_enable_cap(vm, &cap);

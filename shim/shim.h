@@ -59,7 +59,7 @@ extern bool keel_rebooting;
 enum keel_vstat {
 	KEEL_VSTAT_EXITS, KEEL_VSTAT_MMIO_USER, KEEL_VSTAT_MMIO_KERNEL, KEEL_VSTAT_WFI,
 	KEEL_VSTAT_WFE, KEEL_VSTAT_HVC, KEEL_VSTAT_SIGNAL, KEEL_VSTAT_HALT_WAKEUP, KEEL_VSTAT_IRQ,
-	KEEL_VSTAT_SYSEVENT, KEEL_VSTAT_NR,
+	KEEL_VSTAT_SYSEVENT, KEEL_VSTAT_HALT_ATTEMPTED_POLL, KEEL_VSTAT_HALT_SUCCESSFUL_POLL, KEEL_VSTAT_NR,
 };
 
 /*
@@ -87,6 +87,8 @@ struct keel_vm {
 	unsigned int nr_vcpus;
 	bool has_run;           /* a vCPU entered KVM_RUN (under lock): arm64's firmware bitmaps are fixed */
 	u64 manual_dirty_log_protect; /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's KVM_DIRTY_LOG_* (memslot.c) */
+	unsigned int max_halt_poll_ns; /* KVM_CAP_HALT_POLL's, once override_halt_poll_ns is set */
+	bool override_halt_poll_ns;
 	struct keel_memslots *memslots; /* memslot.c */
 	spinlock_t ioeventfd_lock;       /* the list below (eventfd.c) */
 	struct list_head ioeventfds;     /* KVM_IOEVENTFD's */
@@ -127,6 +129,7 @@ struct keel_vcpu {
 	bool in_guest;
 	bool kick;
 	wait_queue_head_t wq;
+	unsigned int halt_poll_ns; /* how long a halt polls before it sleeps (kvm_vcpu_halt(), grown and shrunk) */
 	u64 stat[KEEL_VSTAT_NR];
 	struct keel_vcpu_arch arch;
 };
@@ -153,7 +156,8 @@ struct keel_vcpu *keel_vcpu_by_id(struct keel_vm *vm, unsigned int id);
 void keel_vm_kick_others(struct keel_vcpu *vcpu); /* every other vCPU of the VM (system events) */
 /* Blocking (kvm_vcpu_block): prepare, check for a wake-up already due, then block until a kick or a signal. */
 void keel_vcpu_block_prepare(struct keel_vcpu *vcpu);
-void keel_vcpu_block(struct keel_vcpu *vcpu);
+bool keel_vcpu_block(struct keel_vcpu *vcpu);
+void keel_vcpu_halt(struct keel_vcpu *vcpu);
 
 /*
  * The arch's part (shim/<arch>/), as KVM's kvm_arch_* hooks. An ioctl hook

@@ -18,7 +18,10 @@
 #include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/stat.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -53,6 +56,8 @@ static const char *const keel_stat_names[KEEL_VSTAT_NR] = {
 	[KEEL_VSTAT_HALT_WAKEUP] = "halt_wakeup",
 	[KEEL_VSTAT_IRQ] = "irq_exits",
 	[KEEL_VSTAT_SYSEVENT] = "system_event_exits",
+	[KEEL_VSTAT_HALT_ATTEMPTED_POLL] = "halt_attempted_poll",
+	[KEEL_VSTAT_HALT_SUCCESSFUL_POLL] = "halt_successful_poll",
 };
 
 const char *keel_vstat_name(unsigned int i)
@@ -118,10 +123,88 @@ void keel_vcpu_block_prepare(struct keel_vcpu *vcpu)
 	smp_mb(); /* the kick flag cleared before the caller looks for a wake-up already due */
 }
 
-void keel_vcpu_block(struct keel_vcpu *vcpu)
+/* Sleep until a kick or a signal; true if it slept at all. */
+bool keel_vcpu_block(struct keel_vcpu *vcpu)
 {
+	if (READ_ONCE(vcpu->kick) || signal_pending(current))
+		return false;
 	if (!wait_event_interruptible(vcpu->wq, READ_ONCE(vcpu->kick)))
 		keel_vstat_add(vcpu, KEEL_VSTAT_HALT_WAKEUP, 1);
+	return true;
+}
+
+/* Halt polling as KVM 6.1's module parameters set it (virt/kvm/kvm_main.c). */
+static unsigned int halt_poll_ns = KEEL_ARCH_HALT_POLL_NS;
+module_param(halt_poll_ns, uint, 0644);
+static unsigned int halt_poll_ns_grow = 2;
+module_param(halt_poll_ns_grow, uint, 0644);
+static unsigned int halt_poll_ns_grow_start = 10000;
+module_param(halt_poll_ns_grow_start, uint, 0644);
+static unsigned int halt_poll_ns_shrink;
+module_param(halt_poll_ns_shrink, uint, 0644);
+
+static unsigned int keel_max_halt_poll_ns(struct keel_vm *vm)
+{
+	if (READ_ONCE(vm->override_halt_poll_ns)) {
+		smp_rmb(); /* pairs with KVM_CAP_HALT_POLL's smp_wmb() */
+		return READ_ONCE(vm->max_halt_poll_ns);
+	}
+	return READ_ONCE(halt_poll_ns);
+}
+
+/* grow_halt_poll_ns() and shrink_halt_poll_ns(), after a halt of halt_ns. */
+static void keel_halt_poll_adjust(struct keel_vcpu *vcpu, u64 halt_ns, unsigned int max)
+{
+	unsigned int val = vcpu->halt_poll_ns, grow_start = READ_ONCE(halt_poll_ns_grow_start);
+	unsigned int shrink = READ_ONCE(halt_poll_ns_shrink), grow = READ_ONCE(halt_poll_ns_grow);
+
+	if (!max) {
+		vcpu->halt_poll_ns = 0;
+	} else if (halt_ns <= val) {
+		/* the poll caught it: keep */
+	} else if (val && halt_ns > max) {
+		val = shrink ? val / shrink : 0; /* a long block: poll less */
+		vcpu->halt_poll_ns = val < grow_start ? 0 : val;
+	} else if (val < max && halt_ns < max && grow) {
+		val *= grow; /* a short halt the poll missed: poll longer */
+		vcpu->halt_poll_ns = max_t(unsigned int, val, grow_start);
+	}
+}
+
+/*
+ * A halted vCPU (kvm_vcpu_halt()): poll for a kick for up to halt_poll_ns
+ * before sleeping, so a wake-up that comes soon costs no sleep and switch.
+ * The caller has cleared the kick flag and armed its timers.
+ */
+void keel_vcpu_halt(struct keel_vcpu *vcpu)
+{
+	unsigned int max = keel_max_halt_poll_ns(vcpu->vm);
+	ktime_t start, cur, poll_end;
+	bool waited = false, poll;
+
+	if (vcpu->halt_poll_ns > max)
+		vcpu->halt_poll_ns = max;
+	poll = vcpu->halt_poll_ns;
+	start = cur = poll_end = ktime_get();
+	if (poll) {
+		ktime_t stop = ktime_add_ns(start, vcpu->halt_poll_ns);
+
+		do {
+			if (READ_ONCE(vcpu->kick) || signal_pending(current))
+				goto out;
+			cpu_relax();
+			poll_end = cur = ktime_get();
+		} while (single_task_running() && !need_resched() && ktime_before(cur, stop));
+	}
+	waited = keel_vcpu_block(vcpu);
+	cur = ktime_get();
+out:
+	if (poll) {
+		keel_vstat_add(vcpu, KEEL_VSTAT_HALT_ATTEMPTED_POLL, 1);
+		if (!waited)
+			keel_vstat_add(vcpu, KEEL_VSTAT_HALT_SUCCESSFUL_POLL, 1);
+	}
+	keel_halt_poll_adjust(vcpu, ktime_to_ns(ktime_sub(cur, start)), keel_max_halt_poll_ns(vcpu->vm));
 }
 
 /* A powered-off vCPU sleeps until a PSCI CPU_ON from another vCPU (a WAKE exit) kicks it, or a signal. */

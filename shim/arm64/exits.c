@@ -221,7 +221,7 @@ static long keel_exit_mmio_nisv(struct keel_vcpu *vcpu)
 	return -ENOSYS;
 }
 
-/* Block (kvm_vcpu_block) until the guest has an interrupt due, a kick or a signal. */
+/* Halt (kvm_vcpu_halt: poll, then block) until the guest has an interrupt due, a kick or a signal. */
 static long keel_exit_wfi(struct keel_vcpu *vcpu)
 {
 	struct keel_vcpu_ctx *c = vcpu->ctx;
@@ -235,7 +235,7 @@ static long keel_exit_wfi(struct keel_vcpu *vcpu)
 	now = keel_cntpct();
 	keel_bg_timer_start(vcpu, min(keel_timer_ns(c->cntv_ctl, now - c->cntvoff, c->cntv_cval),
 				      keel_timer_ns(c->cntp_ctl, now, c->cntp_cval)));
-	keel_vcpu_block(vcpu);
+	keel_vcpu_halt(vcpu);
 	hrtimer_cancel(&vcpu->arch.bg_timer);
 	return 0;
 }

@@ -59,6 +59,7 @@ static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *ou
 
 /* KVM_CAP_NR_MEMSLOTS: KVM_USER_MEM_SLOTS on arm64 (SHRT_MAX, no internal slots) */
 #define KEEL_ARCH_USER_MEM_SLOTS SHRT_MAX
+#define KEEL_ARCH_HALT_POLL_NS 500000 /* KVM_HALT_POLL_NS_DEFAULT of arm64 */
 
 /* The in-kernel GICv3 (vgic.c, vgic_rdist.c), under the VM's lock; keel holds its state. */
 #define KEEL_VGIC_ADDR_UNDEF (~0ULL) /* VGIC_ADDR_UNDEF: what GRP_ADDR reads until set */

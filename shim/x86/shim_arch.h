@@ -55,6 +55,7 @@ static inline long keel_hvc(enum keel_hc fn, u64 a1, u64 a2, struct keel_res *ou
 
 /* KVM_CAP_NR_MEMSLOTS: KVM_USER_MEM_SLOTS on x86 (KVM_MEM_SLOTS_NUM less its 3 internal slots) */
 #define KEEL_ARCH_USER_MEM_SLOTS (SHRT_MAX - 3)
+#define KEEL_ARCH_HALT_POLL_NS 200000 /* KVM_HALT_POLL_NS_DEFAULT of x86 */
 
 struct keel_vm_arch {
 	int unused;

@@ -20,7 +20,8 @@
  *   phase vtimer: N x the virtual timer armed already expired, its PPI taken, the timer stopped, ended;
  *   phase eoi:  N x a level-sensitive SPI the VMM holds high taken and ended (each EOI finds the line
  *               still high: the hypervisor's EOI maintenance gives it again);
- *   phase ipi:  N x vCPU 0 sends SGI 3 to vCPU 1 (asleep in WFI, run by a second thread), whose
+ *   phase ipi:  N x vCPU 0 sends SGI 3 to vCPU 1 (asleep in WFI, run by a second thread; the two
+ *               threads pinned to CPUs 0 and 1, else where they land decides the figure), whose
  *               handler sends SGI 4 back; vCPU 0 waits for that in WFI (a spinning vCPU would leave
  *               the other's thread to the host's scheduler tick when both share a CPU).
  * Each phase is timed with CLOCK_MONOTONIC from its first KVM_RUN to the END exit. Under QEMU's
@@ -31,11 +32,13 @@
  * Exit status: 0 measured; 1 the guest or KVM misbehaved; 2 KVM not available here (the line
  * "kvmbench: not available: <reason>" says why).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/psci.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -480,11 +483,22 @@ static int setup_gic(struct vm *v, uint32_t n)
 
 static void wake_signal(int sig) { (void)sig; }
 
+/* The calling thread on CPU cpu, where there is one: the ipi phase's vCPUs on CPUs of their own. */
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)sched_setaffinity(0, sizeof(set), &set);
+}
+
 /* vCPU 1's thread: it sleeps in WFI between SGIs; immediate_exit and a signal end it. */
 static void *run_vcpu1(void *arg)
 {
 	struct vm *v = arg;
 
+	pin_to_cpu(1);
 	for (;;) {
 		if (ioctl(v->vcpu1, KVM_RUN, 0) < 0) {
 			if (errno == EINTR && __atomic_load_n(&v->run1->immediate_exit, __ATOMIC_ACQUIRE))
@@ -521,8 +535,11 @@ static void bench_gic(uint32_t n)
 	for (i = 0; i < 5; i++) {
 		if (i == 3)
 			irq_line(&g, 40, 1); /* the eoi phase's SPI, held high throughout */
-		if (i == 4 && pthread_create(&cpu1, NULL, run_vcpu1, &g))
-			fail("a thread for vCPU 1");
+		if (i == 4) {
+			pin_to_cpu(0);
+			if (pthread_create(&cpu1, NULL, run_vcpu1, &g))
+				fail("a thread for vCPU 1");
+		}
 		t[i] = now_ns();
 		got[i] = run_to_end(&g);
 		t[i + 1] = now_ns();

@@ -532,6 +532,7 @@ int main(int argc, char **argv)
 	test_trace();
 	test_memory();
 	test_vcpus();
+	test_halt_poll();
 	test_guest_debug();
 	test_vgic();
 	close(kvm_fd);

@@ -44,6 +44,7 @@ void check_counters_back(const struct counters *base, const char *after);
 void test_memory(void);     /* kvmtest_mem.c */
 void test_vcpus(void);      /* kvmtest_vcpu.c */
 void test_reference(void);  /* kvmtest_vcpu.c: guest behaviour that must be Linux KVM's (kvmtest --reference) */
+void test_halt_poll(void);  /* kvmtest_vcpu.c: KVM_CAP_HALT_POLL */
 void test_hypercalls(void); /* kvmtest_hcall.c, from test_vcpus() */
 int print_facts(void);        /* kvmtest_facts.c: kvmtest --facts */
 int run_fuzz(uint64_t seed, unsigned rounds); /* kvmtest_fuzz.c: kvmtest --fuzz SEED ROUNDS */

@@ -1090,8 +1090,29 @@ void test_vcpus(void)
  * alone (kvmtest --reference) over Linux's own KVM by tests/kvm/nokeel-check.sh, so that the
  * expectations are checked against the reference on every run.
  */
+/* KVM_CAP_HALT_POLL: the VM's longest halt poll (kvm_vm_ioctl_enable_cap_generic()). */
+void test_halt_poll(void)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_HALT_POLL, .args = { 1ULL << 32 } };
+	int vm = create_vm(0);
+
+	check(kioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_HALT_POLL) == 1 &&
+		      kioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_HALT_POLL) == 1,
+	      "KVM_CAP_HALT_POLL = 1 (system and VM fd)");
+	check(kioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap) == -EINVAL, "KVM_CAP_HALT_POLL of 2^32 ns: -EINVAL");
+	cap.args[0] = 1000;
+	cap.flags = 1;
+	check(kioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap) == -EINVAL, "KVM_CAP_HALT_POLL with flags: -EINVAL");
+	cap.flags = 0;
+	check(kioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap) == 0, "KVM_CAP_HALT_POLL: 1000 ns for this VM");
+	cap.args[0] = 0;
+	check(kioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap) == 0, "KVM_CAP_HALT_POLL: 0, no polling");
+	close(vm);
+}
+
 void test_reference(void)
 {
+	test_halt_poll();
 	test_nisv();
 	test_guest_states();
 	test_ioeventfd();
