@@ -1,9 +1,12 @@
 #!/bin/sh
 # shellcheck shell=sh
 # Runs in the host (tests/rig/hostrun, busybox sh): Linux 6.1's KVM selftests, one by one.
-#   run-selftests.sh [--insmod SHIM.KO] [--timeout SECS] [--verbose] DIR [TEST...]
+#   run-selftests.sh [--insmod SHIM.KO] [--timeout SECS] [--verbose] [--timed] DIR [TEST...]
 # DIR holds the tests as built (aarch64/ ones in DIR/aarch64/) and DIR/tests, their list. Without
 # TEST arguments: the required set first, in the order that builds on itself, then every other test.
+# The tests in TIMED (guests that allow an interrupt only microseconds of lateness) run only with
+# --timed, meant for a host under QEMU's -icount, where guest time follows the instructions run and an
+# emulated host cannot fall behind it; without --timed they are left out (and named).
 # One line per test: PASS / SKIP (exit 4, KSFT_SKIP; with the reason the test printed) / FAIL (with
 # the last lines of its output and of dmesg) / TIMEOUT; logs in /tmp/selftests/. Ends with
 # "selftests: P passed, S skipped, F failed (every test run)", the other tests that did not pass, and
@@ -13,16 +16,19 @@
 # each test that did not pass.
 REQUIRED="set_memory_region_test kvm_create_max_vcpus aarch64/vcpu_width_config aarch64/get-reg-list"
 REQUIRED="$REQUIRED aarch64/hypercalls aarch64/psci_test aarch64/debug-exceptions aarch64/vgic_irq"
-ko='' tmo=${SELFTEST_TIMEOUT:-120} verbose=0
+REQUIRED="$REQUIRED aarch64/arch_timer"
+TIMED="aarch64/arch_timer"
+ko='' tmo=${SELFTEST_TIMEOUT:-120} verbose=0 timed=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--insmod) ko=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
+	--timed) timed=1; shift ;;
 	*) break ;;
 	esac
 done
-dir=${1:?usage: run-selftests.sh [--insmod KO] [--timeout SECS] [--verbose] DIR [TEST...]}
+dir=${1:?usage: run-selftests.sh [--insmod KO] [--timeout SECS] [--verbose] [--timed] DIR [TEST...]}
 shift
 if [ -n "$ko" ]; then
 	insmod "$ko" || { echo "selftests: insmod $ko failed"; dmesg | tail -n 5; exit 1; }
@@ -30,13 +36,22 @@ if [ -n "$ko" ]; then
 fi
 [ -c /dev/kvm ] || echo "selftests: no /dev/kvm (every test will skip)"
 if [ $# -gt 0 ]; then
-	list=$*
+	all=$*
 else
-	list=$REQUIRED
+	all=$REQUIRED
 	while read -r t; do
-		case " $REQUIRED " in *" $t "*) ;; *) list="$list $t" ;; esac
+		case " $REQUIRED " in *" $t "*) ;; *) all="$all $t" ;; esac
 	done <"$dir/tests"
 fi
+# This run's share: the TIMED tests with --timed, the others without.
+list='' left=''
+for t in $all; do
+	case " $TIMED " in
+	*" $t "*) if [ $timed = 1 ]; then list="$list $t"; else left="$left $t"; fi ;;
+	*) [ $timed = 1 ] || list="$list $t" ;;
+	esac
+done
+[ -z "$left" ] || echo "selftests: left to the --timed run (under -icount):$left"
 
 # Tests sized for hardware (1 GiB per vCPU, many seconds per phase) run smaller under emulation, with
 # the same arguments on keel and on the reference, so that they finish and their result says
@@ -53,7 +68,7 @@ args_for() {
 	# Its userspace single-step test 2,000 times, not 10,000 (~80 s emulated): each pass is the same.
 	aarch64/debug-exceptions) echo "-i 2000" ;;
 	# Two vCPUs, not migrated between CPUs every 2 ms: its guest allows a timer interrupt 100 us of
-	# lateness, which an emulated host only promises when the vCPU threads are not fighting for 2 CPUs.
+	# lateness (run under -icount, --timed), and two vCPU threads keep the host's 2 CPUs to themselves.
 	aarch64/arch_timer) echo "-n 2 -m 0" ;;
 	esac
 }

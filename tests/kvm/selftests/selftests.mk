@@ -30,11 +30,18 @@ define SELFTESTS_RUN
 endef
 
 check-selftests-kvm check-selftests: SHELL := /bin/bash
+# Each twice: the tests as they are, then (run-selftests.sh --timed) those whose guests allow an
+# interrupt only microseconds of lateness, with the host under -icount (guest time follows the
+# instructions run: an emulated host cannot fall behind it).
+SELFTESTS_ICOUNT := --qemu '-icount shift=0,sleep=off'
 check-selftests-kvm:
 	$(call SELFTESTS_RUN,nokeel,--no-keel,)
+	$(call SELFTESTS_RUN,nokeel-timed,--no-keel $(SELFTESTS_ICOUNT),--timed)
 
+SELFTESTS_SHIM = --no-shim --add $(KVM_BUILD)/shim-$(SELFTESTS_KERNEL)/shim.ko:/shim.ko
 check-selftests: shim-$(SELFTESTS_KERNEL)
-	$(call SELFTESTS_RUN,keel,--no-shim --add $(KVM_BUILD)/shim-$(SELFTESTS_KERNEL)/shim.ko:/shim.ko,--insmod /shim.ko)
+	$(call SELFTESTS_RUN,keel,$(SELFTESTS_SHIM),--insmod /shim.ko)
+	$(call SELFTESTS_RUN,keel-timed,$(SELFTESTS_SHIM) $(SELFTESTS_ICOUNT),--insmod /shim.ko --timed)
 
 # kvmbench (tests/bench/kvmbench.c): HVC and MMIO round-trip cost on any arm64 /dev/kvm; run by
 # tests/bench/kvm-bench.sh from `make bench`. Static arm64, against the 6.1 uapi headers of
