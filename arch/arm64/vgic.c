@@ -256,6 +256,8 @@ static int vgic_init_locked(struct vm *vm, uint64_t nr_irqs, uint64_t *need)
 	d->nr_irqs = (uint32_t)nr_irqs;
 	d->nr_vcpus = n;
 	d->ctlr = 0;
+	d->vtimer_ppi = VGIC_VTIMER_PPI;
+	d->ptimer_ppi = VGIC_PTIMER_PPI;
 	memset(d->spi_live, 0, sizeof(d->spi_live));
 	for (i = VGIC_NR_PRIVATE; i < nr_irqs; i++) {
 		struct vgic_irq *irq = vgic_irq_locked(vm, NULL, i);
@@ -318,8 +320,9 @@ static void timers_from_ctx_locked(struct vm *vm, struct vcpu *v)
 
 	isb();
 	now = read_sysreg(cntpct_el0);
-	vgic_set_line_locked(vm, v, VGIC_VTIMER_PPI, (c->cntv_ctl & 3) == 1 && now - c->cntvoff >= c->cntv_cval, NULL);
-	vgic_set_line_locked(vm, v, VGIC_PTIMER_PPI, (c->cntp_ctl & 3) == 1 && now >= c->cntp_cval, NULL);
+	vgic_set_line_locked(vm, v, vm->arch.vgic.vtimer_ppi,
+			     (c->cntv_ctl & 3) == 1 && now - c->cntvoff >= c->cntv_cval, NULL);
+	vgic_set_line_locked(vm, v, vm->arch.vgic.ptimer_ppi, (c->cntp_ctl & 3) == 1 && now >= c->cntp_cval, NULL);
 }
 
 /* A vCPU named by the host: it exists; -EINVAL otherwise. */
@@ -351,6 +354,30 @@ static int vgic_line(struct vm *vm, const uint64_t *arg, uint64_t *ret)
 	for (i = 0; i < ARRAY_SIZE(kick); i++)
 		if (kick[i])
 			ret[0] = i * 64 + (unsigned)__builtin_ctzll(kick[i]);
+	return 0;
+}
+
+/* KEEL_IRQCHIP_TIMERS: the timers' PPIs for every vCPU; the old ones' lines lowered. */
+static int vgic_timers(struct vm *vm, const uint64_t *arg)
+{
+	struct vgic *d = &vm->arch.vgic;
+	unsigned i;
+
+	if (arg[0] < VGIC_NR_SGIS || arg[0] >= VGIC_NR_PRIVATE || arg[1] < VGIC_NR_SGIS ||
+	    arg[1] >= VGIC_NR_PRIVATE || arg[0] == arg[1] || arg[2] || arg[3])
+		return -EINVAL;
+	if (vcpu_any_running_locked(vm))
+		return -EBUSY;
+	spin_lock(&d->lock);
+	for (i = 0; i < d->nr_vcpus; i++) {
+		if (!vm->vcpus[i])
+			continue;
+		vgic_set_line_locked(vm, vm->vcpus[i], d->vtimer_ppi, false, NULL);
+		vgic_set_line_locked(vm, vm->vcpus[i], d->ptimer_ppi, false, NULL);
+	}
+	d->vtimer_ppi = (uint8_t)arg[0];
+	d->ptimer_ppi = (uint8_t)arg[1];
+	spin_unlock(&d->lock);
 	return 0;
 }
 
@@ -445,7 +472,7 @@ int arch_vm_irqchip(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *r
 			return -EINVAL;
 		return vgic_init_locked(vm, arg[0], &ret[0]);
 	}
-	if (op > KEEL_IRQCHIP_RESAMPLE)
+	if (op > KEEL_IRQCHIP_TIMERS)
 		return -EINVAL;
 	if (!d->ready)
 		return -EBUSY;
@@ -456,6 +483,8 @@ int arch_vm_irqchip(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *r
 		return vgic_reg(vm, arg, ret);
 	case KEEL_IRQCHIP_RESAMPLE:
 		return vgic_resample(vm, arg);
+	case KEEL_IRQCHIP_TIMERS:
+		return vgic_timers(vm, arg);
 	default: /* KEEL_IRQCHIP_PENDING */
 		if (arg[1] || arg[2] || arg[3])
 			return -EINVAL;

@@ -79,8 +79,8 @@ static bool timers_sample_locked(struct vcpu *v)
 	isb();
 	now = read_sysreg(cntpct_el0);
 	plevel = (c->cntp_ctl & 3) == 1 && now >= c->cntp_cval;
-	vgic_set_line_locked(v->vm, v, VGIC_VTIMER_PPI, vlevel, NULL);
-	vgic_set_line_locked(v->vm, v, VGIC_PTIMER_PPI, plevel, NULL);
+	vgic_set_line_locked(v->vm, v, v->vm->arch.vgic.vtimer_ppi, vlevel, NULL);
+	vgic_set_line_locked(v->vm, v, v->vm->arch.vgic.ptimer_ppi, plevel, NULL);
 	return vlevel;
 }
 
@@ -174,8 +174,8 @@ void vgic_flush(struct vcpu *v)
 			if (irq->flags & VI_EDGE)
 				irq->flags &= (uint8_t)~VI_LATCH;
 		}
-		if (p.intid[i] == VGIC_VTIMER_PPI) {
-			lr |= ICH_LR_HW | ((uint64_t)VGIC_VTIMER_PPI << ICH_LR_PINTID_SHIFT);
+		if (p.intid[i] == d->vtimer_ppi) {
+			lr |= ICH_LR_HW | ((uint64_t)VGIC_HOST_VTIMER_PPI << ICH_LR_PINTID_SHIFT);
 			timer_in_lr = true;
 		} else if (!(irq->flags & VI_EDGE)) {
 			lr |= ICH_LR_EOI;
@@ -191,7 +191,7 @@ void vgic_flush(struct vcpu *v)
 	spin_unlock(&d->lock);
 	write_sysreg_s(hcr, ICH_HCR_EL2_S);
 	vlevel |= timer_in_lr;
-	if (vlevel != vc->timer_active && arm64_gic_ppi_active(VGIC_VTIMER_PPI, vlevel))
+	if (vlevel != vc->timer_active && arm64_gic_ppi_active(VGIC_HOST_VTIMER_PPI, vlevel))
 		vc->timer_active = vlevel;
 }
 
@@ -287,7 +287,7 @@ void vgic_exit(struct vcpu *v)
  */
 void vgic_timer_release(struct vcpu *v)
 {
-	if (v->arch.vgic.timer_active && arm64_gic_ppi_active(VGIC_VTIMER_PPI, false))
+	if (v->arch.vgic.timer_active && arm64_gic_ppi_active(VGIC_HOST_VTIMER_PPI, false))
 		v->arch.vgic.timer_active = false;
 }
 

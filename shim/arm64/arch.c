@@ -220,6 +220,7 @@ long keel_arch_vcpu_create(struct keel_vcpu *vcpu)
 		return r;
 	vcpu->arch.rdreg = -1;
 	vcpu->arch.target = -1;
+	keel_timer_vcpu_init(vcpu);
 	keel_vcpu_hypercalls_init(vcpu);
 	hrtimer_init(&vcpu->arch.bg_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	vcpu->arch.bg_timer.function = keel_bg_timer_expire;
@@ -239,15 +240,9 @@ void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu)
 	vcpu->ctx->cntvoff = READ_ONCE(vcpu->vm->arch.cntvoff);
 }
 
-/* The timer PPIs KVM 6.1 gives a vCPU by default (default_{v,p}timer_irq). */
-#define KEEL_VTIMER_PPI 27
-#define KEEL_PTIMER_PPI 30
-
-/* kvm_arm_vcpu_arch_{set,get,has}_attr(): a vCPU without PMU or in-kernel irqchip, with PV time. */
+/* kvm_arm_vcpu_arch_{set,get,has}_attr(): a vCPU without PMU, with its timers' PPIs and PV time. */
 static long keel_vcpu_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr)
 {
-	int __user *uaddr = u64_to_user_ptr(attr->addr);
-
 	switch (attr->group) {
 	case KVM_ARM_VCPU_PMU_V3_CTRL:
 		/* kvm_arm_pmu_v3_*_attr() without KVM_ARM_VCPU_PMU_V3 */
@@ -257,14 +252,7 @@ static long keel_vcpu_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const str
 			return -EINVAL;
 		return -ENXIO;
 	case KVM_ARM_VCPU_TIMER_CTRL:
-		/* kvm_arm_timer_*_attr(): the PPIs only matter to an in-kernel irqchip, so they stay put. */
-		if (ioctl == KVM_SET_DEVICE_ATTR)
-			return -EINVAL;
-		if (attr->attr != KVM_ARM_VCPU_TIMER_IRQ_VTIMER && attr->attr != KVM_ARM_VCPU_TIMER_IRQ_PTIMER)
-			return -ENXIO;
-		if (ioctl == KVM_HAS_DEVICE_ATTR)
-			return 0;
-		return put_user(attr->attr == KVM_ARM_VCPU_TIMER_IRQ_VTIMER ? KEEL_VTIMER_PPI : KEEL_PTIMER_PPI, uaddr);
+		return keel_timer_attr(vcpu, ioctl, attr);
 	case KVM_ARM_VCPU_PVTIME_CTRL:
 		return keel_vcpu_pvtime_attr(vcpu, ioctl, attr);
 	}

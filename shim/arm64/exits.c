@@ -57,10 +57,12 @@ long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu)
 		WRITE_ONCE(vcpu->vm->has_run, true);
 		mutex_unlock(&vcpu->vm->lock);
 	}
-	/* kvm_vgic_map_resources(): an in-kernel GIC is complete before anything runs. */
+	/* kvm_vgic_map_resources(): an in-kernel GIC is complete before anything runs; then kvm_timer_enable(). */
 	{
 		long r = keel_vgic_run_check(vcpu->vm);
 
+		if (!r)
+			r = keel_timer_enable(vcpu);
 		if (r)
 			return r;
 	}

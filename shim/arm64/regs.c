@@ -103,7 +103,7 @@ static u64 keel_guest_id_reg(struct keel_vcpu *vcpu, unsigned int i)
 	return v;
 }
 
-/* The VM's CSV2/CSV3 defaults: what the CPU says, at most 1 (set_default_spectre). */
+/* The VM's defaults: CSV2/CSV3 as the CPU says, at most 1 (set_default_spectre); PSCI; the counter. */
 void keel_vm_vcpu_init(struct keel_vm *vm)
 {
 	u64 pfr0 = read_sysreg_s(SYS_ID_AA64PFR0_EL1);
@@ -112,6 +112,8 @@ void keel_vm_vcpu_init(struct keel_vm *vm)
 	vm->arch.csv3 = min_t(u8, (pfr0 >> 60) & 0xf, 1);
 	vm->arch.psci_version = 0x10001; /* KVM_ARM_PSCI_LATEST (1.1) */
 	vm->arch.cntvoff = keel_cntpct();
+	vm->arch.timer_ppi[0] = 27; /* what keel's vGIC starts with */
+	vm->arch.timer_ppi[1] = 30;
 }
 
 #define OSLSR_OSLM_IMPLEMENTED (1UL << 3) /* KVM's reset value */

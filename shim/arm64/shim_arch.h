@@ -90,6 +90,7 @@ struct keel_vm_arch {
 	unsigned long std_bmap, std_hyp_bmap, vendor_hyp_bmap;
 	bool nisv_to_user;      /* KVM_CAP_ARM_NISV_TO_USER enabled */
 	bool system_suspend;    /* KVM_CAP_ARM_SYSTEM_SUSPEND enabled: PSCI SYSTEM_SUSPEND exits to the VMM */
+	u8 timer_ppi[2];        /* the timers' PPIs keel has (KEEL_IRQCHIP_TIMERS), under lock */
 };
 
 struct keel_vcpu_arch {
@@ -101,6 +102,8 @@ struct keel_vcpu_arch {
 	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
 	bool config_dirty;       /* ctx id_regs/dbg may differ from keel's copy: no KEEL_IN_CONFIG_KEPT */
 	bool ptimer_armed;       /* the soft timer stands for the EL1 physical timer during this entry */
+	u8 timer_ppi[2];         /* KVM_ARM_VCPU_TIMER_CTRL: the virtual and physical timers' PPIs */
+	bool timer_enabled;      /* kvm_timer_enable() done (its first KVM_RUN): the PPIs are fixed */
 	u64 hvc_before;          /* ctx.stat.hvc at entry */
 	unsigned long irq_lines; /* bit 0 IRQ, bit 1 FIQ (KEEL_IN_VIRQ/VFIQ): KVM_IRQ_LINE, no mutex */
 	struct hrtimer bg_timer; /* the guest's timer while it waits in WFI */
@@ -176,6 +179,10 @@ void keel_vgic_cpu_up(void);
 void keel_vgic_cpu_down(void);
 bool keel_vgic_supported(void);
 long keel_vgic_run_check(struct keel_vm *vm);
+long keel_vgic_set_timers(struct keel_vm *vm, unsigned int vtimer, unsigned int ptimer);
+void keel_timer_vcpu_init(struct keel_vcpu *vcpu);
+long keel_timer_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr);
+long keel_timer_enable(struct keel_vcpu *vcpu);
 long keel_vgic_irq_line(struct keel_vm *vm, unsigned int type, unsigned int idx, unsigned int num, bool level);
 bool keel_vgic_pending(struct keel_vcpu *vcpu);
 void keel_vgic_eois(struct keel_vcpu *vcpu);

@@ -14,6 +14,7 @@
 #include <linux/of.h>
 #include <linux/of_irq.h>
 #include <linux/percpu.h>
+#include <linux/uaccess.h>
 
 #include <asm/arch_timer.h>
 
@@ -120,6 +121,85 @@ void keel_vtimer_mask(bool masked)
 }
 
 /* ---- the guest's timers -------------------------------------------------------------------- */
+
+/* kvm_timer_vcpu_init(): KVM 6.1's default_vtimer_irq and default_ptimer_irq. */
+void keel_timer_vcpu_init(struct keel_vcpu *vcpu)
+{
+	vcpu->arch.timer_ppi[0] = 27;
+	vcpu->arch.timer_ppi[1] = 30;
+}
+
+/*
+ * kvm_arm_timer_{set,get,has}_attr(): KVM_ARM_VCPU_TIMER_IRQ_VTIMER / _PTIMER,
+ * a PPI each. A set (with an in-kernel GIC, before this vCPU's first run)
+ * applies to every vCPU there is, as KVM's set_timer_irqs().
+ */
+long keel_timer_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr)
+{
+	int __user *uaddr = u64_to_user_ptr(attr->addr);
+	struct keel_vm *vm = vcpu->vm;
+	unsigned int i, t;
+	int irq;
+
+	t = attr->attr == KVM_ARM_VCPU_TIMER_IRQ_PTIMER;
+	if (ioctl == KVM_GET_DEVICE_ATTR || ioctl == KVM_HAS_DEVICE_ATTR) {
+		if (attr->attr != KVM_ARM_VCPU_TIMER_IRQ_VTIMER && attr->attr != KVM_ARM_VCPU_TIMER_IRQ_PTIMER)
+			return -ENXIO;
+		return ioctl == KVM_HAS_DEVICE_ATTR ? 0 : put_user((int)vcpu->arch.timer_ppi[t], uaddr);
+	}
+	if (!keel_vgic_created(vm))
+		return -EINVAL;
+	if (get_user(irq, uaddr))
+		return -EFAULT;
+	if (irq < 16 || irq >= 32)
+		return -EINVAL;
+	if (vcpu->arch.timer_enabled)
+		return -EBUSY;
+	if (attr->attr != KVM_ARM_VCPU_TIMER_IRQ_VTIMER && attr->attr != KVM_ARM_VCPU_TIMER_IRQ_PTIMER)
+		return -ENXIO;
+	mutex_lock(&vm->lock);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i]->arch.timer_ppi[t] = (u8)irq;
+		vm->vcpus[i]->arch.timer_ppi[!t] = vcpu->arch.timer_ppi[!t];
+	}
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+/*
+ * kvm_timer_enable() at a vCPU's first KVM_RUN: with an in-kernel GIC, the
+ * two PPIs differ and every vCPU has the same (-EINVAL, as
+ * timer_irqs_are_valid()); keel gets them.
+ */
+long keel_timer_enable(struct keel_vcpu *vcpu)
+{
+	struct keel_vm *vm = vcpu->vm;
+	const u8 *ppi = vcpu->arch.timer_ppi;
+	unsigned int i;
+	long r = 0;
+
+	if (vcpu->arch.timer_enabled)
+		return 0;
+	if (keel_vgic_created(vm)) {
+		mutex_lock(&vm->lock);
+		if (ppi[0] == ppi[1])
+			r = -EINVAL;
+		for (i = 0; i < vm->nr_vcpus; i++)
+			if (memcmp(vm->vcpus[i]->arch.timer_ppi, ppi, sizeof(vcpu->arch.timer_ppi)))
+				r = -EINVAL;
+		/* keel has 27 and 30 from the GIC's init; told only of others (it refuses while a vCPU runs) */
+		if (!r && memcmp(vm->arch.timer_ppi, ppi, sizeof(vm->arch.timer_ppi))) {
+			r = keel_vgic_set_timers(vm, ppi[0], ppi[1]);
+			if (!r)
+				memcpy(vm->arch.timer_ppi, ppi, sizeof(vm->arch.timer_ppi));
+		}
+		mutex_unlock(&vm->lock);
+		if (r)
+			return r;
+	}
+	vcpu->arch.timer_enabled = true;
+	return 0;
+}
 
 /* kvm_timer_should_fire(): enabled, not masked, the counter at or past CVAL. */
 static bool keel_timer_fires(u64 ctl, u64 cnt, u64 cval)

@@ -142,6 +142,12 @@ long keel_vgic_run_check(struct keel_vm *vm)
 	return r;
 }
 
+/* The timers' PPIs for every vCPU (KVM_ARM_VCPU_TIMER_CTRL), at a vCPU's first run. */
+long keel_vgic_set_timers(struct keel_vm *vm, unsigned int vtimer, unsigned int ptimer)
+{
+	return keel_irqchip(vm, KEEL_IRQCHIP_TIMERS, vtimer, ptimer, 0, NULL);
+}
+
 /* ---- KVM_IRQ_LINE ------------------------------------------------------------------------------ */
 
 /* kvm_vm_ioctl_irq_line() with an in-kernel GIC: SPIs and PPIs into keel, the vCPU it lands on kicked. */

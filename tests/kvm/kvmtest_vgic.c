@@ -349,6 +349,44 @@ static void test_irqfd_resample(struct code_vm *g, int gic)
 	close(efd);
 }
 
+static long timer_ppi(int vcpu, unsigned long req, uint64_t which, int *irq)
+{
+	struct kvm_device_attr at = { .group = KVM_ARM_VCPU_TIMER_CTRL, .attr = which, .addr = (uintptr_t)irq };
+
+	return kioctl(vcpu, req, (unsigned long)&at);
+}
+
+/*
+ * KVM_ARM_VCPU_TIMER_CTRL with an in-kernel GIC (kvm_arm_timer_set_attr(),
+ * kvm_timer_enable()): the PPIs can move until the vCPU first runs, and a
+ * first run with both timers on one PPI fails.
+ */
+static void test_timer_ppis(struct code_vm *g)
+{
+	int v = 0, p = 0;
+	long r;
+
+	check(timer_ppi(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, &v) == 0 && v == 27 &&
+		      timer_ppi(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &p) == 0 && p == 30,
+	      "the timers' PPIs: 27 and 30 (%d, %d)", v, p);
+	v = 15;
+	check(timer_ppi(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, &v) == -EINVAL,
+	      "TIMER_IRQ_VTIMER set to 15, not a PPI: -EINVAL");
+	v = 20;
+	check(timer_ppi(g->vcpu, KVM_SET_DEVICE_ATTR, 7, &v) == -ENXIO, "an unknown timer attribute: -ENXIO");
+	check(timer_ppi(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, NULL) == -EFAULT,
+	      "a set from a bad address: -EFAULT");
+	p = 27;
+	check(timer_ppi(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &p) == 0 &&
+		      timer_ppi(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &v) == 0 && v == 27,
+	      "TIMER_IRQ_PTIMER set to 27, the virtual timer's too");
+	r = kioctl(g->vcpu, KVM_RUN, 0);
+	check(r == -EINVAL, "the first KVM_RUN with both timers on PPI 27: -EINVAL (%s)", err_name(r));
+	p = 30;
+	check(timer_ppi(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &p) == 0,
+	      "TIMER_IRQ_PTIMER back to 30 (the vCPU has not run)");
+}
+
 void test_vgic(void)
 {
 	uint64_t pc = GUEST_RAM + CODE_OFF, gicd = GICD, gicr = GICR, mmio = GUEST_MMIO, one = 1;
@@ -381,7 +419,14 @@ void test_vgic(void)
 	set_reg(g.vcpu, CORE(regs.regs[20]), &gicd);
 	set_reg(g.vcpu, CORE(regs.regs[21]), &gicr);
 	set_reg(g.vcpu, CORE(regs.regs[22]), &mmio);
+	test_timer_ppis(&g);
 	expect_report(&g, 0, 1, "the guest set its GIC up (distributor, redistributor, ICC_PMR/IGRPEN1)");
+	{
+		int ppi = 26;
+
+		r = timer_ppi(g.vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, &ppi);
+		check(r == -EBUSY, "the timers' PPIs once the vCPU ran: -EBUSY (%s)", err_name(r));
+	}
 	check(irq_line(g.vm, KVM_ARM_IRQ_TYPE_SPI, 0, SPI, 1) == 0, "KVM_IRQ_LINE: SPI %d up", SPI);
 	expect_report(&g, 8, SPI, "the guest takes the SPI: ICC_IAR1_EL1 reads 40");
 	check(irq_line(g.vm, KVM_ARM_IRQ_TYPE_SPI, 0, SPI, 0) == 0, "SPI %d down before the guest ends it", SPI);

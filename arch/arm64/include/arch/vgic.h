@@ -25,8 +25,9 @@
 #define VGIC_SPI_PAGES ((VGIC_MAX_IRQS - VGIC_NR_PRIVATE + VGIC_IRQS_PER_PAGE - 1) / VGIC_IRQS_PER_PAGE)
 #define VGIC_MAX_LRS 16
 #define VGIC_NO_ADDR (~0ULL)
-#define VGIC_VTIMER_PPI 27
+#define VGIC_VTIMER_PPI 27 /* the guests' timer PPIs until the host sets others (KEEL_IRQCHIP_TIMERS) */
 #define VGIC_PTIMER_PPI 30
+#define VGIC_HOST_VTIMER_PPI 27 /* the CPU's virtual timer on the host's GIC (the physical side of a HW LR) */
 
 /* struct vgic_irq.flags */
 #define VI_ENABLED (1U << 0)
@@ -70,6 +71,7 @@ struct vgic {
 	uint64_t dist_base;     /* guest IPA, VGIC_NO_ADDR until set */
 	uint64_t rd_lo, rd_hi;  /* every redistributor placed lies in [rd_lo, rd_hi) (0, 0: none) */
 	uint32_t ctlr;          /* GICD_CTLR.EnableGrp0 / EnableGrp1 */
+	uint8_t vtimer_ppi, ptimer_ppi; /* the timers' PPIs, every vCPU's (KEEL_IRQCHIP_TIMERS) */
 	struct vgic_irq *spi[VGIC_SPI_PAGES];
 	uint32_t spi_live[VGIC_MAX_IRQS / 32]; /* SPIs pending or active: flushes look only at these */
 };

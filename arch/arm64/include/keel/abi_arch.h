@@ -153,6 +153,12 @@ enum keel_irqchip_op {
 	 * ctx.exit.eoi. -EBUSY before INIT; -EINVAL not an SPI there is.
 	 */
 	KEEL_IRQCHIP_RESAMPLE = 5,
+	/*
+	 * Since 2.3. x3 = the virtual timer's PPI, x4 = the EL1 physical
+	 * timer's (16..31, not the same; KVM_ARM_VCPU_TIMER_CTRL), for every
+	 * vCPU; 27 and 30 until set. -EINVAL those; -EBUSY a vCPU runs.
+	 */
+	KEEL_IRQCHIP_TIMERS = 6,
 };
 #define KEEL_VGIC_ADDR_DIST 0
 #define KEEL_VGIC_ADDR_REDIST 1
