@@ -157,7 +157,7 @@ void keel_vm_kick_others(struct keel_vcpu *vcpu); /* every other vCPU of the VM 
 /* Blocking (kvm_vcpu_block): prepare, check for a wake-up already due, then block until a kick or a signal. */
 void keel_vcpu_block_prepare(struct keel_vcpu *vcpu);
 bool keel_vcpu_block(struct keel_vcpu *vcpu);
-void keel_vcpu_halt(struct keel_vcpu *vcpu);
+void keel_vcpu_halt(struct keel_vcpu *vcpu, u64 polled_ns);
 
 /*
  * The arch's part (shim/<arch>/), as KVM's kvm_arch_* hooks. An ioctl hook

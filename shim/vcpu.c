@@ -174,9 +174,11 @@ static void keel_halt_poll_adjust(struct keel_vcpu *vcpu, u64 halt_ns, unsigned 
 /*
  * A halted vCPU (kvm_vcpu_halt()): poll for a kick for up to halt_poll_ns
  * before sleeping, so a wake-up that comes soon costs no sleep and switch.
- * The caller has cleared the kick flag and armed its timers.
+ * polled_ns: keel polled this long already before it exited (then the poll
+ * here is not done again; it failed). The caller has cleared the kick flag
+ * and armed its timers.
  */
-void keel_vcpu_halt(struct keel_vcpu *vcpu)
+void keel_vcpu_halt(struct keel_vcpu *vcpu, u64 polled_ns)
 {
 	unsigned int max = keel_max_halt_poll_ns(vcpu->vm);
 	ktime_t start, cur, poll_end;
@@ -184,9 +186,9 @@ void keel_vcpu_halt(struct keel_vcpu *vcpu)
 
 	if (vcpu->halt_poll_ns > max)
 		vcpu->halt_poll_ns = max;
-	poll = vcpu->halt_poll_ns;
-	start = cur = poll_end = ktime_get();
-	if (poll) {
+	poll = vcpu->halt_poll_ns || polled_ns;
+	start = cur = poll_end = ktime_sub_ns(ktime_get(), polled_ns);
+	if (poll && !polled_ns) {
 		ktime_t stop = ktime_add_ns(start, vcpu->halt_poll_ns);
 
 		do {

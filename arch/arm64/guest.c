@@ -445,7 +445,7 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 	switch (ESR_EC(esr)) {
 	case EC_WFX:
 		skip_insn(c, esr);
-		if (!(esr & ESR_WFX_WFE) && !(vgic_present(v) && vgic_wfi_wakes(v))) {
+		if (!(esr & ESR_WFX_WFE) && !(vgic_present(v) && (vgic_wfi_wakes(v) || vgic_wfi_poll(v)))) {
 			v->stat.wfi++;
 			exit = KEEL_EXIT_WFI;
 		}

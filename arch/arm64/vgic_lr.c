@@ -249,6 +249,48 @@ bool vgic_wfi_wakes(struct vcpu *v)
 	return pending;
 }
 
+/* Might the guest have something to take now (a change marked it dirty, a timer fired)? */
+static bool wfi_maybe_pending(struct vcpu *v, uint64_t now)
+{
+	const struct keel_vcpu_ctx *c = &v->arch.ctx;
+
+	return __atomic_load_n(&v->arch.vgic.dirty, __ATOMIC_ACQUIRE) || (read_sysreg(cntv_ctl_el0) & 7) == 5 ||
+	       ((c->cntp_ctl & 3) == 1 && now >= c->cntp_cval);
+}
+
+/*
+ * A guest WFI with nothing to take (after vgic_wfi_wakes): wait here for up
+ * to the host's halt-poll time (ctx.halt_poll_ns, KVM's kvm_vcpu_halt()
+ * polling done at EL2), so that an SGI from another vCPU, or any change
+ * that marks this one dirty, reaches it with no exit on either side.
+ * Ends early for a host interrupt (the guest re-enters and the interrupt
+ * exits at once). True: the guest goes on; false: KEEL_EXIT_WFI.
+ */
+bool vgic_wfi_poll(struct vcpu *v)
+{
+	struct vgic_cpu *vc = &v->arch.vgic;
+	uint64_t ns = v->arch.ctx.halt_poll_ns, freq = read_sysreg(cntfrq_el0), now, end;
+	bool over = false;
+
+	if (!ns || !freq || ns > 0xffffffffULL)
+		return false;
+	now = read_sysreg(cntpct_el0);
+	end = now + ns * freq / 1000000000ULL;
+	__atomic_store_n(&vc->polling, true, __ATOMIC_SEQ_CST);
+	while (now < end) {
+		if (wfi_maybe_pending(v, now) && vgic_wfi_wakes(v))
+			break;
+		if ((read_sysreg_s(ICC_HPPIR1_EL1_S) & 0xffffff) != SPURIOUS)
+			break; /* the host's: it takes it at once */
+		__asm__ volatile("yield");
+		now = read_sysreg(cntpct_el0);
+	}
+	over = now < end;
+	__atomic_store_n(&vc->polling, false, __ATOMIC_SEQ_CST);
+	/* A sender that saw it waiting did not kick: its interrupt is in the state by now. */
+	return over || vgic_wfi_wakes(v);
+}
+
 /* Before v's first entry of a run (its timer registers already loaded; the host left the timer's PPI unmasked). */
 void vgic_enter(struct vcpu *v)
 {
@@ -364,6 +406,7 @@ bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uin
 	spin_lock(&d->lock);
 	(void)vgic_mmio_access_locked(vm, space, rd, off, len, write, val, kick);
 	spin_unlock(&d->lock);
+	vgic_kick_filter(vm, kick);
 	kick[v->index / 64] &= ~BIT(v->index % 64); /* this vCPU flushes before it enters again */
 	for (i = 0; i < ARRAY_SIZE(kick); i++)
 		any |= kick[i];
@@ -385,6 +428,7 @@ unsigned vgic_guest_sgi(struct vcpu *v, unsigned op2, uint64_t val)
 	unsigned i;
 
 	vgic_sgi(v, val, op2 != 7, kick);
+	vgic_kick_filter(v->vm, kick);
 	kick[v->index / 64] &= ~BIT(v->index % 64);
 	for (i = 0; i < ARRAY_SIZE(kick); i++) {
 		v->arch.ctx.exit.kick[i] = kick[i];

@@ -114,10 +114,14 @@ void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 	c->psci_version = keel_psci_version(vcpu);
 	if (keel_vgic_created(vcpu->vm)) {
 		/*
-		 * keel's vGIC takes the virtual timer's level and masks the PPI on
-		 * this CPU itself while it is high; it wants it unmasked at entry.
+		 * keel's vGIC takes the virtual timer's PPI and holds it active on
+		 * this CPU itself while the guest has it; it wants it unmasked at
+		 * entry. keel does the halt polling of a WFI, for this long.
 		 */
 		keel_vtimer_mask(false);
+		c->halt_poll_ns = vcpu->halt_poll_ns;
+	} else {
+		c->halt_poll_ns = 0;
 	}
 	vcpu->arch.hvc_before = c->stat.hvc;
 	keel_debug_enter(vcpu);
@@ -237,7 +241,7 @@ static long keel_exit_wfi(struct keel_vcpu *vcpu)
 	now = keel_cntpct();
 	keel_bg_timer_start(vcpu, min(keel_timer_ns(c->cntv_ctl, now - c->cntvoff, c->cntv_cval),
 				      keel_timer_ns(c->cntp_ctl, now, c->cntp_cval)));
-	keel_vcpu_halt(vcpu);
+	keel_vcpu_halt(vcpu, c->halt_poll_ns); /* keel polled that long already (vGIC) */
 	hrtimer_cancel(&vcpu->arch.bg_timer);
 	return 0;
 }

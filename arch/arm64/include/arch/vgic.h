@@ -57,6 +57,7 @@ struct vgic_cpu {
 	uint8_t used_lrs;
 	bool dirty;             /* something became deliverable since the flush (under the vgic lock) */
 	bool eoi_out;           /* this run's ctx.exit.eoi has bits: the host must hear of them */
+	bool polling;           /* waiting at EL2 in a guest WFI (vgic_wfi_poll): it sees dirty without a kick */
 	bool timer_active;      /* keel holds the virtual timer's physical PPI active on this CPU (vgic_flush) */
 	bool rd_last;           /* GICR_TYPER.Last, as the host says */
 	uint64_t rd_base;       /* IPA of its redistributor's frames, VGIC_NO_ADDR until placed */
@@ -90,6 +91,7 @@ bool vgic_deliverable_locked(const struct vm *vm, const struct vgic_irq *irq);
 struct vcpu *vgic_vcpu_by_route(struct vm *vm, uint32_t route);
 uint32_t vgic_mpidr_route(unsigned index);
 unsigned vgic_sgi(struct vcpu *v, uint64_t val, unsigned group, uint64_t *kick);
+void vgic_kick_filter(struct vm *vm, uint64_t *kick);
 
 /* vgic_mmio.c: one register access, from a guest (v = the accessing vCPU) or the host */
 #define VGIC_SPACE_DIST 0
@@ -106,6 +108,7 @@ void vgic_sync(struct vcpu *v);
 void vgic_exit(struct vcpu *v);
 unsigned vgic_irq_exit(struct vcpu *v);
 bool vgic_wfi_wakes(struct vcpu *v);
+bool vgic_wfi_poll(struct vcpu *v);
 unsigned vgic_guest_sgi(struct vcpu *v, unsigned op2, uint64_t val);
 bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uint64_t *val, unsigned *exit);
 bool vgic_pending_locked(struct vm *vm, struct vcpu *v);

@@ -223,7 +223,15 @@ struct keel_vcpu_ctx {
 	 * KEEL_DEBUG_*; 0 = not. Read at every VCPU_RUN, never written back.
 	 */
 	uint64_t debug_ctrl;
-	uint64_t reserved_in[5];
+	/*
+	 * Since 2.3, with the in-keel vGIC: a guest WFI with nothing to take
+	 * waits at EL2 for up to this many ns (KVM's halt polling) for an
+	 * interrupt, which another vCPU's SGI or a GIC write then delivers
+	 * without either vCPU leaving keel; a host interrupt ends it (an
+	 * IRQ exit). Then KEEL_EXIT_WFI. 0: no wait. Read at every VCPU_RUN.
+	 */
+	uint64_t halt_poll_ns;
+	uint64_t reserved_in[4];
 	/* Written by keel at every exit */
 	struct {
 		uint64_t reason; /* enum keel_exit, as returned in x1 */
