@@ -119,10 +119,12 @@ void vgic_irq_changed_locked(struct vm *vm, struct vcpu *v, unsigned intid, uint
  * After the vGIC lock is dropped: the vCPUs waiting at EL2 in a WFI
  * (vgic_wfi_poll) see their dirty flag themselves, so they need no kick.
  * With the fence, a vCPU that stops waiting either is seen here still
- * waiting, and then sees its flag after, or is kicked.
+ * waiting, and then sees its flag after, or is kicked. True: kicks left.
  */
-void vgic_kick_filter(struct vm *vm, uint64_t *kick)
+bool vgic_kick_filter(struct vm *vm, uint64_t *kick)
 {
+	uint64_t left = 0;
+
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < KEEL_MAX_VCPUS / 64; i++) {
 		for (uint64_t w = kick[i]; w; w &= w - 1) {
@@ -132,7 +134,9 @@ void vgic_kick_filter(struct vm *vm, uint64_t *kick)
 			if (t && __atomic_load_n(&t->arch.vgic.polling, __ATOMIC_RELAXED))
 				kick[i] &= ~BIT(n % 64);
 		}
+		left |= kick[i];
 	}
+	return left != 0;
 }
 
 /* Every vCPU looks again (GICD_CTLR's group enables changed). */
@@ -370,8 +374,11 @@ static int vgic_line(struct vm *vm, const uint64_t *arg, uint64_t *ret)
 	spin_lock(&d->lock);
 	vgic_set_line_locked(vm, v, (unsigned)arg[0], arg[2], kick);
 	spin_unlock(&d->lock);
-	vgic_kick_filter(vm, kick);
 	ret[0] = KEEL_NO_VCPU;
+	for (i = 0; i < ARRAY_SIZE(kick) && !kick[i]; i++)
+		;
+	if (i == ARRAY_SIZE(kick) || !vgic_kick_filter(vm, kick))
+		return 0; /* nobody to kick, or it waits in keel */
 	for (i = 0; i < ARRAY_SIZE(kick); i++)
 		if (kick[i])
 			ret[0] = i * 64 + (unsigned)__builtin_ctzll(kick[i]);

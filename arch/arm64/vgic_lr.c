@@ -406,11 +406,10 @@ bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uin
 	spin_lock(&d->lock);
 	(void)vgic_mmio_access_locked(vm, space, rd, off, len, write, val, kick);
 	spin_unlock(&d->lock);
-	vgic_kick_filter(vm, kick);
 	kick[v->index / 64] &= ~BIT(v->index % 64); /* this vCPU flushes before it enters again */
 	for (i = 0; i < ARRAY_SIZE(kick); i++)
 		any |= kick[i];
-	if (any) {
+	if (any && vgic_kick_filter(vm, kick)) {
 		for (i = 0; i < ARRAY_SIZE(kick); i++)
 			v->arch.ctx.exit.kick[i] = kick[i];
 		*exit = KEEL_EXIT_KICK;
@@ -428,11 +427,12 @@ unsigned vgic_guest_sgi(struct vcpu *v, unsigned op2, uint64_t val)
 	unsigned i;
 
 	vgic_sgi(v, val, op2 != 7, kick);
-	vgic_kick_filter(v->vm, kick);
 	kick[v->index / 64] &= ~BIT(v->index % 64);
-	for (i = 0; i < ARRAY_SIZE(kick); i++) {
-		v->arch.ctx.exit.kick[i] = kick[i];
+	for (i = 0; i < ARRAY_SIZE(kick); i++)
 		any |= kick[i];
-	}
-	return any ? KEEL_EXIT_KICK : 0;
+	if (!any || !vgic_kick_filter(v->vm, kick))
+		return 0; /* to itself, or to vCPUs waiting in keel */
+	for (i = 0; i < ARRAY_SIZE(kick); i++)
+		v->arch.ctx.exit.kick[i] = kick[i];
+	return KEEL_EXIT_KICK;
 }

@@ -38,10 +38,17 @@ echo "online=$(cat /sys/devices/system/cpu/online)"
 dmesg | grep -E 'started at EL|Brought up|Machine model' | sed 's/^\[[^]]*\] /dmesg: /'
 echo "hv-compatible=$(cat /proc/device-tree/hypervisor/compatible)"
 echo "console=$(cat /proc/consoles | cut -d' ' -f1)"
-devmem 0x200000 32; echo "read-keel-start=$?"
-devmem 0x21fffc0 32; echo "read-keel-end=$?"
-devmem 0xf9040000 32; echo "read-gich=$?"
-devmem 0xf9010004 32 >/dev/null; echo "read-gicd=$?"
+# The faults' results printed once they are all over: keel reports each fault on the same UART, at once,
+# and the kernel's reports stay off the console (either could split a line still being sent).
+dmesg -n 1
+{
+	devmem 0x200000 32; echo "read-keel-start=$?"
+	devmem 0x21fffc0 32; echo "read-keel-end=$?"
+	devmem 0xf9040000 32; echo "read-gich=$?"
+	devmem 0xf9010004 32 >/dev/null; echo "read-gicd=$?"
+} >/tmp/faults 2>&1
+sleep 1
+cat /tmp/faults
 CHECKS
 rc=0
 "$hr" --no-build --plat zcu102 --no-disk --log "$work/zcu.log" --add "$work/zcu.sh:/root/zcu.sh" -- sh /root/zcu.sh \

@@ -28,11 +28,18 @@ echo "hv-abi=$(od -An -tx1 /proc/device-tree/hypervisor/keel,abi-version | tr -d
 r=/proc/device-tree/reserved-memory/keel@40200000
 [ -e $r/no-map ] && echo "keel-resv=no-map reg=$(od -An -tx1 $r/reg | tr -d ' \n')"
 grep -i '40200000-421fffff' /proc/iomem | sed 's/^ */iomem: /'
-devmem 0x40200000 32; echo "read-keel-start=$?"
-# (busybox devmem maps two pages when the page offset plus the width in *bits* passes the page end)
-devmem 0x421fffc0 32; echo "read-keel-end=$?"
-devmem 0x40201000 32 0x12345678; echo "write-keel=$?"
-devmem 0x42200038 32; echo "read-host=$?"
+# The faults' results printed once they are all over: keel reports each fault on the same UART, at once,
+# and the kernel's reports stay off the console (either could split a line still being sent).
+dmesg -n 1
+{
+	devmem 0x40200000 32; echo "read-keel-start=$?"
+	# (busybox devmem maps two pages when the page offset plus the width in *bits* passes the page end)
+	devmem 0x421fffc0 32; echo "read-keel-end=$?"
+	devmem 0x40201000 32 0x12345678; echo "write-keel=$?"
+	devmem 0x42200038 32; echo "read-host=$?"
+} >/tmp/faults 2>&1
+sleep 1
+cat /tmp/faults
 echo 0 >/sys/devices/system/cpu/cpu1/online && echo "offline=$(cat /sys/devices/system/cpu/online)"
 echo 1 >/sys/devices/system/cpu/cpu1/online && echo "reonline=$(cat /sys/devices/system/cpu/online)"
 CHECKS

@@ -8,7 +8,8 @@
 #   guest: the trimmed kernel's Image (CONFIG_COMPAT), busybox initramfs with an armhf busybox (tests/rig/guest/init)
 #   QEMU and its libraries: tests/rig/guest/build-qemu (Debian's qemu-system-arm:arm64, unpacked)
 #   --gic3: -M virt,gic-version=3,its=off,kernel-irqchip=on -smp 4 -m 512: the in-kernel GICv3 (keel's
-#     vGIC; 'on': QEMU fails rather than fall back to its own), 4 vCPUs, an
+#     vGIC; 'on': QEMU fails rather than fall back to its own), 4 vCPUs, a virtio-net NIC on QEMU's user
+#     network (-netdev user -device virtio-net-pci: the guest gets a DHCP lease with busybox udhcpc), an
 #     IPI-heavy workload in the guest (its=off: QEMU 7.2 crashes in create_its() on a KVM without an
 #     ITS, and keel has none yet); no gdbstub run; then that guest saved to a file while it runs (QEMU's
 #     migrate "exec:cat > FILE") and restored by a second QEMU (-incoming), counting on
@@ -86,12 +87,15 @@ if [ -f /root/shim.ko ]; then insmod /root/shim.ko && echo "shim-loaded"; fi
 echo "qemu-guest: QEMU start" >/dev/kmsg
 # A virtio-blk disk (virtio-mmio): QEMU signals its queue by KVM_IOEVENTFD, so the guest's notifications
 # end in the kernel (the VM's mmio_exit_kernel, sampled while it lives).
-machine='-M virt,kernel-irqchip=off,gic-version=2 -smp 2 -m 256'
-[ -f /root/guest/gic3 ] && machine='-M virt,gic-version=3,its=off,kernel-irqchip=on -smp 4 -m 512'
+# The GICv3 guest also has a virtio-net NIC on QEMU's user network (slirp: its DHCP server gives 10.0.2.15);
+# no option ROM (romfile=: the guest boots no firmware, and the host's QEMU has none).
+machine='-M virt,kernel-irqchip=off,gic-version=2 -smp 2 -m 256 -nic none'
+[ -f /root/guest/gic3 ] && machine='-M virt,gic-version=3,its=off,kernel-irqchip=on -smp 4 -m 512
+	-netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile='
 qemu() {
 	# shellcheck disable=SC2086 # $machine is a list of options
 	timeout 240 qemu-system-aarch64 -accel kvm $machine -cpu host \
-		-nographic -nic none -no-reboot \
+		-nographic -no-reboot \
 		-kernel /root/guest/Image -initrd /root/guest/initrd.gz -append 'console=ttyAMA0 panic=-1 rdinit=/init' \
 		"$@" </dev/null
 }
@@ -141,7 +145,7 @@ if [ -f /root/guest/gic3 ]; then
 	mq() {
 		id=$1; shift
 		# shellcheck disable=SC2086 # $machine is a list of options
-		timeout 300 qemu-system-aarch64 -accel kvm $machine -cpu host -nographic -nic none -no-reboot \
+		timeout 300 qemu-system-aarch64 -accel kvm $machine -cpu host -nographic -no-reboot \
 			-kernel /root/guest/Image -initrd /root/guest/initrd.gz \
 			-append 'console=ttyAMA0 panic=-1 rdinit=/init keel.ticks' -monitor none \
 			-serial "file:/root/mig$id.serial" -chardev "pipe,id=mon,path=/tmp/mon$id" -mon chardev=mon \
@@ -196,6 +200,8 @@ if [ "$gic" = 3 ]; then
 		"GICv3: CPU3: found redistributor 3 region 0:0x0000000008100000"
 	expect_re "$out" "an IPI-heavy workload on 4 vCPUs: every vCPU took rescheduling IPIs" \
 		'^@@GUEST:\| ipis: ok '
+	expect_re "$out" "virtio-net on QEMU's user network: a DHCP lease" \
+		'^@@GUEST:\| dhcp: lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2'
 else
 	expect "$out" "guest interrupt controller: QEMU's own GICv2 (kernel-irqchip=off)" "GICv2m: range"
 fi

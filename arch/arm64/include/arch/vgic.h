@@ -91,7 +91,7 @@ bool vgic_deliverable_locked(const struct vm *vm, const struct vgic_irq *irq);
 struct vcpu *vgic_vcpu_by_route(struct vm *vm, uint32_t route);
 uint32_t vgic_mpidr_route(unsigned index);
 unsigned vgic_sgi(struct vcpu *v, uint64_t val, unsigned group, uint64_t *kick);
-void vgic_kick_filter(struct vm *vm, uint64_t *kick);
+bool vgic_kick_filter(struct vm *vm, uint64_t *kick);
 
 /* vgic_mmio.c: one register access, from a guest (v = the accessing vCPU) or the host */
 #define VGIC_SPACE_DIST 0
