@@ -73,6 +73,7 @@ void arch_vcpu_store(struct keel_vcpu_ctx *h, const struct vcpu *v, unsigned exi
 	memcpy(&h->exit, &k->exit, sizeof(h->exit));
 	h->exit.reason = exit;
 	VCPU_STAT_STORE(h->stat, v->stat);
+	h->stat.halt_polls = v->arch.halt_polls;
 	memset(h->stat.reserved, 0, sizeof(h->stat.reserved));
 	if (v->arch.dbg_written)
 		memcpy(h->dbg, k->dbg, sizeof(h->dbg));

@@ -288,7 +288,9 @@ bool vgic_wfi_poll(struct vcpu *v)
 	over = now < end;
 	__atomic_store_n(&vc->polling, false, __ATOMIC_SEQ_CST);
 	/* A sender that saw it waiting did not kick: its interrupt is in the state by now. */
-	return over || vgic_wfi_wakes(v);
+	over = over || vgic_wfi_wakes(v);
+	v->arch.halt_polls += over;
+	return over;
 }
 
 /* Before v's first entry of a run (its timer registers already loaded; the host left the timer's PPI unmasked). */

@@ -124,6 +124,7 @@ void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 		c->halt_poll_ns = 0;
 	}
 	vcpu->arch.hvc_before = c->stat.hvc;
+	vcpu->arch.halt_polls_before = c->stat.halt_polls;
 	keel_debug_enter(vcpu);
 }
 
@@ -138,6 +139,13 @@ void keel_arch_vcpu_exited(struct keel_vcpu *vcpu)
 	vcpu->arch.config_dirty = false; /* keel holds the ID and debug registers as the page has them */
 	keel_debug_exited(vcpu);
 	keel_vstat_add(vcpu, KEEL_VSTAT_HVC, vcpu->ctx->stat.hvc - vcpu->arch.hvc_before);
+	/* halts keel's polling at EL2 ended without an exit: attempted and successful polls, as KVM counts them */
+	if (unlikely(vcpu->ctx->stat.halt_polls != vcpu->arch.halt_polls_before)) {
+		u64 n = vcpu->ctx->stat.halt_polls - vcpu->arch.halt_polls_before;
+
+		keel_vstat_add(vcpu, KEEL_VSTAT_HALT_ATTEMPTED_POLL, n);
+		keel_vstat_add(vcpu, KEEL_VSTAT_HALT_SUCCESSFUL_POLL, n);
+	}
 	if (unlikely(!list_empty(&vcpu->vm->resamplers)))
 		keel_vgic_eois(vcpu);
 }

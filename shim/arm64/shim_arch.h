@@ -105,6 +105,7 @@ struct keel_vcpu_arch {
 	u8 timer_ppi[2];         /* KVM_ARM_VCPU_TIMER_CTRL: the virtual and physical timers' PPIs */
 	bool timer_enabled;      /* kvm_timer_enable() done (its first KVM_RUN): the PPIs are fixed */
 	u64 hvc_before;          /* ctx.stat.hvc at entry */
+	u64 halt_polls_before;   /* ctx.stat.halt_polls at entry */
 	unsigned long irq_lines; /* bit 0 IRQ, bit 1 FIQ (KEEL_IN_VIRQ/VFIQ): KVM_IRQ_LINE, no mutex */
 	struct hrtimer bg_timer; /* the guest's timer while it waits in WFI */
 	struct {

@@ -31,6 +31,7 @@ struct vcpu_arch {
 	bool fp_reset;
 	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
 	struct vgic_cpu vgic;     /* its redistributor and CPU interface (parts under the VM's vgic lock) */
+	uint64_t halt_polls;      /* ctx.stat.halt_polls: WFIs waited out at EL2 (vgic_wfi_poll) */
 };
 
 /* arm64's part of a VM (struct vm embeds it by value, hv/vm.h). */

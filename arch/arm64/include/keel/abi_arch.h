@@ -266,7 +266,8 @@ struct keel_vcpu_ctx {
 		uint64_t irq;
 		uint64_t hvc;         /* guest HVC/SMC handled in keel (PSCI, SMCCC) */
 		uint64_t sysreg;      /* trapped system-register accesses emulated in keel */
-		uint64_t reserved[10];
+		uint64_t halt_polls;  /* 2.3: guest WFIs keel waited out at EL2 (halt_poll_ns) without an exit */
+		uint64_t reserved[9];
 	} stat;
 	/*
 	 * Debug breakpoint/watchpoint registers, indexed by n (CRm of the
