@@ -158,6 +158,7 @@ void keel_vm_kick_others(struct keel_vcpu *vcpu); /* every other vCPU of the VM 
 void keel_vcpu_block_prepare(struct keel_vcpu *vcpu);
 bool keel_vcpu_block(struct keel_vcpu *vcpu);
 void keel_vcpu_halt(struct keel_vcpu *vcpu, u64 polled_ns);
+unsigned int keel_vcpu_halt_poll_ns(struct keel_vcpu *vcpu);
 
 /*
  * The arch's part (shim/<arch>/), as KVM's kvm_arch_* hooks. An ioctl hook

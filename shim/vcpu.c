@@ -171,6 +171,12 @@ static void keel_halt_poll_adjust(struct keel_vcpu *vcpu, u64 halt_ns, unsigned 
 	}
 }
 
+/* How long the vCPU's next halt polls (keel does it at EL2 with an in-keel irqchip): at most the maximum now. */
+unsigned int keel_vcpu_halt_poll_ns(struct keel_vcpu *vcpu)
+{
+	return min(vcpu->halt_poll_ns, keel_max_halt_poll_ns(vcpu->vm));
+}
+
 /*
  * A halted vCPU (kvm_vcpu_halt()): poll for a kick for up to halt_poll_ns
  * before sleeping, so a wake-up that comes soon costs no sleep and switch.
@@ -181,13 +187,13 @@ static void keel_halt_poll_adjust(struct keel_vcpu *vcpu, u64 halt_ns, unsigned 
 void keel_vcpu_halt(struct keel_vcpu *vcpu, u64 polled_ns)
 {
 	unsigned int max = keel_max_halt_poll_ns(vcpu->vm);
-	ktime_t start, cur, poll_end;
+	ktime_t start, cur;
 	bool waited = false, poll;
 
 	if (vcpu->halt_poll_ns > max)
 		vcpu->halt_poll_ns = max;
 	poll = vcpu->halt_poll_ns || polled_ns;
-	start = cur = poll_end = ktime_sub_ns(ktime_get(), polled_ns);
+	start = cur = ktime_sub_ns(ktime_get(), polled_ns);
 	if (poll && !polled_ns) {
 		ktime_t stop = ktime_add_ns(start, vcpu->halt_poll_ns);
 
@@ -195,7 +201,7 @@ void keel_vcpu_halt(struct keel_vcpu *vcpu, u64 polled_ns)
 			if (READ_ONCE(vcpu->kick) || signal_pending(current))
 				goto out;
 			cpu_relax();
-			poll_end = cur = ktime_get();
+			cur = ktime_get();
 		} while (single_task_running() && !need_resched() && ktime_before(cur, stop));
 	}
 	waited = keel_vcpu_block(vcpu);

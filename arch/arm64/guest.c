@@ -563,13 +563,15 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 		c->pstate = read_sysreg(spsr_el2);
 		exit = handle_trap(v, exit);
 		/* Interrupts made pending for it meanwhile (its own SGIs, GIC writes; other vCPUs') into the LRs. */
-		if (!exit && vg && __atomic_load_n(&v->arch.vgic.dirty, __ATOMIC_RELAXED)) {
-			vgic_sync(v);
-			vgic_flush(v);
+		if (!exit && vg) {
+			if (__atomic_load_n(&v->arch.vgic.dirty, __ATOMIC_RELAXED)) {
+				vgic_sync(v);
+				vgic_flush(v);
+			}
+			/* EOIs the host asked to hear of (an irqfd's resampler): it is told now. */
+			if (v->arch.vgic.eoi_out)
+				exit = KEEL_EXIT_EOI;
 		}
-		/* EOIs the host asked to hear of (an irqfd's resampler): it is told now. */
-		if (!exit && vg && v->arch.vgic.eoi_out)
-			exit = KEEL_EXIT_EOI;
 	}
 	if (vg)
 		vgic_exit(v);

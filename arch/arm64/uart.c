@@ -21,7 +21,6 @@
 
 static struct boot_uart uart;
 
-
 static uint32_t ns_read(unsigned reg)
 {
 	uint64_t a = uart.base + ((uint64_t)reg << uart.reg_shift);

@@ -280,8 +280,8 @@ static int vgic_init_locked(struct vm *vm, uint64_t nr_irqs, uint64_t *need)
 	d->nr_irqs = (uint32_t)nr_irqs;
 	d->nr_vcpus = n;
 	d->ctlr = 0;
-	d->vtimer_ppi = VGIC_VTIMER_PPI;
-	d->ptimer_ppi = VGIC_PTIMER_PPI;
+	d->vtimer_ppi = KEEL_VGIC_VTIMER_PPI;
+	d->ptimer_ppi = KEEL_VGIC_PTIMER_PPI;
 	memset(d->spi_live, 0, sizeof(d->spi_live));
 	for (i = VGIC_NR_PRIVATE; i < nr_irqs; i++) {
 		struct vgic_irq *irq = vgic_irq_locked(vm, NULL, i);

@@ -119,7 +119,7 @@ void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 		 * entry. keel does the halt polling of a WFI, for this long.
 		 */
 		keel_vtimer_mask(false);
-		c->halt_poll_ns = vcpu->halt_poll_ns;
+		c->halt_poll_ns = keel_vcpu_halt_poll_ns(vcpu);
 	} else {
 		c->halt_poll_ns = 0;
 	}

@@ -112,8 +112,8 @@ void keel_vm_vcpu_init(struct keel_vm *vm)
 	vm->arch.csv3 = min_t(u8, (pfr0 >> 60) & 0xf, 1);
 	vm->arch.psci_version = 0x10001; /* KVM_ARM_PSCI_LATEST (1.1) */
 	vm->arch.cntvoff = keel_cntpct();
-	vm->arch.timer_ppi[0] = 27; /* what keel's vGIC starts with */
-	vm->arch.timer_ppi[1] = 30;
+	vm->arch.timer_ppi[0] = KEEL_VGIC_VTIMER_PPI; /* what keel's vGIC starts with */
+	vm->arch.timer_ppi[1] = KEEL_VGIC_PTIMER_PPI;
 }
 
 #define OSLSR_OSLM_IMPLEMENTED (1UL << 3) /* KVM's reset value */

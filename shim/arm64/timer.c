@@ -125,8 +125,8 @@ void keel_vtimer_mask(bool masked)
 /* kvm_timer_vcpu_init(): KVM 6.1's default_vtimer_irq and default_ptimer_irq. */
 void keel_timer_vcpu_init(struct keel_vcpu *vcpu)
 {
-	vcpu->arch.timer_ppi[0] = 27;
-	vcpu->arch.timer_ppi[1] = 30;
+	vcpu->arch.timer_ppi[0] = KEEL_VGIC_VTIMER_PPI;
+	vcpu->arch.timer_ppi[1] = KEEL_VGIC_PTIMER_PPI;
 }
 
 /*

@@ -253,9 +253,12 @@ void keel_vgic_eois(struct keel_vcpu *vcpu)
 	const u64 *eoi = vcpu->ctx->exit.eoi;
 	unsigned int i;
 
-	for (i = 32; i < ARRAY_SIZE(vcpu->ctx->exit.eoi) * 64; i++)
-		if (eoi[i / 64] & BIT_ULL(i % 64))
-			keel_irqfd_notify_acked(vcpu->vm, 0, i - 32);
+	for (i = 0; i < ARRAY_SIZE(vcpu->ctx->exit.eoi); i++) {
+		u64 w = eoi[i] & (i ? ~0ULL : ~0ULL << 32); /* SPIs only */
+
+		for (; w; w &= w - 1)
+			keel_irqfd_notify_acked(vcpu->vm, 0, i * 64 + __ffs64(w) - 32);
+	}
 }
 
 /* Does the vCPU have an interrupt to take (it must not sleep)? */

@@ -25,8 +25,6 @@
 #define VGIC_SPI_PAGES ((VGIC_MAX_IRQS - VGIC_NR_PRIVATE + VGIC_IRQS_PER_PAGE - 1) / VGIC_IRQS_PER_PAGE)
 #define VGIC_MAX_LRS 16
 #define VGIC_NO_ADDR (~0ULL)
-#define VGIC_VTIMER_PPI 27 /* the guests' timer PPIs until the host sets others (KEEL_IRQCHIP_TIMERS) */
-#define VGIC_PTIMER_PPI 30
 #define VGIC_HOST_VTIMER_PPI 27 /* the CPU's virtual timer on the host's GIC (the physical side of a HW LR) */
 
 /* struct vgic_irq.flags */

@@ -160,6 +160,9 @@ enum keel_irqchip_op {
 	 */
 	KEEL_IRQCHIP_TIMERS = 6,
 };
+/* The timers' PPIs until KEEL_IRQCHIP_TIMERS (KVM 6.1's default_vtimer_irq, default_ptimer_irq). */
+#define KEEL_VGIC_VTIMER_PPI 27
+#define KEEL_VGIC_PTIMER_PPI 30
 #define KEEL_VGIC_ADDR_DIST 0
 #define KEEL_VGIC_ADDR_REDIST 1
 #define KEEL_VGIC_RDIST_LAST (1ULL << 32)
