@@ -75,16 +75,26 @@ uint8_t x86_cpu_wait_sipi(unsigned cpu, void (*halt)(void))
 	}
 }
 
+#define APIC_BASE_X2APIC BIT(10)
+
+/* An IPI from keel, in the mode the host left the APIC in (xAPIC page or x2APIC MSR). */
 static void icr_send(uint32_t dest, uint32_t lo)
 {
-	uint32_t hi = *reg(LAPIC_ICR_HI);
+	uint32_t hi;
 
+	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC) {
+		wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | lo);
+		return;
+	}
+	hi = *reg(LAPIC_ICR_HI);
 	*reg(LAPIC_ICR_HI) = dest << 24;
 	*reg(LAPIC_ICR_LO) = lo;
 	for (unsigned i = 0; i < 1000000 && (*reg(LAPIC_ICR_LO) & ICR_PENDING); i++)
 		cpu_relax();
 	*reg(LAPIC_ICR_HI) = hi; /* the host's destination register, as it left it */
 }
+
+void x86_apic_send_nmi(unsigned target) { icr_send(apic_ids[target], ICR_ASSERT | (ICR_MODE_NMI << 8)); }
 
 /*
  * NMIs to the target until done(): an NMI wakes a CPU waiting in keel, and
@@ -94,7 +104,7 @@ static void icr_send(uint32_t dest, uint32_t lo)
 static void fetch(unsigned target, bool (*done)(unsigned))
 {
 	for (unsigned tries = 0; tries < 1000 && !done(target); tries++) {
-		icr_send(apic_ids[target], ICR_ASSERT | (ICR_MODE_NMI << 8));
+		x86_apic_send_nmi(target);
 		for (unsigned i = 0; i < 20000 && !done(target); i++)
 			cpu_relax();
 	}

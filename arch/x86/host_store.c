@@ -3,13 +3,16 @@
  * The host's second-stage faults, for SVM and VMX alike. A store to its
  * local APIC page, which keel maps read-only (apic.c says why), is carried
  * out: keel reads the instruction through the host's own page tables,
- * decodes it (emulate.c) and performs the store on this CPU's APIC. Any
- * other fault touched keel's own memory: the host gets #GP(0), as for an
- * access that cannot complete, and keel says so now and then.
+ * decodes it (emulate.c) and performs the store on this CPU's APIC. A
+ * fault on host memory met a change to the table and is retried, as on
+ * arm64 (hv/src/host.c). Any other fault touched keel's own memory: the
+ * host gets #GP(0), as for an access that cannot complete, and keel says
+ * so now and then.
  */
 #include <arch/emulate.h>
 #include <arch/x86.h>
 #include <hv/errno.h>
+#include <hv/host.h>
 #include <hv/printf.h>
 #include <hv/string.h>
 
@@ -65,6 +68,9 @@ int x86_host_stage2_fault(unsigned cpu, uint64_t gpa, bool write, bool fetch, co
 	unsigned n;
 
 	if ((gpa & ~0xfffULL) != x86_lapic_base || !write || fetch) {
+		/* Host memory after all: caught in a change (break-before-make) or a block keel folds back. */
+		if ((gpa & ~0xfffULL) != x86_lapic_base && host_stage2_fault(gpa))
+			return 0;
 		if (reported < 10) {
 			reported++;
 			hv_printf("keel: the host %s 0x%llx (keel's memory) at RIP 0x%llx: #GP injected\n",

@@ -152,22 +152,21 @@ void arch_pt_tlb_flush(const struct pgtable *pt, uint64_t ia, uint64_t size)
 			__asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
 		return;
 	}
-	/* Under SVM: every CPU flushes its guest TLB entries at its next VMRUN. */
-	if (x86_cpu.svm_on) {
-		x86_svm_tlb_flush_all();
-		return;
-	}
-	/*
-	 * Guest stages: INVEPT exists only in VMX root operation. All-context is
-	 * coarse but needs no EPTP (struct pgtable does not keep one).
-	 */
-	if (x86_cpu.vmx_on && x86_cpu.invept_all) {
-		struct {
-			uint64_t eptp, zero;
-		} desc = { 0, 0 };
+	/* Guest stages: every CPU flushes at its next entry, those in a guest now at once (shootdown.c). */
+	x86_tlb_shootdown();
+	if (x86_cpu.vmx_on)
+		x86_invept_all(); /* this CPU's own, for a change made outside any exit (none at boot) */
+}
 
+/* INVEPT exists only in VMX root operation; all-context is coarse but needs no EPTP. */
+void x86_invept_all(void)
+{
+	struct {
+		uint64_t eptp, zero;
+	} desc = { 0, 0 };
+
+	if (x86_cpu.invept_all)
 		__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(2UL) : "cc", "memory");
-	}
 }
 
 void arch_zero_pages(void *p, size_t size)

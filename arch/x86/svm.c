@@ -27,8 +27,6 @@
 
 static struct svm_cpu svm_cpus[HV_MAX_CPUS];
 static uint64_t host_ncr3; /* the host's nested page table, every CPU's */
-/* Bumped when a nested table loses an entry; a CPU behind it flushes at its next VMRUN. */
-static uint64_t tlb_gen;
 static uint8_t *msrpm;
 static void *iopm;
 bool svm_nrips;
@@ -206,11 +204,6 @@ void __noreturn svm_host_stopped(struct svm_cpu *s, const char *why)
 	arch_cpu_halt();
 }
 
-void x86_svm_tlb_flush_all(void)
-{
-	__atomic_add_fetch(&tlb_gen, 1, __ATOMIC_SEQ_CST);
-}
-
 /* Halted until keel's NMI: GIF is set meanwhile, so the NMI is taken (keel's handler) rather than held. */
 static void svm_halt(void)
 {
@@ -221,17 +214,15 @@ void __noreturn x86_svm_run(unsigned cpu)
 {
 	struct svm_cpu *s = &svm_cpus[cpu];
 	uint8_t *v = s->vmcb;
-	uint64_t gen;
 
 	for (;;) {
 		if (!x86_cpu_runs_host(cpu)) /* CS = vector << 8, IP = 0: where a SIPI starts a CPU */
 			svm_start_real_mode(s, (uint16_t)(x86_cpu_wait_sipi(cpu, svm_halt) << 8), 0);
-		gen = __atomic_load_n(&tlb_gen, __ATOMIC_SEQ_CST);
-		if (gen != s->tlb_gen) {
+		/* GIF is 0 from here to VMRUN: a flush NMI waits and makes the host exit at once. */
+		if (x86_tlb_enter(cpu, &s->tlb_gen))
 			v[VMCB_TLB_CONTROL] = 1; /* everything: the host is keel's one guest so far */
-			s->tlb_gen = gen;
-		}
 		svm_vmrun(s->vmcb_pa, &s->g);
+		x86_tlb_exit(cpu);
 		v[VMCB_TLB_CONTROL] = 0;
 		VMCB32(v, VMCB_CLEAN) = 0;
 		if (!svm_handle_exit(s, cpu))

@@ -146,6 +146,8 @@ static void exit_npf(struct svm_cpu *s, unsigned cpu)
 static void exit_nmi(struct svm_cpu *s, unsigned cpu)
 {
 	__asm__ volatile("stgi; clgi" ::: "memory");
+	if (x86_tlb_kick_take(cpu))
+		return; /* keel's flush request (shootdown.c): done by this exit */
 	if (x86_cpu_runs_host(cpu))
 		svm_inject(s->vmcb, EVENT_NMI);
 }

@@ -37,15 +37,8 @@ unsigned arch_vm_vmid_bits(void)
 void arch_vm_cpu_enable(void) {}
 void arch_vm_cpu_disable(void) {}
 
-/*
- * A VMID handed to another VM: what was cached for it goes. SVM: every CPU
- * flushes all ASIDs at its next VMRUN. VMX: INVEPT all-context here (no x86
- * vCPU runs yet, so no other CPU holds a guest's translations).
- */
+/* A VMID handed to another VM: what was cached for it goes, on every CPU (shootdown.c). */
 void arch_vm_tlb_flush_vmid(const struct pgtable *pt)
 {
-	if (x86_cpu.svm_on)
-		x86_svm_tlb_flush_all();
-	else
-		arch_pt_tlb_flush(pt, 0, 0);
+	arch_pt_tlb_flush(pt, 0, 0);
 }

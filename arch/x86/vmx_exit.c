@@ -199,6 +199,8 @@ static bool exit_nmi(unsigned cpu)
 	if (((vmread(VM_EXIT_INTR_INFO) >> 8) & 7) != 2)
 		return false; /* an exception: keel intercepts none */
 	x86_nmi_unblock();
+	if (x86_tlb_kick_take(cpu))
+		return true; /* keel's flush request (shootdown.c): done by this exit */
 	if (x86_cpu_runs_host(cpu))
 		x86_vmx_queue_nmi(cpu);
 	return true;

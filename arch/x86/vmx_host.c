@@ -46,6 +46,7 @@ struct vmx_cpu {
 	struct x86_gprs g;
 	bool launched;
 	bool nmi_pending;    /* the host's NMI, not yet given back */
+	uint64_t tlb_gen;    /* the EPT generation this CPU is clean for (shootdown.c) */
 	uint64_t gdt[5];     /* null, code 0x08, data 0x10, TSS 0x18 (two entries): VMX wants a host TR */
 	uint8_t tss[104];
 };
@@ -280,6 +281,7 @@ static void nmi_give_back(struct vmx_cpu *c)
 void __noreturn x86_vmx_run(unsigned cpu)
 {
 	struct vmx_cpu *c = &vcpus_host[cpu];
+	unsigned nmis;
 
 	for (;;) {
 		if (!x86_cpu_runs_host(cpu)) {
@@ -288,13 +290,19 @@ void __noreturn x86_vmx_run(unsigned cpu)
 			x86_nmi_take(cpu);
 			vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmread(CPU_BASED_VM_EXEC_CONTROL) & ~PROC_NMI_WINDOW);
 		}
-		/* NMIs that met this CPU in keel while it runs the host are the host's. */
-		if (x86_nmi_take(cpu))
+		if (x86_tlb_enter(cpu, &c->tlb_gen))
+			x86_invept_all();
+		/* NMIs that met this CPU in keel while it runs the host are the host's, but a flush request. */
+		nmis = x86_nmi_take(cpu);
+		if (nmis && x86_tlb_kick_take(cpu))
+			nmis--;
+		if (nmis)
 			c->nmi_pending = true;
 		if (c->nmi_pending)
 			nmi_give_back(c);
 		if (vmx_enter(&c->g, c->launched))
 			x86_vmx_stopped(cpu, "could not be entered (VM entry failed)");
+		x86_tlb_exit(cpu);
 		c->launched = true;
 		if (!x86_vmx_handle_exit(cpu, &c->g))
 			x86_vmx_stopped(cpu, "made an exit keel does not handle");

@@ -36,12 +36,17 @@ run_iso() {
 }
 
 echo "# the host under keel (hostrun --plat pc)"
-"$hostrun" --plat pc --no-build --no-shim --add "$shim:/shim.ko" --add "$kvmsys:/kvmsys" \
+"$hostrun" --plat pc --no-build --no-shim --log "$work/hc.console" --add "$shim:/shim.ko" --add "$kvmsys:/kvmsys" \
 	--add "$top/tests/kvm/x86/host-check-pc.sh:/host-check.sh" -- sh /host-check.sh /shim.ko /kvmsys >"$work/hc.log" 2>&1
 r=$?
 grep -E '^(ok|FAIL)' "$work/hc.log" | sed 's/^/  /'
 if grep -q '^[0-9]* passed, 0 failed$' "$work/hc.log" && [ $r = 0 ]; then ok "host checks under keel (power-off exit 0)"
 else ko "host checks under keel (status $r)"; tail -n 20 "$work/hc.log"; fi
+# keel reports a host access it refused on the console: only the /dev/mem read of its image, none on host memory
+n=$(grep -c "keel: the host .* (keel's memory)" "$work/hc.console")
+if [ "$n" = 1 ] && grep -q "keel: the host read 0x201000 (keel's memory)" "$work/hc.console"; then
+	ok "keel refused the host one access: the /dev/mem read of its image"
+else ko "keel refused the host $n accesses, not just the /dev/mem read of its image"; fi
 
 echo "# the same kernel without keel (Linux's own KVM: the reference)"
 "$hostrun" --plat pc --no-build --no-keel --add "$shim:/shim.ko" --add "$kvmsys:/kvmsys" \

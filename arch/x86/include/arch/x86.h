@@ -175,7 +175,6 @@ int x86_svm_cpu_init(unsigned cpu);
 void x86_svm_host_64(unsigned cpu, uint64_t ncr3, const struct x86_host_entry *e);
 void __noreturn x86_svm_run(unsigned cpu);
 void x86_svm_ap_wait(unsigned cpu); /* an AP keel started waits for the host's SIPI */
-void x86_svm_tlb_flush_all(void); /* guest TLB entries go on every CPU before its next guest instruction */
 
 /* boot.c: what the loader gave keel for its host (multiboot2 modules: the kernel first, then the initrd) */
 #define X86_MAX_E820 128
@@ -198,6 +197,18 @@ void x86_apic_host_store(unsigned self, uint64_t off, uint32_t val);
 #define MSR_X2APIC_ICR 0x830
 int x86_apic_host_wrmsr(unsigned self, uint32_t msr, uint64_t val);
 uint32_t x86_apic_read(uint64_t off);
+void x86_apic_send_nmi(unsigned target);
+
+/*
+ * shootdown.c: a nested table change reaches every CPU's TLB. enter/exit
+ * bracket each guest entry (enter: true if this CPU must flush first);
+ * shootdown returns once no other CPU can use what was there before.
+ */
+bool x86_tlb_enter(unsigned cpu, uint64_t *seen);
+void x86_tlb_exit(unsigned cpu);
+bool x86_tlb_kick_take(unsigned cpu); /* the NMI was keel's flush request */
+void x86_tlb_shootdown(void);
+void x86_invept_all(void); /* mm.c: this CPU's EPT translations, if it can */
 
 /*
  * host_store.c: the host's second-stage fault at gpa. A store to its local
