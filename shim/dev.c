@@ -25,7 +25,7 @@
 #include "shim.h"
 #include "trace.h"
 
-long keel_check_extension(long cap)
+long keel_check_extension(struct keel_vm *vm, long cap)
 {
 	switch (cap) {
 	case KVM_CAP_CHECK_EXTENSION_VM:
@@ -58,7 +58,7 @@ long keel_check_extension(long cap)
 		return 1;
 	default:
 		/* The arch's (shim/<arch>/, vCPUs included); not (yet) over keel: SIGNAL_MSI, ... read 0 */
-		return keel_arch_check_extension(cap);
+		return keel_arch_check_extension(vm, cap);
 	}
 }
 
@@ -71,6 +71,7 @@ static void keel_vm_free(struct keel_vm *vm)
 	keel_vm_debugfs_remove(vm);
 	/* No irqfd injects or kicks from here on (the vCPUs go below). */
 	keel_vm_irqfd_free(vm);
+	keel_arch_vm_free(vm);
 	/* Before keel lets the VM go: no page of the VMM stays mapped in keel, whatever happens next. */
 	keel_vm_mmu_release(vm);
 	ret = keel_hvc(KEEL_HC_VM_DESTROY, vm->handle, 0, NULL);
@@ -103,7 +104,7 @@ static long keel_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		return -EIO;
 	switch (ioctl) {
 	case KVM_CHECK_EXTENSION:
-		return keel_check_extension(arg);
+		return keel_check_extension(vm, arg);
 	case KVM_SET_USER_MEMORY_REGION: {
 		struct kvm_userspace_memory_region mem;
 
@@ -291,7 +292,7 @@ static long keel_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 	case KVM_CREATE_VM:
 		return keel_dev_ioctl_create_vm(arg);
 	case KVM_CHECK_EXTENSION:
-		return keel_check_extension(arg);
+		return keel_check_extension(NULL, arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;

@@ -136,7 +136,7 @@ struct keel_vcpu {
 
 /* dev.c */
 extern struct miscdevice keel_kvm_dev;
-long keel_check_extension(long cap);
+long keel_check_extension(struct keel_vm *vm, long cap); /* vm NULL: /dev/kvm's */
 
 /* vcpu.c */
 int keel_vcpu_cache_init(void);
@@ -198,9 +198,10 @@ void keel_arch_exit(void);
 void keel_arch_cpu_up(void);
 void keel_arch_cpu_down(void);
 void keel_arch_vm_init(struct keel_vm *vm);
+void keel_arch_vm_free(struct keel_vm *vm); /* no irqfd left, vCPUs not yet gone */
 long keel_arch_dev_ioctl(unsigned int ioctl, unsigned long arg);
 int keel_arch_vm_type(unsigned long type);
-long keel_arch_check_extension(long cap);
+long keel_arch_check_extension(struct keel_vm *vm, long cap);
 long keel_arch_vm_ioctl(struct keel_vm *vm, unsigned int ioctl, unsigned long arg);
 long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap);
 long keel_arch_create_device(struct keel_vm *vm, struct kvm_create_device *cd);

@@ -10,21 +10,29 @@
 #include <arch/smccc.h>
 #include <arch/sysreg.h>
 #include <arch/vgic.h>
+#include <hv/arch/mm.h>
 #include <hv/arch/vm.h>
+#include <hv/memcache.h>
 #include <hv/string.h>
 #include <hv/vcpu.h>
 #include <keel/abi.h>
 
 #define CTX_OFF(field) __builtin_offsetof(struct keel_vcpu_ctx, field)
 
-/* Everything fits the vCPU's own page. */
-unsigned arch_vcpu_extra_pages(void) { return 0; }
+/* One page besides the vCPU's own: its redistributor's LPIs (struct vgic_lpis). */
+_Static_assert(sizeof(struct vgic_lpis) <= PAGE_SIZE, "a vCPU's LPIs fit its extra page");
+unsigned arch_vcpu_extra_pages(void) { return 1; }
 void arch_vcpu_init(struct vcpu *v, struct memcache *mc)
 {
-	(void)mc;
 	v->arch.vgic.rd_base = VGIC_NO_ADDR; /* its redistributor is placed by the host (KEEL_HC_IRQCHIP) */
+	v->arch.vgic.lpis = memcache_pop(mc); /* vcpu_create() checked there is one */
+	arch_zero_pages(v->arch.vgic.lpis, PAGE_SIZE);
 }
-void arch_vcpu_fini(struct vcpu *v, struct memcache *mc) { (void)v, (void)mc; }
+void arch_vcpu_fini(struct vcpu *v, struct memcache *mc)
+{
+	memcache_push(mc, v->arch.vgic.lpis);
+	v->arch.vgic.lpis = NULL;
+}
 
 uint64_t arch_vcpu_hw_id(unsigned index) { return KEEL_VCPU_MPIDR(index) & MPIDR_AFF_MASK; }
 

@@ -55,6 +55,8 @@ struct vgic_irq *vgic_irq_locked(struct vm *vm, struct vcpu *v, unsigned intid)
 
 	if (intid < VGIC_NR_PRIVATE)
 		return v ? &v->arch.vgic.priv[intid] : NULL;
+	if (vgic_is_lpi(intid))
+		return v ? vgic_lpi_locked(v->arch.vgic.lpis, intid) : NULL;
 	if (intid >= d->nr_irqs)
 		return NULL;
 	intid -= VGIC_NR_PRIVATE;
@@ -102,12 +104,18 @@ void vgic_irq_changed_locked(struct vm *vm, struct vcpu *v, unsigned intid, uint
 
 	if (!irq)
 		return;
+	if (vgic_is_lpi(intid)) {
+		vgic_lpi_changed_locked(v->arch.vgic.lpis, irq);
+		t = v;
+		goto look;
+	}
 	live = intid < VGIC_NR_PRIVATE ? &v->arch.vgic.live : &vm->arch.vgic.spi_live[intid / 32];
 	if (irq_pending(irq) || (irq->flags & VI_ACTIVE))
 		*live |= bit;
 	else
 		*live &= ~bit;
 	t = irq_vcpu(vm, v, intid, irq);
+look:
 	if (!t)
 		return;
 	__atomic_store_n(&t->arch.vgic.dirty, true, __ATOMIC_RELAXED);
@@ -226,6 +234,12 @@ bool vgic_pending_locked(struct vm *vm, struct vcpu *v)
 		if (vgic_deliverable_locked(vm, irq) && irq->prio < pmr)
 			return true;
 	}
+	for (uint32_t w = v->arch.vgic.lpis->live; w; w &= w - 1) {
+		const struct vgic_irq *irq = &v->arch.vgic.lpis->irq[__builtin_ctz(w)];
+
+		if (vgic_deliverable_locked(vm, irq) && irq->prio < pmr)
+			return true;
+	}
 	for (i = VGIC_NR_PRIVATE / 32; i < d->nr_irqs / 32; i++) {
 		uint32_t w = d->spi_live[i];
 
@@ -247,6 +261,7 @@ void vgic_cpu_reset(struct vgic_cpu *c)
 		c->priv[i] = (struct vgic_irq){ .flags = (uint8_t)(VI_GROUP1 | (i < VGIC_NR_SGIS ? VI_ENABLED | VI_EDGE : 0)),
 						.target = VGIC_NO_TARGET };
 	c->live = 0;
+	*c->lpis = (struct vgic_lpis){ 0 };
 	c->vmcr = 0;
 	memset(c->ap0r, 0, sizeof(c->ap0r));
 	memset(c->ap1r, 0, sizeof(c->ap1r));
@@ -499,6 +514,9 @@ int arch_vm_irqchip(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *r
 		if (arg[1] || arg[2] || arg[3])
 			return -EINVAL;
 		return vgic_init_locked(vm, arg[0], &ret[0]);
+	case KEEL_IRQCHIP_LPIS:
+	case KEEL_IRQCHIP_LPI:
+		return vgic_lpi_call(vm, op, arg, ret);
 	}
 	if (op > KEEL_IRQCHIP_TIMERS)
 		return -EINVAL;

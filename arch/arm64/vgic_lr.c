@@ -86,7 +86,7 @@ static bool timers_sample_locked(struct vcpu *v)
 
 struct lr_pick {
 	unsigned n, max, overflow;
-	uint16_t intid[VGIC_MAX_LRS];
+	uint32_t intid[VGIC_MAX_LRS];
 	uint16_t key[VGIC_MAX_LRS]; /* active first, then by priority: lower goes first */
 };
 
@@ -106,7 +106,7 @@ static void pick(struct lr_pick *p, unsigned intid, const struct vgic_irq *irq)
 		p->intid[i] = p->intid[i - 1];
 	}
 	p->key[i] = key;
-	p->intid[i] = (uint16_t)intid;
+	p->intid[i] = intid;
 	p->n++;
 }
 
@@ -152,6 +152,11 @@ void vgic_flush(struct vcpu *v)
 				pick(&p, intid, irq);
 		}
 	}
+	for (uint32_t w = vc->lpis->live; w; w &= w - 1) {
+		i = (unsigned)__builtin_ctz(w);
+		if (candidate(vm, &vc->lpis->irq[i]))
+			pick(&p, vc->lpis->intid[i], &vc->lpis->irq[i]);
+	}
 	vc->lr_pending = 0;
 	for (i = 0; i < p.n; i++) {
 		struct vgic_irq *irq = vgic_irq_locked(vm, v, p.intid[i]);
@@ -180,7 +185,6 @@ void vgic_flush(struct vcpu *v)
 		} else if (!(irq->flags & VI_EDGE)) {
 			lr |= ICH_LR_EOI;
 		}
-		vc->lr_intid[i] = p.intid[i];
 		lr_access(i, true, lr);
 	}
 	for (; i < vc->used_lrs; i++)
@@ -207,13 +211,16 @@ void vgic_sync(struct vcpu *v)
 	spin_lock(&vm->arch.vgic.lock);
 	for (i = 0; i < vc->used_lrs; i++) {
 		uint64_t lr = lr_access(i, false, 0);
-		struct vgic_irq *irq = vgic_irq_locked(vm, v, vc->lr_intid[i]);
+		unsigned intid = (unsigned)(lr & 0xffffffff); /* the vINTID vgic_flush wrote: never changed by the GIC */
+		struct vgic_irq *irq = vgic_irq_locked(vm, v, intid);
 
 		lr_access(i, true, 0);
+		if (!irq)
+			continue; /* an LPI dropped meanwhile (its redistributor's EnableLPIs cleared) */
 		/* EOI'd (KVM's lr_signals_eoi_mi()): a resampled SPI's line goes low, the host hears of it. */
 		if (!(lr & (ICH_LR_PENDING | ICH_LR_ACTIVE)) && (lr & ICH_LR_EOI) && (irq->flags & VI_RESAMPLE)) {
 			irq->flags &= (uint8_t)~VI_LINE;
-			v->arch.ctx.exit.eoi[vc->lr_intid[i] / 64] |= BIT(vc->lr_intid[i] % 64);
+			v->arch.ctx.exit.eoi[intid / 64] |= BIT(intid % 64);
 			vc->eoi_out = true;
 		}
 		/* The timer's, ended by the guest: so is the physical interrupt it is linked to. */
@@ -224,7 +231,7 @@ void vgic_sync(struct vcpu *v)
 			irq->flags |= VI_LATCH * !!(irq->flags & VI_EDGE); /* not taken: pending again */
 		else if ((vc->lr_pending >> i) & 1)
 			irq->flags &= (uint8_t)~(irq->flags & VI_EDGE ? 0 : VI_LATCH); /* a level one's latch is taken */
-		vgic_irq_changed_locked(vm, v, vc->lr_intid[i], NULL);
+		vgic_irq_changed_locked(vm, v, intid, NULL);
 	}
 	vc->used_lrs = 0;
 	vc->lr_pending = 0;

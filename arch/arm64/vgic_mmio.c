@@ -24,6 +24,8 @@
 #define GICD_CTLR_DS (1U << 6)
 #define GICD_TYPER_IDBITS (9U << 19) /* ten interrupt-id bits: no LPIs */
 #define GICR_TYPER_LAST (1ULL << 4)
+#define GICR_TYPER_PLPIS (1ULL << 0)
+#define GICD_TYPER_LPIS (1U << 17)
 #define SGI_FRAME 0x10000
 
 enum bitreg { B_GROUP, B_SENABLE, B_CENABLE, B_SPEND, B_CPEND, B_SACTIVE, B_CACTIVE };
@@ -202,8 +204,9 @@ static int dist_access(struct vm *vm, uint64_t off, unsigned len, bool write, ui
 		}
 		*val = d->ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
 		return 0;
-	case 0x4: /* GICD_TYPER: ITLinesNumber, ten id bits */
-		*val = (d->nr_irqs / 32 - 1) | GICD_TYPER_IDBITS;
+	case 0x4: /* GICD_TYPER: ITLinesNumber, ten id bits; with an ITS 16 and LPIS */
+		*val = (d->nr_irqs / 32 - 1) |
+		       (d->lpis ? (VGIC_LPI_ID_BITS - 1U) << 19 | GICD_TYPER_LPIS : GICD_TYPER_IDBITS);
 		return 0;
 	case 0x8:
 		*val = VGIC_IIDR;
@@ -232,17 +235,17 @@ static int redist_access(struct vm *vm, struct vcpu *v, uint64_t off, unsigned l
 		*val = 0;
 		return -ENXIO;
 	}
+	if (!vgic_lpi_regs_locked(vm, v, off, len, write, val))
+		return 0;
 	switch (off) {
-	case 0x8:  /* GICR_TYPER: affinity, processor number, Last on the last vCPU */
+	case 0x8:  /* GICR_TYPER: affinity, processor number, Last on the last vCPU, PLPIS with an ITS */
 	case 0xc:
 		typer = (uint64_t)vgic_mpidr_route(v->index) << 32 | (uint64_t)(v->index & 0xffff) << 8;
 		if (v->arch.vgic.rd_last)
 			typer |= GICR_TYPER_LAST;
+		if (vm->arch.vgic.lpis)
+			typer |= GICR_TYPER_PLPIS;
 		*val = len == 8 ? (off == 8 ? typer : 0) : (uint32_t)(typer >> (off == 8 ? 0 : 32));
-		return 0;
-	case 0x70: /* GICR_PROPBASER, GICR_PENDBASER: no LPIs */
-	case 0x78:
-		*val = 0;
 		return 0;
 	}
 	if (len != 4) {
@@ -250,7 +253,6 @@ static int redist_access(struct vm *vm, struct vcpu *v, uint64_t off, unsigned l
 		return 0;
 	}
 	switch (off) {
-	case 0x0:  /* GICR_CTLR: no LPIs to enable */
 	case 0x14: /* GICR_WAKER: never asleep */
 		*val = 0;
 		return 0;

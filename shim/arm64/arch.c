@@ -78,6 +78,8 @@ void keel_arch_vm_init(struct keel_vm *vm)
 	keel_vm_hypercalls_init(vm);
 }
 
+void keel_arch_vm_free(struct keel_vm *vm) { keel_its_free(vm); }
+
 /* kvm_arch_dev_ioctl() on arm64: none of its own. */
 long keel_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 {
@@ -92,7 +94,7 @@ int keel_arch_vm_type(unsigned long type)
 	return KVM_VM_TYPE_ARM_IPA_SIZE(type);
 }
 
-long keel_arch_check_extension(long cap)
+long keel_arch_check_extension(struct keel_vm *vm, long cap)
 {
 	switch (cap) {
 	/* vCPUs over keel (vcpu.c, exits.c, regs.c) */
@@ -114,8 +116,12 @@ long keel_arch_check_extension(long cap)
 		return 1;
 	case KVM_CAP_ARM_USER_IRQ:
 		return 1; /* device_irq_level reports the EL1 virtual timer */
-	case KVM_CAP_IRQCHIP: /* an in-kernel GICv3 (vgic.c): no ITS, no irqfd or routing yet */
+	case KVM_CAP_IRQCHIP: /* an in-kernel GICv3 (vgic.c), with an ITS (vgic_its.c) */
 		return keel_vgic_supported();
+	case KVM_CAP_SIGNAL_MSI: /* generic in KVM (CONFIG_HAVE_KVM_MSI): 1, an MSI needs an ITS (-ENODEV) */
+		return 1;
+	case KVM_CAP_MSI_DEVID: /* an ITS was created: MSIs name their device */
+		return vm ? READ_ONCE(vm->arch.its) != NULL : -EINVAL;
 	/* Guest calls the shim answers (hypercalls.c) and the vCPU attributes that configure them */
 	case KVM_CAP_PTP_KVM:
 	case KVM_CAP_VCPU_ATTRIBUTES:
@@ -182,6 +188,17 @@ long keel_arch_vm_ioctl(struct keel_vm *vm, unsigned int ioctl, unsigned long ar
 		if (ioctl == KVM_IRQ_LINE_STATUS && copy_to_user((void __user *)arg, &il, sizeof(il)))
 			return -EFAULT;
 		return 0;
+	}
+	case KVM_SIGNAL_MSI: {
+		struct kvm_msi msi;
+
+		/* kvm_send_userspace_msi(): > 0 delivered, 0 blocked (not mapped) */
+		if (copy_from_user(&msi, (void __user *)arg, sizeof(msi)))
+			return -EFAULT;
+		if (!keel_vgic_created(vm) || (msi.flags & ~KVM_MSI_VALID_DEVID))
+			return -EINVAL; /* no in-kernel irqchip at all; without an ITS kvm_set_msi()'s -ENODEV */
+		return keel_its_inject_msi(vm, (u64)msi.address_hi << 32 | msi.address_lo, msi.data, msi.flags,
+					   msi.devid);
 	}
 	case KVM_ARM_PREFERRED_TARGET: {
 		struct kvm_vcpu_init init = {};

@@ -191,6 +191,17 @@ static long keel_exit_mmio(struct keel_vcpu *vcpu)
 	r = keel_vm_fault_in(vcpu->vm, c->exit.ipa, c->exit.mmio.is_write);
 	if (r)
 		return r > 0 ? 0 : r;
+	/* The ITS's frames (vgic_its.c): the access done in the kernel, as KVM's in-kernel io devices. */
+	if (keel_its_mmio(vcpu->vm, c->exit.mmio.addr, c->exit.mmio.len, c->exit.mmio.is_write, &c->exit.mmio.data)) {
+		keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_KERNEL, 1);
+		if (c->exit.mmio.is_write) {
+			keel_ctx_skip_insn(c, c->exit.esr);
+		} else {
+			memcpy(run->mmio.data, &c->exit.mmio.data, sizeof(run->mmio.data));
+			keel_complete_mmio(vcpu);
+		}
+		return 0;
+	}
 	/* io_mem_abort(): a write an ioeventfd takes is complete here, without userspace (eventfd.c). */
 	if (c->exit.mmio.is_write &&
 	    keel_ioeventfd_write(vcpu->vm, c->exit.mmio.addr, c->exit.mmio.len, c->exit.mmio.data)) {

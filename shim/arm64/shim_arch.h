@@ -91,6 +91,7 @@ struct keel_vm_arch {
 	bool nisv_to_user;      /* KVM_CAP_ARM_NISV_TO_USER enabled */
 	bool system_suspend;    /* KVM_CAP_ARM_SYSTEM_SUSPEND enabled: PSCI SYSTEM_SUSPEND exits to the VMM */
 	u8 timer_ppi[2];        /* the timers' PPIs keel has (KEEL_IRQCHIP_TIMERS), under lock */
+	struct keel_its *its;   /* KVM_DEV_TYPE_ARM_VGIC_ITS (vgic_its.c), NULL without */
 };
 
 struct keel_vcpu_arch {
@@ -195,6 +196,14 @@ long keel_vgic_addr(struct keel_vm *vm, bool set, u64 type, u64 __user *uaddr);
 bool keel_vgic_check_base(struct keel_vm *vm);
 long keel_vgic_check_placed(struct keel_vm *vm);
 long keel_vgic_vcpu_precreate(struct keel_vm *vm);
+long keel_vgic_check_iorange(struct keel_vm *vm, u64 ioaddr, u64 addr, u64 align, u64 size);
+/* vgic_its.c: the ITS */
+struct keel_its;
+long keel_its_create(struct keel_vm *vm, struct kvm_create_device *cd);
+void keel_its_free(struct keel_vm *vm);
+int keel_its_inject_msi(struct keel_vm *vm, u64 addr, u32 data, u32 flags, u32 devid);
+bool keel_its_mmio(struct keel_vm *vm, u64 addr, unsigned int len, bool write, u64 *val);
+int keel_its_save_pending(struct keel_vm *vm);
 void keel_vgic_vcpu_created(struct keel_vcpu *vcpu);
 
 /* debug.c: KVM_SET_GUEST_DEBUG and its exits */

@@ -5,8 +5,8 @@
  * and PPIs, the first run's checks, and the host's end of the GIC's
  * maintenance interrupt. The distributor, redistributors and list registers
  * are keel's; this is Linux 6.1's vgic-kvm-device.c and the irqchip parts
- * of arm.c, with their errnos. No ITS, no GICv2 on a GICv3 host (as KVM
- * without the GICv2 compatibility interface): -ENODEV.
+ * of arm.c, with their errnos. The ITS is vgic_its.c's. No GICv2 on a GICv3
+ * host (as KVM without the GICv2 compatibility interface): -ENODEV.
  */
 #define pr_fmt(fmt) "keel-kvm: " fmt
 
@@ -222,6 +222,9 @@ int keel_arch_irq_set(struct keel_vm *vm, const struct keel_irq_route *e, bool l
 	u32 spi = e->pin + 32;
 	long r;
 
+	if (e->type == KVM_IRQ_ROUTING_MSI)
+		return keel_its_inject_msi(vm, (u64)e->msi_addr_hi << 32 | e->msi_addr_lo, e->msi_data, e->msi_flags,
+					   e->msi_devid);
 	if (e->type != KVM_IRQ_ROUTING_IRQCHIP)
 		return -ENODEV;
 	if (!READ_ONCE(vm->arch.vgic.initialized) || spi >= READ_ONCE(vm->arch.vgic.nr_irqs))
@@ -359,7 +362,7 @@ static long keel_vgic_set_attr(struct keel_vm *vm, const struct kvm_device_attr 
 		if (attr->attr == KVM_DEV_ARM_VGIC_CTRL_INIT)
 			return keel_vgic_init_locked(vm);
 		if (attr->attr == KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES)
-			return 0; /* no LPIs, no ITS: no pending table to write */
+			return g->initialized ? keel_its_save_pending(vm) : -ENXIO; /* the ITS's LPIs */
 		return -ENXIO;
 	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
 	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
@@ -475,8 +478,10 @@ long keel_arch_create_device(struct keel_vm *vm, struct kvm_create_device *cd)
 	long r;
 	int fd;
 
+	if (cd->type == KVM_DEV_TYPE_ARM_VGIC_ITS && keel_vgic_hw)
+		return keel_its_create(vm, cd);
 	if (cd->type != KVM_DEV_TYPE_ARM_VGIC_V3 || !keel_vgic_hw)
-		return -ENODEV; /* GICv2 (no compatibility interface), ITS, VFIO: not with keel */
+		return -ENODEV; /* GICv2 (no compatibility interface), VFIO: not with keel */
 	if (cd->flags & KVM_CREATE_DEVICE_TEST)
 		return 0;
 	mutex_lock(&vm->lock);

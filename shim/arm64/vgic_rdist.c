@@ -29,7 +29,7 @@ static u64 keel_rd_size(struct keel_vm *vm, const struct keel_vgic_rdreg *r)
 }
 
 /* vgic_check_iorange() */
-static long keel_vgic_check_iorange(struct keel_vm *vm, u64 ioaddr, u64 addr, u64 align, u64 size)
+long keel_vgic_check_iorange(struct keel_vm *vm, u64 ioaddr, u64 addr, u64 align, u64 size)
 {
 	if (ioaddr != KEEL_VGIC_ADDR_UNDEF)
 		return -EEXIST;

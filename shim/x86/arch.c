@@ -131,8 +131,9 @@ int keel_arch_vm_type(unsigned long type)
 /* ---- VM ---------------------------------------------------------------------------------------- */
 
 void keel_arch_vm_init(struct keel_vm *vm) {}
+void keel_arch_vm_free(struct keel_vm *vm) {}
 
-long keel_arch_check_extension(long cap)
+long keel_arch_check_extension(struct keel_vm *vm, long cap)
 {
 	/* No x86 vCPU over keel yet: NR_VCPUS, MAX_VCPUS, MAX_VCPU_ID and every vCPU feature read 0. */
 	return 0;

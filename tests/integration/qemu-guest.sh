@@ -7,12 +7,13 @@
 #     gdbstub that gdbpoke (tests/integration/gdbpoke.c) steps and stops at breakpoints in the guest
 #   guest: the trimmed kernel's Image (CONFIG_COMPAT), busybox initramfs with an armhf busybox (tests/rig/guest/init)
 #   QEMU and its libraries: tests/rig/guest/build-qemu (Debian's qemu-system-arm:arm64, unpacked)
-#   --gic3: -M virt,gic-version=3,its=off,kernel-irqchip=on -smp 4 -m 512: the in-kernel GICv3 (keel's
-#     vGIC; 'on': QEMU fails rather than fall back to its own), 4 vCPUs, a virtio-net NIC on QEMU's user
-#     network (-netdev user -device virtio-net-pci: the guest gets a DHCP lease with busybox udhcpc), an
-#     IPI-heavy workload in the guest (its=off: QEMU 7.2 crashes in create_its() on a KVM without an
-#     ITS, and keel has none yet); no gdbstub run; then that guest saved to a file while it runs (QEMU's
-#     migrate "exec:cat > FILE") and restored by a second QEMU (-incoming), counting on
+#   --gic3: -M virt,gic-version=3,kernel-irqchip=on -smp 4 -m 512: the in-kernel GICv3 (keel's vGIC;
+#     'on': QEMU fails rather than fall back to its own) with QEMU's default ITS (in the shim), 4 vCPUs,
+#     a virtio-net NIC on QEMU's user network (-netdev user -device virtio-net-pci: its MSI-X vectors
+#     LPIs through the ITS; the guest gets a DHCP lease with busybox udhcpc), an IPI-heavy workload in
+#     the guest; no gdbstub run; then that guest saved to a file while it runs (QEMU's
+#     migrate "exec:cat > FILE": the ITS's tables and the LPIs' pending state with it) and restored by
+#     a second QEMU (-incoming), counting on
 # Usage: qemu-guest.sh [--no-keel | --shim KO] [--kernel trimmed|debian] [--qemu 'ARGS'] [--log FILE] [--no-disk] [--gic3]
 #   --no-keel     the host kernel straight at EL2: Linux's own KVM provides /dev/kvm (the reference)
 #   --shim KO     under keel: insmod KO in the host first (default:
@@ -90,7 +91,7 @@ echo "qemu-guest: QEMU start" >/dev/kmsg
 # The GICv3 guest also has a virtio-net NIC on QEMU's user network (slirp: its DHCP server gives 10.0.2.15);
 # no option ROM (romfile=: the guest boots no firmware, and the host's QEMU has none).
 machine='-M virt,kernel-irqchip=off,gic-version=2 -smp 2 -m 256 -nic none'
-[ -f /root/guest/gic3 ] && machine='-M virt,gic-version=3,its=off,kernel-irqchip=on -smp 4 -m 512
+[ -f /root/guest/gic3 ] && machine='-M virt,gic-version=3,kernel-irqchip=on -smp 4 -m 512
 	-netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile='
 qemu() {
 	# shellcheck disable=SC2086 # $machine is a list of options
@@ -202,6 +203,13 @@ if [ "$gic" = 3 ]; then
 		'^@@GUEST:\| ipis: ok '
 	expect_re "$out" "virtio-net on QEMU's user network: a DHCP lease" \
 		'^@@GUEST:\| dhcp: lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2'
+	expect_re "$out" "the guest found QEMU's default ITS (KVM_DEV_TYPE_ARM_VGIC_ITS)" \
+		'^@@GUEST:\| .*ITS \[mem 0x08080000-0x0809ffff\]'
+	expect_re "$out" "virtio-net's MSI-X vectors are LPIs from the ITS, and they fired" \
+		'^@@GUEST:\| its-msi: [1-9][0-9]* virtio vectors, [1-9][0-9]* interrupts'
+	# QEMU warns when the ITS lacks an attribute it uses (reset, migration): none
+	if grep -q 'ITS KVM' "$out"; then ko "QEMU misses an ITS attribute: $(grep -m1 'ITS KVM' "$out")"
+	else ok "QEMU finds every ITS attribute it uses (no 'ITS KVM' warning)"; fi
 else
 	expect "$out" "guest interrupt controller: QEMU's own GICv2 (kernel-irqchip=off)" "GICv2m: range"
 fi

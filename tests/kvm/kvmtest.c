@@ -211,8 +211,7 @@ static void test_caps(int fd, const char *which)
 	} absent[] = {
 		/* USER_MEMORY, ..._REGION_WORKS, NR_MEMSLOTS: memory slots, kvmtest_mem.c */
 		{ KVM_CAP_COALESCED_MMIO, "COALESCED_MMIO" },
-		/* the in-kernel GIC, its irqfds (resampling too) and routing are there (kvmtest_vgic.c), not MSIs (no ITS) */
-		{ KVM_CAP_SIGNAL_MSI, "SIGNAL_MSI" },
+		/* the in-kernel GIC, its irqfds (resampling too), routing and ITS are there (kvmtest_vgic.c, kvmtest_its.c) */
 		{ KVM_CAP_READONLY_MEM, "READONLY_MEM" },
 		/* dirty logging is the bitmap (kvmtest_mem.c), not the ring */
 		{ KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING" },
@@ -535,6 +534,7 @@ int main(int argc, char **argv)
 	test_halt_poll();
 	test_guest_debug();
 	test_vgic();
+	test_its();
 	close(kvm_fd);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -54,7 +54,8 @@ void test_ioeventfd(void);    /* kvmtest_eventfd.c: KVM_IOEVENTFD (also in test_
 void test_sync_mmu(bool keel);
 void test_ksm(bool keel);      /* kvmtest_mem.c: KSM replacing pages under a guest (also in test_reference()) */
 void test_guest_debug(void);  /* kvmtest_debug.c: KVM_SET_GUEST_DEBUG (also in test_reference()) */
-void test_vgic(void);         /* kvmtest_vgic.c: the in-kernel GICv3 (also in test_reference()) */ /* kvmtest_mem.c: the guest follows the VMM's mm (also in test_reference()) */
+void test_vgic(void);         /* kvmtest_vgic.c: the in-kernel GICv3 (also in test_reference()) */
+void test_its(void);          /* kvmtest_its.c: its ITS (also in test_reference()) */ /* kvmtest_mem.c: the guest follows the VMM's mm (also in test_reference()) */
 
 /* vCPU helpers (kvmtest_vcpu.c) */
 /* A VM with GUEST_SIZE of memory at GUEST_RAM holding [code, code_end), vCPU 0 initialised (PSCI 0.2), its kvm_run. */

@@ -1120,6 +1120,7 @@ void test_reference(void)
 	test_ksm(false);
 	test_guest_debug();
 	test_vgic();
+	test_its();
 }
 
 /* ---- a VM running given code (kvmtest_hcall.c, kvmtest_states.c, kvmtest_facts.c) ------------------- */

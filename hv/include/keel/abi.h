@@ -25,7 +25,7 @@
 #endif
 
 #define KEEL_ABI_MAJOR 2
-#define KEEL_ABI_MINOR 3
+#define KEEL_ABI_MINOR 4
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
 /* Device tree node keel adds for the host: /hypervisor */

@@ -17,6 +17,7 @@
 
 #include <hv/spinlock.h>
 #include <hv/types.h>
+#include <keel/abi.h>
 
 #define VGIC_NR_SGIS 16
 #define VGIC_NR_PRIVATE 32
@@ -26,6 +27,9 @@
 #define VGIC_MAX_LRS 16
 #define VGIC_NO_ADDR (~0ULL)
 #define VGIC_HOST_VTIMER_PPI 27 /* the CPU's virtual timer on the host's GIC (the physical side of a HW LR) */
+#define VGIC_MIN_LPI KEEL_VGIC_MIN_LPI
+#define VGIC_LPI_ID_BITS 16      /* GICD_TYPER.IDbits with LPIs, as KVM's INTERRUPT_ID_BITS_ITS */
+#define VGIC_LPI_SLOTS KEEL_VGIC_LPI_SLOTS /* LPIs pending or active at once on one vCPU (vgic_lpi.c) */
 
 /* struct vgic_irq.flags */
 #define VI_ENABLED (1U << 0)
@@ -44,13 +48,21 @@ struct vgic_irq {
 };
 #define VGIC_NO_TARGET 0xffff
 
+/* A redistributor's LPIs (the VM has an ITS, in the host): those pending or active here, a slot each. */
+struct vgic_lpis {
+	bool enabled;           /* GICR_CTLR.EnableLPIs */
+	uint32_t live;          /* slots in use */
+	uint64_t pendbaser;     /* GICR_PENDBASER (the host's ITS saves pending state there) */
+	uint32_t intid[VGIC_LPI_SLOTS];
+	struct vgic_irq irq[VGIC_LPI_SLOTS];
+};
+
 /* One vCPU's redistributor and CPU interface (in struct vcpu_arch). */
 struct vgic_cpu {
 	struct vgic_irq priv[VGIC_NR_PRIVATE];
 	uint32_t live;          /* its SGIs and PPIs pending or active (a superset): flushes look only at these */
 	uint32_t vmcr;          /* ICH_VMCR_EL2: the guest's PMR, BPRs, group enables, EOI mode */
 	uint32_t ap0r[4], ap1r[4];
-	uint16_t lr_intid[VGIC_MAX_LRS]; /* what vgic_flush put in each list register */
 	uint16_t lr_pending;    /* list registers written pending */
 	uint8_t used_lrs;
 	bool dirty;             /* something became deliverable since the flush (under the vgic lock) */
@@ -59,6 +71,7 @@ struct vgic_cpu {
 	bool timer_active;      /* keel holds the virtual timer's physical PPI active on this CPU (vgic_flush) */
 	bool rd_last;           /* GICR_TYPER.Last, as the host says */
 	uint64_t rd_base;       /* IPA of its redistributor's frames, VGIC_NO_ADDR until placed */
+	struct vgic_lpis *lpis; /* its LPI state, in the vCPU's extra page (arch_vcpu_init) */
 };
 
 /* A VM's distributor (struct vm_arch). */
@@ -71,6 +84,8 @@ struct vgic {
 	uint64_t rd_lo, rd_hi;  /* every redistributor placed lies in [rd_lo, rd_hi) (0, 0: none) */
 	uint32_t ctlr;          /* GICD_CTLR.EnableGrp0 / EnableGrp1 */
 	uint8_t vtimer_ppi, ptimer_ppi; /* the timers' PPIs, every vCPU's (KEEL_IRQCHIP_TIMERS) */
+	bool lpis;              /* KEEL_IRQCHIP_LPIS: the host emulates an ITS, the redistributors have LPIs */
+	uint64_t propbaser;     /* GICR_PROPBASER, one for every redistributor (as KVM keeps it) */
 	struct vgic_irq *spi[VGIC_SPI_PAGES];
 	uint32_t spi_live[VGIC_MAX_IRQS / 32]; /* SPIs pending or active: flushes look only at these */
 };
@@ -111,5 +126,12 @@ unsigned vgic_guest_sgi(struct vcpu *v, unsigned op2, uint64_t val);
 bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uint64_t *val, unsigned *exit);
 bool vgic_pending_locked(struct vm *vm, struct vcpu *v);
 void vgic_cpu_reset(struct vgic_cpu *c);
+
+/* vgic_lpi.c: LPIs the host's ITS makes pending (KEEL_IRQCHIP_LPIS, KEEL_IRQCHIP_LPI) */
+static inline bool vgic_is_lpi(unsigned intid) { return intid >= VGIC_MIN_LPI; }
+struct vgic_irq *vgic_lpi_locked(struct vgic_lpis *l, unsigned intid);
+void vgic_lpi_changed_locked(struct vgic_lpis *l, const struct vgic_irq *irq);
+int vgic_lpi_call(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *ret);
+int vgic_lpi_regs_locked(struct vm *vm, struct vcpu *v, uint64_t off, unsigned len, bool write, uint64_t *val);
 
 #endif

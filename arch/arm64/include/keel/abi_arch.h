@@ -99,7 +99,7 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
 #define KEEL_IN_VTIMER_MASKED (1ULL << 8)
 
 /*
- * KEEL_HC_IRQCHIP (since 2.2): an in-keel vGICv3 without LPIs, as KVM 6.1's
+ * KEEL_HC_IRQCHIP (since 2.2): an in-keel vGICv3 (LPIs since 2.4), as KVM 6.1's
  * KVM_DEV_TYPE_ARM_VGIC_V3 (needs a GICv3 with its virtualization
  * extension, else -ENODEV). keel emulates the distributor and one
  * redistributor per vCPU at the IPAs the host sets, and gives
@@ -159,7 +159,34 @@ enum keel_irqchip_op {
 	 * vCPU; 27 and 30 until set. -EINVAL those; -EBUSY a vCPU runs.
 	 */
 	KEEL_IRQCHIP_TIMERS = 6,
+	/*
+	 * Since 2.4. x3 = 1: the host emulates an ITS for the VM (KVM's
+	 * KVM_DEV_TYPE_ARM_VGIC_ITS), so the vGIC has LPIs: GICD_TYPER.LPIS
+	 * with 16 interrupt-id bits, GICR_TYPER.PLPIS, GICR_CTLR.EnableLPIs,
+	 * GICR_PROPBASER (one for the VM) and GICR_PENDBASER, all kept by keel
+	 * and read or set by the host with KEEL_IRQCHIP_REG. Before INIT too.
+	 */
+	KEEL_IRQCHIP_LPIS = 7,
+	/*
+	 * Since 2.4. One LPI of vCPU x3: x4 = its INTID (8192 .. 65535), x5 =
+	 * KEEL_LPI_*, x6 = its priority (the property table's byte & 0xfc).
+	 * SET makes it pending (-> x1 = the vCPU to kick, else KEEL_NO_VCPU;
+	 * -EAGAIN: that redistributor's EnableLPIs is 0; -ENOSPC: it has
+	 * KEEL_VGIC_LPI_SLOTS LPIs pending or active already); CLEAR takes
+	 * its pending state away, PRIO sets the priority of one pending or
+	 * active, QUERY changes nothing: -> x1 bit 0 = it was pending (not in
+	 * a list register of a running vCPU), bit 1 = the vCPU's EnableLPIs,
+	 * x2 = its GICR_PENDBASER, x3 = GICR_PROPBASER. -ENXIO no LPIs;
+	 * -EBUSY before INIT.
+	 */
+	KEEL_IRQCHIP_LPI = 8,
 };
+#define KEEL_LPI_SET 0
+#define KEEL_LPI_CLEAR 1
+#define KEEL_LPI_QUERY 2
+#define KEEL_LPI_PRIO 3
+#define KEEL_VGIC_MIN_LPI 8192
+#define KEEL_VGIC_LPI_SLOTS 32
 /* The timers' PPIs until KEEL_IRQCHIP_TIMERS (KVM 6.1's default_vtimer_irq, default_ptimer_irq). */
 #define KEEL_VGIC_VTIMER_PPI 27
 #define KEEL_VGIC_PTIMER_PPI 30
