@@ -16,7 +16,7 @@
 # each test that did not pass.
 REQUIRED="set_memory_region_test kvm_create_max_vcpus aarch64/vcpu_width_config aarch64/get-reg-list"
 REQUIRED="$REQUIRED aarch64/hypercalls aarch64/psci_test aarch64/debug-exceptions aarch64/vgic_irq"
-REQUIRED="$REQUIRED aarch64/arch_timer"
+REQUIRED="$REQUIRED aarch64/arch_timer aarch64/vgic_init"
 TIMED="aarch64/arch_timer"
 ko='' tmo=${SELFTEST_TIMEOUT:-120} verbose=0 timed=0
 while [ $# -gt 0 ]; do
