@@ -171,9 +171,16 @@ static void keel_halt_poll_adjust(struct keel_vcpu *vcpu, u64 halt_ns, unsigned 
 	}
 }
 
-/* How long the vCPU's next halt polls (keel does it at EL2 with an in-keel irqchip): at most the maximum now. */
+/*
+ * How long the vCPU's next halt polls (keel does it at EL2 with an in-keel
+ * irqchip): at most the maximum now, and not at all while another task waits
+ * for this CPU (KVM's poll stops when !single_task_running(); a task woken
+ * here later sends the IPI that ends keel's poll, as need_resched() would).
+ */
 unsigned int keel_vcpu_halt_poll_ns(struct keel_vcpu *vcpu)
 {
+	if (!single_task_running())
+		return 0;
 	return min(vcpu->halt_poll_ns, keel_max_halt_poll_ns(vcpu->vm));
 }
 

@@ -61,6 +61,13 @@ long kioctl(int fd, unsigned long req, unsigned long arg)
 	return r < 0 ? -errno : r;
 }
 
+long dev_attr(int fd, unsigned long req, uint32_t group, uint64_t attr, void *val)
+{
+	struct kvm_device_attr da = { .group = group, .attr = attr, .addr = (uintptr_t)val };
+
+	return kioctl(fd, req, (unsigned long)&da);
+}
+
 const char *err_name(long r)
 {
 	static char buf[32];

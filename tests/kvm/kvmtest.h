@@ -23,6 +23,8 @@ extern long max_ipa; /* KVM_CAP_ARM_VM_IPA_SIZE */
 void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ioctl returning -errno on failure, as the kernel does. */
 long kioctl(int fd, unsigned long req, unsigned long arg);
+/* KVM_{SET,GET,HAS}_DEVICE_ATTR (req) of group/attr on a device or vCPU fd, val its value: 0 or -errno */
+long dev_attr(int fd, unsigned long req, uint32_t group, uint64_t attr, void *val);
 const char *err_name(long r);
 int create_vm(unsigned long type);
 /* Write s to a file (sysfs, cgroupfs): 0 or -errno. */

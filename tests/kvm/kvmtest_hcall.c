@@ -101,13 +101,6 @@ static uint64_t hc(struct code_vm *g, uint64_t fid, uint64_t arg)
 	return hc_call(g, false, fid, arg, res) ? 0xbad : res[0];
 }
 
-static long attr(int fd, unsigned long ioctl_nr, uint32_t group, uint64_t a, void *val)
-{
-	struct kvm_device_attr da = { .group = group, .attr = a, .addr = (uintptr_t)val };
-
-	return kioctl(fd, ioctl_nr, (unsigned long)&da);
-}
-
 static void test_create_device(void)
 {
 	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V3, .flags = KVM_CREATE_DEVICE_TEST };
@@ -140,49 +133,49 @@ static void test_vcpu_attrs(struct code_vm *g)
 	int irq = -1;
 	long r;
 
-	r = attr(g->vcpu, KVM_HAS_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, NULL);
+	r = dev_attr(g->vcpu, KVM_HAS_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, NULL);
 	check(r == 0, "HAS timer VTIMER attribute: %s (want 0)", err_name(r));
-	r = attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, &irq);
+	r = dev_attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, &irq);
 	check(r == 0 && irq == 27, "GET timer VTIMER PPI: %s, %d (want 27, KVM's default)", err_name(r), irq);
-	r = attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &irq);
+	r = dev_attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &irq);
 	check(r == 0 && irq == 30, "GET timer PTIMER PPI: %s, %d (want 30)", err_name(r), irq);
 	irq = 28;
-	r = attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, &irq);
+	r = dev_attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, &irq);
 	check(r == -EINVAL, "SET timer PPI: %s (want -EINVAL: no in-kernel irqchip)", err_name(r));
-	r = attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, 7, &irq);
+	r = dev_attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_CTRL, 7, &irq);
 	check(r == -ENXIO, "GET timer attribute 7: %s (want -ENXIO)", err_name(r));
-	r = attr(g->vcpu, KVM_HAS_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
+	r = dev_attr(g->vcpu, KVM_HAS_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
 	check(r == -ENXIO, "HAS PMU INIT: %s (want -ENXIO: no PMU)", err_name(r));
-	r = attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
+	r = dev_attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
 	check(r == -ENODEV, "SET PMU INIT: %s (want -ENODEV)", err_name(r));
-	r = attr(g->vcpu, KVM_HAS_DEVICE_ATTR, 77, 0, NULL);
+	r = dev_attr(g->vcpu, KVM_HAS_DEVICE_ATTR, 77, 0, NULL);
 	check(r == -ENXIO, "HAS of attribute group 77: %s (want -ENXIO)", err_name(r));
 	r = kioctl(g->vcpu, KVM_SET_DEVICE_ATTR, 0);
 	check(r == -EFAULT, "KVM_SET_DEVICE_ATTR(NULL): %s (want -EFAULT)", err_name(r));
 
 	/* PV time: the stolen-time record's IPA, 64-byte aligned, in guest memory, once. */
-	r = attr(g->vcpu, KVM_HAS_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, NULL);
+	r = dev_attr(g->vcpu, KVM_HAS_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, NULL);
 	check(r == 0, "HAS PVTIME_IPA: %s (want 0)", err_name(r));
-	r = attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
+	r = dev_attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
 	check(r == 0 && v == ~0ULL, "GET PVTIME_IPA before it is set: %s, 0x%llx (want ~0)", err_name(r),
 	      (unsigned long long)v);
 	v = STEAL_IPA + 8;
-	r = attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
+	r = dev_attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
 	check(r == -EINVAL, "SET PVTIME_IPA not 64-byte aligned: %s (want -EINVAL)", err_name(r));
 	v = GUEST_RAM + GUEST_SIZE;
-	r = attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
+	r = dev_attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
 	check(r == -EINVAL, "SET PVTIME_IPA outside guest memory: %s (want -EINVAL)", err_name(r));
-	r = attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, NULL);
+	r = dev_attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, NULL);
 	check(r == -EFAULT, "SET PVTIME_IPA from NULL: %s (want -EFAULT)", err_name(r));
-	r = attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, 1, &v);
+	r = dev_attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, 1, &v);
 	check(r == -ENXIO, "SET PV time attribute 1: %s (want -ENXIO)", err_name(r));
 	v = STEAL_IPA;
-	r = attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
+	r = dev_attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
 	check(r == 0, "SET PVTIME_IPA 0x%lx: %s", STEAL_IPA, err_name(r));
-	r = attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
+	r = dev_attr(g->vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
 	check(r == -EEXIST, "SET PVTIME_IPA again: %s (want -EEXIST)", err_name(r));
 	v = 0;
-	r = attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
+	r = dev_attr(g->vcpu, KVM_GET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &v);
 	check(r == 0 && v == STEAL_IPA, "GET PVTIME_IPA: 0x%llx", (unsigned long long)v);
 }
 
@@ -310,7 +303,7 @@ static void test_calls_disabled(void)
 	set_reg(g.vcpu, KVM_REG_ARM_STD_BMAP, &zero);
 	set_reg(g.vcpu, KVM_REG_ARM_STD_HYP_BMAP, &zero);
 	set_reg(g.vcpu, KVM_REG_ARM_VENDOR_HYP_BMAP, &zero);
-	attr(g.vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &ipa);
+	dev_attr(g.vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL, KVM_ARM_VCPU_PVTIME_IPA, &ipa);
 	check(hc(&g, TRNG_VERSION, 0) == NOT_SUPPORTED && hc(&g, TRNG_RND64, 64) == NOT_SUPPORTED &&
 		      hc(&g, VENDOR_HYP_UID, 0) == NOT_SUPPORTED && hc(&g, KVM_HYP_FEATURES, 0) == NOT_SUPPORTED &&
 		      hc(&g, KVM_HYP_PTP, 0) == NOT_SUPPORTED && hc(&g, PV_TIME_ST, 0) == NOT_SUPPORTED &&

@@ -81,21 +81,14 @@ __asm__(".pushsection .rodata\n"
 	"guest_its_end:\n"
 	".popsection\n");
 
-static long attr(int fd, unsigned long req, uint32_t group, uint64_t a, void *val)
-{
-	struct kvm_device_attr at = { .group = group, .attr = a, .addr = (uintptr_t)val };
-
-	return kioctl(fd, req, (unsigned long)&at);
-}
-
 static long its_reg(int its, bool set, uint64_t off, uint64_t *val)
 {
-	return attr(its, set ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, off, val);
+	return dev_attr(its, set ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, off, val);
 }
 
 static long its_ctrl(int its, uint64_t what)
 {
-	return attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, what, NULL);
+	return dev_attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, what, NULL);
 }
 
 /* A 64-bit redistributor register of vCPU 0 through the 32-bit REDIST_REGS attribute, half by half. */
@@ -103,9 +96,9 @@ static long rd_set64(int gic, uint64_t off, uint64_t val)
 {
 	uint32_t lo = (uint32_t)val, hi = (uint32_t)(val >> 32);
 
-	long r = attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, off, &lo);
+	long r = dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, off, &lo);
 
-	return r ? r : attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, off + 4, &hi);
+	return r ? r : dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, off + 4, &hi);
 }
 
 static long signal_msi(int vm, uint64_t addr, uint32_t data, uint32_t flags, uint32_t devid)
@@ -159,9 +152,9 @@ static int gic_create(struct code_vm *g)
 
 	if (kioctl(g->vm, KVM_CREATE_DEVICE, (unsigned long)&cd))
 		return -1;
-	if (attr((int)cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &gicd) ||
-	    attr((int)cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &gicr) ||
-	    attr((int)cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))
+	if (dev_attr((int)cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &gicd) ||
+	    dev_attr((int)cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &gicr) ||
+	    dev_attr((int)cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))
 		return -1;
 	return (int)cd.fd;
 }
@@ -185,26 +178,26 @@ static int test_its_create(struct code_vm *g)
 		return -1;
 	its = (int)cd.fd;
 	check(kioctl(g->vm, KVM_CHECK_EXTENSION, KVM_CAP_MSI_DEVID) == 1, "KVM_CAP_MSI_DEVID with one: 1");
-	check(attr(its, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &a) == 0 && a == ~0ULL,
+	check(dev_attr(its, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &a) == 0 && a == ~0ULL,
 	      "its address reads undefined (0x%llx)", (unsigned long long)a);
 	r = its_reg(its, false, GITS_CTLR, &v);
 	check(r == -ENXIO, "a register before the address is set: %s (want -ENXIO)", err_name(r));
 	a = ITS + 0x1000;
-	r = attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &a);
+	r = dev_attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &a);
 	check(r == -EINVAL, "an address not 64 KiB aligned: %s (want -EINVAL)", err_name(r));
-	r = attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, 7, &a);
+	r = dev_attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, 7, &a);
 	check(r == -ENODEV, "an unknown address type: %s (want -ENODEV)", err_name(r));
 	a = ITS;
-	check(attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &a) == 0,
+	check(dev_attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &a) == 0,
 	      "the ITS at 0x%lx", ITS);
-	r = attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &a);
+	r = dev_attr(its, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &a);
 	check(r == -EEXIST, "... again: %s (want -EEXIST)", err_name(r));
-	check(attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES, NULL) == 0 &&
-		      attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_CTRL_RESET, NULL) == 0 &&
-		      attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES,
+	check(dev_attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES, NULL) == 0 &&
+		      dev_attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_CTRL_RESET, NULL) == 0 &&
+		      dev_attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES,
 			   NULL) == -ENXIO &&
-		      attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, 9, NULL) == -ENXIO &&
-		      attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CBASER, NULL) == 0,
+		      dev_attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, 9, NULL) == -ENXIO &&
+		      dev_attr(its, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CBASER, NULL) == 0,
 	      "HAS_DEVICE_ATTR: SAVE_TABLES, CTRL_RESET and GITS_CBASER yes; the GIC's SAVE_PENDING_TABLES, an "
 	      "unknown control -ENXIO");
 	r = its_ctrl(its, 9);
@@ -231,7 +224,7 @@ static bool its_program(int gic, int its, uint8_t *tables)
 
 	tables[PROP + (LPI - 8192)] = 0xa0 | 1; /* priority 0xa0, enabled */
 	if (rd_set64(gic, 0x70, (TABLES + PROP) | 13) || rd_set64(gic, 0x78, TABLES + PEND) ||
-	    attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 0, &ctlr))
+	    dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 0, &ctlr))
 		return false;
 	v = BASER_VALID | (TABLES + DEVT);
 	if (its_reg(its, true, GITS_BASER(0), &v))
@@ -300,7 +293,7 @@ static void test_its_msis(struct code_vm *g, int gic, int its, uint8_t *tables)
 	check(cmds_run(its) == 0, "the LPI disabled in the property table, INV");
 	r = signal_msi(g->vm, TRANSLATER, EVENT, KVM_MSI_VALID_DEVID, DEVID);
 	check(r == 1 && quiet(g), "an MSI to it: %ld, held pending, the guest sees nothing", r);
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, NULL) == 0 &&
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, NULL) == 0 &&
 		      (tables[PEND + LPI / 8] & 1), "SAVE_PENDING_TABLES: its bit in the pending table");
 	tables[PROP] = 0xa0 | 1;
 	cmd(tables, 0x0c | (uint64_t)DEVID << 32, EVENT, 0, 0);

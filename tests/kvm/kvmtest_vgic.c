@@ -89,13 +89,6 @@ __asm__(".pushsection .rodata\n"
 	"guest_gic_end:\n"
 	".popsection\n");
 
-static long attr(int fd, unsigned long req, uint32_t group, uint64_t a, void *val)
-{
-	struct kvm_device_attr at = { .group = group, .attr = a, .addr = (uintptr_t)val };
-
-	return kioctl(fd, req, (unsigned long)&at);
-}
-
 static int create_gic(int vm, uint32_t type, uint32_t flags, long *err)
 {
 	struct kvm_create_device cd = { .type = type, .flags = flags };
@@ -135,38 +128,38 @@ static int test_vgic_setup(struct code_vm *g)
 	check(irq_line(g->vm, KVM_ARM_IRQ_TYPE_CPU, 0, 0, 1) == -ENXIO,
 	      "KVM_IRQ_LINE to the CPU's IRQ pin with an in-kernel GIC: -ENXIO");
 
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &a) == 0 &&
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &a) == 0 &&
 		      a == ~0ULL, "the distributor's address reads undefined (0x%llx)", (unsigned long long)a);
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == -EINVAL,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == -EINVAL,
 	      "a distributor address not 64 KiB aligned: -EINVAL");
 	addr = 1ULL << 40;
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == -E2BIG,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == -E2BIG,
 	      "... beyond the VM's IPA size: -E2BIG");
-	err = attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, 42, &addr);
+	err = dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, 42, &addr);
 	check(err == -ENXIO, "an unknown address type: -ENXIO (%s)", err_name(err));
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &n) == -EINVAL,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &n) == -EINVAL,
 	      "NR_IRQS below 64: -EINVAL");
 	n = 96;
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &n) == 0, "NR_IRQS 96");
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &n) == -EBUSY, "... set again: -EBUSY");
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 4, &n) == -EBUSY,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &n) == 0, "NR_IRQS 96");
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &n) == -EBUSY, "... set again: -EBUSY");
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 4, &n) == -EBUSY,
 	      "a distributor register before init: -EBUSY");
-	check(attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) == 0 &&
-		      attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, 77, NULL) == -ENXIO,
+	check(dev_attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) == 0 &&
+		      dev_attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, 77, NULL) == -ENXIO,
 	      "HAS_DEVICE_ATTR: CTRL_INIT yes, an unknown control -ENXIO");
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) == 0,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) == 0,
 	      "CTRL_INIT");
 	err = kioctl(g->vm, KVM_CREATE_VCPU, 1);
 	check(err == -EBUSY, "KVM_CREATE_VCPU after the GIC's init: -EBUSY (%s)", err_name(err));
 	if (err >= 0)
 		close((int)err);
 	addr = GICD;
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == 0,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == 0,
 	      "the distributor at 0x%lx (after init)", GICD);
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == -EEXIST,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &addr) == -EEXIST,
 	      "... again: -EEXIST");
 	addr = GICR;
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &addr) == 0,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &addr) == 0,
 	      "the redistributors at 0x%lx", GICR);
 	return gic;
 }
@@ -185,7 +178,7 @@ static void test_vgic_unplaced(void)
 		return;
 	}
 	gic = create_gic(g.vm, KVM_DEV_TYPE_ARM_VGIC_V3, 0, &err);
-	check(gic >= 0 && !attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &addr),
+	check(gic >= 0 && !dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &addr),
 	      "a GICv3 with its redistributors placed (%s)", err_name(err));
 	err = run_timeout(g.vcpu, GUARD_US);
 	check(err == -ENXIO, "KVM_RUN without its distributor placed: -ENXIO (%s)", err_name(err));
@@ -201,41 +194,41 @@ static void test_vgic_regs(int gic)
 	uint32_t v = 0;
 	long err;
 
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 4, &v) == 0 && (v & 0x1f) == 2 &&
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 4, &v) == 0 && (v & 0x1f) == 2 &&
 		      ((v >> 19) & 0x1f) == 9,
 	      "GICD_TYPER: 96 interrupts (ITLinesNumber 2), ten id bits (0x%x)", v);
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &v) == 0 && v == 0x4b00343b,
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &v) == 0 && v == 0x4b00343b,
 	      "GICD_IIDR: KVM's (0x%x)", v);
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0xffe8, &v) == 0 && (v & 0xf0) == 0x30,
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0xffe8, &v) == 0 && (v & 0xf0) == 0x30,
 	      "GICD_PIDR2: architecture version 3 (0x%x)", v);
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x0, &v) == 0 && (v & 0x50) == 0x50,
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x0, &v) == 0 && (v & 0x50) == 0x50,
 	      "GICD_CTLR: ARE and DS set (0x%x)", v);
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x6000 + 8 * SPI, &v) == 0 && v == 0,
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x6000 + 8 * SPI, &v) == 0 && v == 0,
 	      "GICD_IROUTER of SPI %d: vCPU 0", SPI);
 	v = 1;
-	err = attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x2000, &v);
+	err = dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x2000, &v);
 	check(err == 0 && v == 0, "no distributor register at 0x2000: it reads 0 (%s)", err_name(err));
-	err = attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x2000, NULL);
+	err = dev_attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x2000, NULL);
 	check(err == -ENXIO, "... and HAS_DEVICE_ATTR says -ENXIO (%s)", err_name(err));
-	err = attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x100, NULL);
+	err = dev_attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x100, NULL);
 	check(err == 0, "HAS_DEVICE_ATTR: GICD_ISENABLER0 (%s)", err_name(err));
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, mpidr0 | 8, &v) == 0 && (v & 0x10),
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, mpidr0 | 8, &v) == 0 && (v & 0x10),
 	      "GICR_TYPER of vCPU 0: the last redistributor (0x%x)", v);
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 1ULL << 32 | 8, &v) == -EINVAL,
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 1ULL << 32 | 8, &v) == -EINVAL,
 	      "a redistributor of a vCPU that does not exist: -EINVAL");
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 0x10c00, &v) == 0 && v == 0xaaaaaaaa,
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 0x10c00, &v) == 0 && v == 0xaaaaaaaa,
 	      "GICR_ICFGR0: SGIs edge-triggered (0x%x)", v);
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0xc08, &v) == 0 && v == 0xaaaaaaaa,
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0xc08, &v) == 0 && v == 0xaaaaaaaa,
 	      "GICD_ICFGR2: SPIs reset edge-triggered, as KVM's (0x%x)", v);
-	check(attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc665, &v64) == 0 && (v64 & 1),
+	check(dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc665, &v64) == 0 && (v64 & 1),
 	      "ICC_SRE_EL1: SRE set (0x%llx)", (unsigned long long)v64);
 	v64 = 0xf0;
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc230, &v64) == 0 &&
-		      attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc230, &v64) == 0 && v64 == 0xf0,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc230, &v64) == 0 &&
+		      dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc230, &v64) == 0 && v64 == 0xf0,
 	      "ICC_PMR_EL1 written and read back (0x%llx)", (unsigned long long)v64);
 	v64 = 0;
-	check(attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc230, &v64) == 0, "ICC_PMR_EL1 0 again");
-	check(attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc667, NULL) == 0,
+	check(dev_attr(gic, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc230, &v64) == 0, "ICC_PMR_EL1 0 again");
+	check(dev_attr(gic, KVM_HAS_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, 0xc667, NULL) == 0,
 	      "HAS_DEVICE_ATTR: ICC_IGRPEN1_EL1");
 }
 
@@ -294,7 +287,7 @@ static int spi_level(int gic)
 	uint32_t lines = 0;
 	uint64_t a = (uint64_t)VGIC_LEVEL_INFO_LINE_LEVEL << KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT | 32;
 
-	if (attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, a, &lines))
+	if (dev_attr(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, a, &lines))
 		return -1;
 	return (lines >> (SPI - 32)) & 1;
 }
