@@ -27,7 +27,7 @@ label="$plat, $kernel kernel"
 cat >"$work/run.sh" <<'RUN'
 echo "dev-kvm: $(ls -l /dev/kvm 2>&1)"
 for t in qemu-system-aarch64 run-guest kvm_stat python3; do echo "which $t: $(command -v $t)"; done
-run-guest --smp 9 </dev/null >/tmp/smp9.txt 2>&1; echo "run-guest --smp 9: exit $? $(cat /tmp/smp9.txt)"
+run-guest --smp 513 </dev/null >/tmp/smp9.txt 2>&1; echo "run-guest --smp 513: exit $? $(cat /tmp/smp9.txt)"
 # wait_for PATTERN: until the guest's console shows it (at most 150 s)
 wait_for() { i=0; until tr -d '\r' </tmp/guest.txt | grep -q "$1" || [ $i -ge 150 ]; do sleep 1; i=$((i + 1)); done; }
 mkfifo /tmp/guest-in
@@ -56,7 +56,8 @@ if [ "$rc" = 0 ]; then ok "host booted, ran the checks, powered off"; else ko "h
 expect "$work/console.log" "the console says the shim is loaded" "keel host: keel's shim loaded: /dev/kvm ready"
 expect "$work/out.txt" "/dev/kvm is there (misc 10:232)" '^dev-kvm: crw.* 10, *232 .*/dev/kvm'
 for t in qemu-system-aarch64 run-guest kvm_stat python3; do expect "$work/out.txt" "$t on the PATH" "^which $t: /"; done
-expect "$work/out.txt" "run-guest refuses 9 vCPUs (QEMU's GICv2 takes 8)" '^run-guest --smp 9: exit 2 .*1 to 8'
+expect "$work/out.txt" "run-guest refuses 513 vCPUs (GICv3 host: KVM's 512; GICv2: QEMU's 8)" \
+	'^run-guest --smp 513: exit 2 .*1 to (512|8)'
 expect "$work/out.txt" "the guest Linux booted to its shell" '^guest: keel guest: Linux .*2 CPUs'
 expect "$work/out.txt" "the guest ran a command typed at its shell" '^guest: guest-says 2 cpus'
 expect "$work/out.txt" "the guest's poweroff ended QEMU" '^guest: .*reboot: Power down'

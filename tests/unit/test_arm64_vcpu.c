@@ -4,7 +4,7 @@
  * arm64's headers: what of the host's context page crosses into keel's copy
  * at a run and back at the exit (ID and debug registers kept with
  * KEEL_IN_CONFIG_KEPT, what a run never hands back, keel's statistics), the
- * PSCI CPU_ON reset, and vCPU ids.
+ * PSCI CPU_ON reset, vCPU ids, and the extra page a vCPU takes for its LPIs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,9 +15,29 @@
 #include <cmocka.h>
 
 #include <arch/smccc.h>
+#include <arch/vgic.h>
+#include <hv/arch/mm.h>
 #include <hv/arch/vm.h>
+#include <hv/memcache.h>
 #include <hv/vcpu.h>
 #include <keel/abi.h>
+
+/* The VM's memcache, as arch_vcpu_init/fini see it: one page to give, the page given back. */
+static void *mc_page, *mc_back;
+void *memcache_pop(struct memcache *mc)
+{
+	void *p = mc_page;
+
+	(void)mc;
+	mc_page = NULL;
+	return p;
+}
+void memcache_push(struct memcache *mc, void *page)
+{
+	(void)mc;
+	mc_back = page;
+}
+void arch_zero_pages(void *p, size_t size) { memset(p, 0, size); }
 
 static struct keel_vcpu_ctx *host;
 static struct vcpu *v;
@@ -155,7 +175,30 @@ static void test_hw_id(void **state)
 	assert_int_equal(arch_vcpu_hw_id(17), 0x101);    /* Aff1 1, Aff0 1; RES1 bit 31 is not affinity */
 	assert_int_equal(arch_vcpu_hw_id(511), 0x1f0f);
 	assert_int_equal(arch_vcpu_hw_id(5) & ~MPIDR_AFF_MASK, 0);
-	assert_int_equal(arch_vcpu_extra_pages(), 0);
+}
+
+/* A vCPU's LPIs live in one page of the memcache besides its own: taken zeroed at init, given back at fini. */
+static void test_extra_page(void **state)
+{
+	struct vcpu *w = calloc(1, sizeof(*w));
+	void *page = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+
+	(void)state;
+	assert_int_equal(arch_vcpu_extra_pages(), 1);
+	memset(page, 0xa5, PAGE_SIZE);
+	mc_page = page;
+
+	arch_vcpu_init(w, NULL);
+	assert_ptr_equal(w->arch.vgic.lpis, page);
+	assert_int_equal(w->arch.vgic.lpis->live, 0);
+	assert_false(w->arch.vgic.lpis->enabled);
+	assert_int_equal(w->arch.vgic.lpis->pendbaser, 0);
+	assert_int_equal(w->arch.vgic.rd_base, VGIC_NO_ADDR);
+	arch_vcpu_fini(w, NULL);
+	assert_ptr_equal(mc_back, page);
+	assert_null(w->arch.vgic.lpis);
+	free(page);
+	free(w);
 }
 
 int main(void)
@@ -164,6 +207,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ctx_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hw_id, setup, teardown),
+		cmocka_unit_test(test_extra_page),
 	};
 
 	return cmocka_run_group_tests_name("arm64_vcpu", tests, NULL, NULL);
