@@ -15,11 +15,12 @@
 #include <arch/x86.h>
 #include <hv/arch/cpu.h>
 #include <hv/boot.h>
+#include <hv/printf.h>
 
 static uint64_t tlb_gen;
 static uint32_t in_guest[HV_MAX_CPUS]; /* between the CPU's entry decision and its exit */
 static uint32_t exits[HV_MAX_CPUS];
-static uint32_t kicked[HV_MAX_CPUS]; /* keel's NMI for a flush is on its way: not the host's */
+static uint32_t kicked[HV_MAX_CPUS]; /* keel's NMI for a flush is on its way (one at a time): not the host's */
 
 bool x86_tlb_enter(unsigned cpu, uint64_t *seen)
 {
@@ -58,15 +59,20 @@ void x86_tlb_shootdown(void)
 			continue;
 		e = __atomic_load_n(&exits[c], __ATOMIC_SEQ_CST);
 		/*
-		 * An NMI that meets the CPU in keel just before its entry (VMX root
-		 * takes it there) does not make it exit: sent again after a while.
-		 * The host may hold it off, in its own NMI handler, until its IRET.
+		 * One NMI in flight per CPU: a second one, sent while the first is
+		 * pending, would merge with it or reach the host as an NMI of
+		 * unknown reason. An NMI that meets the CPU in keel just before its
+		 * entry (VMX root takes it there) does not make it exit, and the
+		 * host may hold one off in its own NMI handler until its IRET:
+		 * after a while it is sent again regardless.
 		 */
-		while (!left_guest(c, e)) {
-			__atomic_store_n(&kicked[c], 1, __ATOMIC_RELEASE);
-			x86_apic_send_nmi(c);
+		for (unsigned tries = 0; !left_guest(c, e); tries++) {
+			if (!__atomic_exchange_n(&kicked[c], 1, __ATOMIC_ACQ_REL) || tries)
+				x86_apic_send_nmi(c);
 			for (unsigned i = 0; i < 1000000 && !left_guest(c, e); i++)
 				cpu_relax();
+			if (tries == 1000) /* seconds: say so (a hang would say nothing), and keep waiting */
+				hv_printf("keel: CPU%u does not leave the host for a nested TLB flush\n", c);
 		}
 	}
 }

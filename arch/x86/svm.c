@@ -216,8 +216,11 @@ void __noreturn x86_svm_run(unsigned cpu)
 	uint8_t *v = s->vmcb;
 
 	for (;;) {
-		if (!x86_cpu_runs_host(cpu)) /* CS = vector << 8, IP = 0: where a SIPI starts a CPU */
+		if (!x86_cpu_runs_host(cpu)) { /* CS = vector << 8, IP = 0: where a SIPI starts a CPU */
 			svm_start_real_mode(s, (uint16_t)(x86_cpu_wait_sipi(cpu, svm_halt) << 8), 0);
+			x86_nmi_take(cpu); /* keel's wake-ups; a flush request met it waiting: done */
+			x86_tlb_kick_take(cpu);
+		}
 		/* GIF is 0 from here to VMRUN: a flush NMI waits and makes the host exit at once. */
 		if (x86_tlb_enter(cpu, &s->tlb_gen))
 			v[VMCB_TLB_CONTROL] = 1; /* everything: the host is keel's one guest so far */

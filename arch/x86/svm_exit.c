@@ -145,11 +145,16 @@ static void exit_npf(struct svm_cpu *s, unsigned cpu)
  */
 static void exit_nmi(struct svm_cpu *s, unsigned cpu)
 {
+	unsigned n;
+
 	__asm__ volatile("stgi; clgi" ::: "memory");
+	/* The exit's NMI and any other that came meanwhile, taken by keel's handler while GIF was set. */
+	n = x86_nmi_take(cpu);
+	n = n ? n : 1;
 	if (x86_tlb_kick_take(cpu))
-		return; /* keel's flush request (shootdown.c): done by this exit */
-	if (x86_cpu_runs_host(cpu))
-		svm_inject(s->vmcb, EVENT_NMI);
+		n--; /* keel's flush request (shootdown.c): done by this exit */
+	if (n && x86_cpu_runs_host(cpu))
+		svm_inject(s->vmcb, EVENT_NMI); /* the host's (two at once are one, as NMIs are) */
 }
 
 bool svm_handle_exit(struct svm_cpu *s, unsigned cpu)

@@ -288,6 +288,7 @@ void __noreturn x86_vmx_run(unsigned cpu)
 			x86_vmx_real_mode(cpu, x86_cpu_wait_sipi(cpu, vmx_halt));
 			c->nmi_pending = false; /* keel's wake-ups, and whatever the host had pending: INIT drops it */
 			x86_nmi_take(cpu);
+			x86_tlb_kick_take(cpu);
 			vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmread(CPU_BASED_VM_EXEC_CONTROL) & ~PROC_NMI_WINDOW);
 		}
 		if (x86_tlb_enter(cpu, &c->tlb_gen))

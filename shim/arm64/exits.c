@@ -148,6 +148,8 @@ void keel_arch_vcpu_exited(struct keel_vcpu *vcpu)
 	}
 	if (unlikely(!list_empty(&vcpu->vm->resamplers)))
 		keel_vgic_eois(vcpu);
+	if (unlikely(READ_ONCE(vcpu->vm->arch.its)))
+		keel_its_retry(vcpu->vm);
 }
 
 u64 keel_arch_vcpu_pc(struct keel_vcpu *vcpu)

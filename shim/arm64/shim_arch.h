@@ -204,6 +204,7 @@ void keel_its_free(struct keel_vm *vm);
 int keel_its_inject_msi(struct keel_vm *vm, u64 addr, u32 data, u32 flags, u32 devid);
 bool keel_its_mmio(struct keel_vm *vm, u64 addr, unsigned int len, bool write, u64 *val);
 int keel_its_save_pending(struct keel_vm *vm);
+void keel_its_retry(struct keel_vm *vm);
 void keel_vgic_vcpu_created(struct keel_vcpu *vcpu);
 
 /* debug.c: KVM_SET_GUEST_DEBUG and its exits */

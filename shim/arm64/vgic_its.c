@@ -92,6 +92,8 @@ static int keel_its_deliver_locked(struct keel_its *its, struct keel_its_lpi *lp
 	if (lpi->target == KEEL_ITS_NO_TARGET || !(lpi->prop & 1))
 		return 0;
 	r = keel_its_lpi_op(its->vm, lpi->target, lpi->intid, KEEL_LPI_SET, LPI_PRIO(lpi->prop), &res);
+	if (r == -ENOSPC) /* keel's slots for that vCPU are full: given again after an exit (keel_its_retry()) */
+		WRITE_ONCE(its->retry, true);
 	if (r)
 		return r;
 	lpi->held = false;
@@ -359,6 +361,32 @@ void keel_its_free_devs(struct keel_its *its)
 		keel_its_free_dev(its, list_first_entry(&its->devs, struct keel_its_dev, node));
 }
 
+/*
+ * After any exit of a vCPU of the VM: the LPIs keel had no slot for are
+ * offered again (the guest has ended some since). Cheap unless one waits.
+ */
+void keel_its_retry(struct keel_vm *vm)
+{
+	struct keel_its *its = READ_ONCE(vm->arch.its);
+	struct keel_its_lpi *lpi;
+	unsigned long i, flags;
+	bool left = false;
+
+	if (!its || !READ_ONCE(its->retry))
+		return;
+	mutex_lock(&its->lock);
+	WRITE_ONCE(its->retry, false);
+	xa_for_each(&its->lpis, i, lpi) {
+		spin_lock_irqsave(&its->tlock, flags);
+		if (lpi->held && (lpi->prop & 1) && keel_its_deliver_locked(its, lpi) == -ENOSPC)
+			left = true;
+		spin_unlock_irqrestore(&its->tlock, flags);
+	}
+	if (left)
+		WRITE_ONCE(its->retry, true);
+	mutex_unlock(&its->lock);
+}
+
 /* ---- MSIs ------------------------------------------------------------------------------------- */
 
 /*
@@ -390,7 +418,7 @@ int keel_its_trigger(struct keel_its *its, u32 devid, u32 event)
 				ite->lpi->held = false;
 				r = -EBUSY;
 			} else if (r) {
-				r = 0; /* no slot in keel now: held here until its next INV, as pending */
+				r = 0; /* no slot in keel now: held here as pending, offered again after an exit */
 			}
 			goto out;
 		}

@@ -92,6 +92,7 @@ struct keel_its {
 	spinlock_t tlock;
 	u64 base;              /* KEEL_VGIC_ADDR_UNDEF until set */
 	bool enabled;
+	bool retry;            /* an LPI waits for a free slot in keel (keel_its_retry()) */
 	u64 cbaser, creadr, cwriter, baser_dev, baser_coll;
 	struct list_head devs, colls;
 	struct xarray lpis;    /* INTID -> struct keel_its_lpi */

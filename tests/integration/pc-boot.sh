@@ -47,6 +47,10 @@ n=$(grep -c "keel: the host .* (keel's memory)" "$work/hc.console")
 if [ "$n" = 1 ] && grep -q "keel: the host read 0x201000 (keel's memory)" "$work/hc.console"; then
 	ok "keel refused the host one access: the /dev/mem read of its image"
 else ko "keel refused the host $n accesses, not just the /dev/mem read of its image"; fi
+# keel's NMIs (a CPU's INIT, a TLB shootdown) are its own: the host sees only its own NMIs
+if grep -q 'NMI received for unknown reason' "$work/hc.console"; then
+	ko "the host got an NMI it did not send: $(grep -m1 'NMI received for unknown reason' "$work/hc.console" | tr -d '\r')"
+else ok "the host got no NMI it did not send (keel's flush and INIT requests stay keel's)"; fi
 
 echo "# the same kernel without keel (Linux's own KVM: the reference)"
 "$hostrun" --plat pc --no-build --no-keel --add "$shim:/shim.ko" --add "$kvmsys:/kvmsys" \

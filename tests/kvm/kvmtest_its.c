@@ -300,6 +300,41 @@ static void test_its_msis(struct code_vm *g, int gic, int its, uint8_t *tables)
 	check(cmds_run(its) == 0 && report(g, 8) == LPI, "enabled again (INV): the guest takes the held LPI");
 }
 
+/*
+ * More LPIs pending at once than keel holds per vCPU (32): 40 events of a
+ * second device, each its own LPI, all signalled before the guest runs;
+ * the guest must take every one.
+ */
+#define DEVID2 0x11
+#define MANY 40
+static void test_its_many(struct code_vm *g, int its, uint8_t *tables)
+{
+	uint64_t seen[2] = { 0, 0 }, v;
+	unsigned i, n = 0, ok = 0;
+
+	cmd(tables, 0x08 | (uint64_t)DEVID2 << 32, 5, BASER_VALID | (TABLES + ITT + 0x400), 0); /* MAPD: 6 bits */
+	for (i = 0; i < MANY; i++) {
+		tables[PROP + 16 + i] = 0xa0 | 1;
+		cmd(tables, 0x0a | (uint64_t)DEVID2 << 32, i | (uint64_t)(LPI + 16 + i) << 32, 0, 0); /* MAPTI */
+	}
+	check(cmds_run(its) == 0 && !its_reg(its, false, GITS_CREADR, &v) && v == 32 * cmd_n,
+	      "a second device with %d events, each its own LPI (%d.. %d)", MANY, LPI + 16, LPI + 16 + MANY - 1);
+	for (i = 0; i < MANY; i++)
+		ok += signal_msi(g->vm, TRANSLATER, i, KVM_MSI_VALID_DEVID, DEVID2) == 1;
+	check(ok == MANY, "%d MSIs signalled while the guest does not run: %u delivered", MANY, ok);
+	for (i = 0; i < MANY + 2; i++) {
+		v = report(g, 8);
+		if (v == ~0ULL)
+			break;
+		if (v >= LPI + 16 && v < LPI + 16 + MANY && !(seen[(v - LPI - 16) / 64] & (1ULL << ((v - LPI - 16) % 64))))
+			n++, seen[(v - LPI - 16) / 64] |= 1ULL << ((v - LPI - 16) % 64);
+		if (n == MANY)
+			break;
+	}
+	check(n == MANY, "the guest took all %d LPIs, each once (%u)", MANY, n);
+	check(quiet(g), "... and nothing more");
+}
+
 /* SAVE_TABLES in KVM's ABI, a reset, RESTORE_TABLES: the mapping is back. */
 static void test_its_tables(struct code_vm *g, int its, uint8_t *tables)
 {
@@ -311,8 +346,8 @@ static void test_its_tables(struct code_vm *g, int its, uint8_t *tables)
 	memcpy(&ite, tables + ITT + 8 * EVENT, 8);
 	memcpy(&cte, tables + COLLT, 8);
 	check(r == 0, "SAVE_TABLES: %s", err_name(r));
-	check(dte == (BASER_VALID | ((TABLES + ITT) >> 8) << 5 | 3), "the device's entry: valid, its ITT, 4 bits (0x%llx)",
-	      (unsigned long long)dte);
+	check(dte == (BASER_VALID | 1ULL << 49 | ((TABLES + ITT) >> 8) << 5 | 3),
+	      "the device's entry: valid, the next device 1 on, its ITT, 4 bits (0x%llx)", (unsigned long long)dte);
 	check(ite == ((uint64_t)LPI << 16), "the event's entry: LPI %d, collection 0, last (0x%llx)", LPI,
 	      (unsigned long long)ite);
 	check(cte == BASER_VALID, "the collection's entry: valid, vCPU 0 (0x%llx)", (unsigned long long)cte);
@@ -358,6 +393,7 @@ void test_its(void)
 		set_reg(g.vcpu, CORE(regs.regs[20]), &gicd);
 		set_reg(g.vcpu, CORE(regs.regs[22]), &mmio);
 		test_its_msis(&g, gic, its, tables);
+		test_its_many(&g, its, tables);
 		test_its_tables(&g, its, tables);
 	}
 	if (its >= 0)
