@@ -69,10 +69,12 @@ void x86_tlb_shootdown(void)
 		for (unsigned tries = 0; !left_guest(c, e); tries++) {
 			if (!__atomic_exchange_n(&kicked[c], 1, __ATOMIC_ACQ_REL) || tries)
 				x86_apic_send_nmi(c);
-			for (unsigned i = 0; i < 1000000 && !left_guest(c, e); i++)
+			for (unsigned i = 0; i < 20000 && !left_guest(c, e); i++)
 				cpu_relax();
-			if (tries == 1000) /* seconds: say so (a hang would say nothing), and keep waiting */
-				hv_printf("keel: CPU%u does not leave the host for a nested TLB flush\n", c);
+			if (tries == 500) /* long: say so (a hang would say nothing), and keep waiting */
+				hv_printf("keel: CPU%u does not leave the host for a nested TLB flush (in guest %u, exits %u/%u)\n",
+					  c, __atomic_load_n(&in_guest[c], __ATOMIC_RELAXED),
+					  __atomic_load_n(&exits[c], __ATOMIC_RELAXED), e);
 		}
 	}
 }

@@ -210,6 +210,32 @@ static void svm_halt(void)
 	__asm__ volatile("stgi; hlt; clgi" ::: "memory");
 }
 
+/*
+ * An exit in the middle of delivering an event to the host (EXITINTINFO: an
+ * interrupt, an NMI, an exception whose delivery met a nested fault or an
+ * intercept) delivers it again at the next VMRUN, or the host would lose it
+ * (a lost IPI leaves a CPU waiting for ever). INT3, INTO and INTn are not:
+ * the host's RIP still points at the instruction, which runs again (KVM's
+ * svm_complete_interrupts() without next-RIP saving). An exception the exit's
+ * handler injects replaces it. QEMU's TCG reports an external interrupt (and
+ * an NMI) as an exception of its vector, which VMRUN refuses to inject
+ * (vector 2 or >= 32): given back as what it was.
+ */
+static void svm_redeliver(uint8_t *v)
+{
+	uint64_t ii = VMCB64(v, VMCB_EXITINTINFO);
+	unsigned type = SVM_EVTINJ_TYPE(ii), vec = ii & 0xff;
+
+	VMCB64(v, VMCB_EVENTINJ) = 0;
+	if (!(ii & SVM_EVTINJ_VALID) || type == 4 || (type == 3 && (vec == 3 || vec == 4)))
+		return;
+	if (type == 3 && (vec == 2 || vec >= 32))
+		ii = SVM_EVTINJ_VALID | (vec == 2 ? EVENT_NMI : vec); /* type 2 (NMI) or 0 (INTR), no error code */
+	else if (type != 0 && type != 2 && type != 3)
+		return; /* no other type is ever delivered to the host */
+	VMCB64(v, VMCB_EVENTINJ) = ii;
+}
+
 void __noreturn x86_svm_run(unsigned cpu)
 {
 	struct svm_cpu *s = &svm_cpus[cpu];
@@ -220,12 +246,18 @@ void __noreturn x86_svm_run(unsigned cpu)
 			svm_start_real_mode(s, (uint16_t)(x86_cpu_wait_sipi(cpu, svm_halt) << 8), 0);
 			x86_nmi_take(cpu); /* keel's wake-ups; a flush request met it waiting: done */
 			x86_tlb_kick_take(cpu);
+			s->nmi_pending = false; /* INIT drops what the host had pending */
+		}
+		if (s->nmi_pending && !(VMCB64(v, VMCB_EVENTINJ) & SVM_EVTINJ_VALID)) {
+			svm_inject(v, EVENT_NMI);
+			s->nmi_pending = false;
 		}
 		/* GIF is 0 from here to VMRUN: a flush NMI waits and makes the host exit at once. */
 		if (x86_tlb_enter(cpu, &s->tlb_gen))
 			v[VMCB_TLB_CONTROL] = 1; /* everything: the host is keel's one guest so far */
 		svm_vmrun(s->vmcb_pa, &s->g);
 		x86_tlb_exit(cpu);
+		svm_redeliver(v);
 		v[VMCB_TLB_CONTROL] = 0;
 		VMCB32(v, VMCB_CLEAN) = 0;
 		if (!svm_handle_exit(s, cpu))

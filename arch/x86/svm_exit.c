@@ -17,7 +17,6 @@
 #define NPF_FETCH BIT(4)
 #define VEC_UD 6
 #define VEC_GP 13
-#define EVENT_NMI ((2U << 8) | 2)
 
 static void exit_cpuid(struct svm_cpu *s)
 {
@@ -154,7 +153,7 @@ static void exit_nmi(struct svm_cpu *s, unsigned cpu)
 	if (x86_tlb_kick_take(cpu))
 		n--; /* keel's flush request (shootdown.c): done by this exit */
 	if (n && x86_cpu_runs_host(cpu))
-		svm_inject(s->vmcb, EVENT_NMI); /* the host's (two at once are one, as NMIs are) */
+		s->nmi_pending = true; /* the host's (two at once are one, as NMIs are): svm.c injects it */
 }
 
 bool svm_handle_exit(struct svm_cpu *s, unsigned cpu)

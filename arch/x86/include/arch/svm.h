@@ -107,6 +107,8 @@ struct vmcb_seg {
 #define SVM_EVTINJ_VALID BIT(31)
 #define SVM_EVTINJ_TYPE_EXC (3U << 8)
 #define SVM_EVTINJ_ERR_VALID BIT(11)
+#define SVM_EVTINJ_TYPE(e) (((e) >> 8) & 7)
+#define EVENT_NMI ((2U << 8) | 2) /* EVENTINJ type 2, vector 2 */
 
 /* The guest's general registers keel keeps (RSP lives in the VMCB/VMCS; RAX too under SVM, here under VMX). */
 struct x86_gprs {
@@ -125,6 +127,7 @@ struct svm_cpu {
 	uint64_t vmcb_pa;
 	void *hsave;
 	struct x86_gprs g;
+	bool nmi_pending;  /* the host's NMI, injected once EVENTINJ is free */
 };
 
 #define VMCB64(v, off) (*(uint64_t *)((v) + (off)))
