@@ -55,10 +55,8 @@ struct vgic_irq *vgic_irq_locked(struct vm *vm, struct vcpu *v, unsigned intid)
 
 	if (intid < VGIC_NR_PRIVATE)
 		return v ? &v->arch.vgic.priv[intid] : NULL;
-	if (vgic_is_lpi(intid))
-		return v ? vgic_lpi_locked(v->arch.vgic.lpis, intid) : NULL;
-	if (intid >= d->nr_irqs)
-		return NULL;
+	if (intid >= d->nr_irqs) /* an LPI, or nothing (the SPIs' path pays no LPI test) */
+		return vgic_is_lpi(intid) && v ? vgic_lpi_locked(v->arch.vgic.lpis, intid) : NULL;
 	intid -= VGIC_NR_PRIVATE;
 	return &d->spi[intid / VGIC_IRQS_PER_PAGE][intid % VGIC_IRQS_PER_PAGE];
 }
@@ -234,7 +232,7 @@ bool vgic_pending_locked(struct vm *vm, struct vcpu *v)
 		if (vgic_deliverable_locked(vm, irq) && irq->prio < pmr)
 			return true;
 	}
-	for (uint32_t w = v->arch.vgic.lpis->live; w; w &= w - 1) {
+	for (uint32_t w = d->lpis ? v->arch.vgic.lpis->live : 0; w; w &= w - 1) {
 		const struct vgic_irq *irq = &v->arch.vgic.lpis->irq[__builtin_ctz(w)];
 
 		if (vgic_deliverable_locked(vm, irq) && irq->prio < pmr)

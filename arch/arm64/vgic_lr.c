@@ -152,7 +152,7 @@ void vgic_flush(struct vcpu *v)
 				pick(&p, intid, irq);
 		}
 	}
-	for (uint32_t w = vc->lpis->live; w; w &= w - 1) {
+	for (uint32_t w = d->lpis ? vc->lpis->live : 0; w; w &= w - 1) {
 		i = (unsigned)__builtin_ctz(w);
 		if (candidate(vm, &vc->lpis->irq[i]))
 			pick(&p, vc->lpis->intid[i], &vc->lpis->irq[i]);
