@@ -9,6 +9,7 @@
  * reflect) never leave keel, so a guest's HVC round trip stays short.
  */
 #include <arch/arm64.h>
+#include <arch/pmu.h>
 #include <arch/smccc.h>
 #include <arch/sysreg.h>
 #include <arch/vgic.h>
@@ -323,8 +324,9 @@ static uint64_t *guest_debug_reg(struct keel_vcpu_ctx *c, unsigned op1, unsigned
 /*
  * Trapped system register or instruction (EC 0x18). ID registers (TID3)
  * read from ctx, ACTLR_EL1 (TACR) and the debug registers (MDCR_EL2.TDA)
- * live in ctx, set/way cache operations (TSW) are done by keel; anything
- * else is undefined for the guest, as KVM without a PMU answers it.
+ * live in ctx, set/way cache operations (TSW) are done by keel, the PMU's
+ * registers (MDCR_EL2.TPM) are pmu.c's; anything else is undefined for the
+ * guest.
  */
 #define TIMER_ISTATUS 4
 
@@ -383,6 +385,9 @@ static void guest_sysreg(struct vcpu *v, uint64_t esr, unsigned *exit)
 		if (read) /* ICC_SGI1R_EL1, ICC_ASGI1R_EL1, ICC_SGI0R_EL1: write-only */
 			goto undef;
 		*exit = vgic_guest_sgi(v, op2, val);
+	} else if (op0 == 3 && pmu_encoding(op1, crn, crm)) {
+		if (!pmu_sysreg(v, op1, crn, crm, op2, read, &val, exit))
+			goto undef;
 	} else if (op0 == 2) {
 		slot = guest_debug_reg(c, op1, crn, crm, op2, read, val, &zero, &done);
 		if (!slot)
@@ -427,7 +432,8 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 	uint64_t esr = read_sysreg(esr_el2);
 	unsigned exit = 0;
 
-	if (kind == 1 || kind == 2) { /* a physical interrupt: the host's, or the vGIC's maintenance */
+	if (kind == 1 || kind == 2) { /* a physical interrupt: the host's, the vGIC's maintenance, a PMU overflow */
+		pmu_irq(v);
 		if (vgic_present(v))
 			return vgic_irq_exit(v);
 		v->stat.irq++;
@@ -526,7 +532,8 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	if (arm64_id_field(pfr0, 44))
 		cptr |= CPTR_TAM;
 	write_sysreg(cptr, cptr_el2);
-	arm64_debug_enter(v, (h.mdcr & 0x1f) | MDCR_GUEST); /* MDCR_EL2 and MDSCR_EL1 too */
+	arm64_debug_enter(v, (h.mdcr & 0x1f) | MDCR_GUEST | pmu_mdcr(v)); /* MDCR_EL2 and MDSCR_EL1 too */
+	pmu_enter(v);
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2); /* counter readable, EL1 physical timer trapped */
 	write_sysreg(arm64_vtcr_for(s2->ia_bits, s2->hw_start_level), vtcr_el2);
 	write_sysreg(pa_addr(ptr_to_pa(s2->hw_root)) | ((uint64_t)s2->vmid << 48), vttbr_el2);
@@ -573,6 +580,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 				exit = KEEL_EXIT_EOI;
 		}
 	}
+	pmu_exit(v); /* its overflow line into the vGIC before that is synced */
 	if (vg)
 		vgic_exit(v);
 

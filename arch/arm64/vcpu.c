@@ -19,19 +19,30 @@
 
 #define CTX_OFF(field) __builtin_offsetof(struct keel_vcpu_ctx, field)
 
-/* One page besides the vCPU's own: its redistributor's LPIs (struct vgic_lpis). */
-_Static_assert(sizeof(struct vgic_lpis) <= PAGE_SIZE, "a vCPU's LPIs fit its extra page");
+/* One page besides the vCPU's own: its redistributor's LPIs, and the host's PMU registers while it counts. */
+struct vcpu_extra {
+	struct vgic_lpis lpis;
+	struct pmu_regs host_pmu;
+	struct keel_pmu_state pmu;
+};
+_Static_assert(sizeof(struct vcpu_extra) <= PAGE_SIZE, "a vCPU's LPIs and PMU save area fit its extra page");
 unsigned arch_vcpu_extra_pages(void) { return 1; }
 void arch_vcpu_init(struct vcpu *v, struct memcache *mc)
 {
+	struct vcpu_extra *x = memcache_pop(mc); /* vcpu_create() checked there is one */
+
+	arch_zero_pages(x, PAGE_SIZE);
 	v->arch.vgic.rd_base = VGIC_NO_ADDR; /* its redistributor is placed by the host (KEEL_HC_IRQCHIP) */
-	v->arch.vgic.lpis = memcache_pop(mc); /* vcpu_create() checked there is one */
-	arch_zero_pages(v->arch.vgic.lpis, PAGE_SIZE);
+	v->arch.vgic.lpis = &x->lpis;
+	v->arch.pmu.host = &x->host_pmu;
+	v->arch.pmu.g = &x->pmu;
 }
 void arch_vcpu_fini(struct vcpu *v, struct memcache *mc)
 {
-	memcache_push(mc, v->arch.vgic.lpis);
+	memcache_push(mc, v->arch.vgic.lpis); /* the extra page: struct vcpu_extra starts with it */
 	v->arch.vgic.lpis = NULL;
+	v->arch.pmu.host = NULL;
+	v->arch.pmu.g = NULL;
 }
 
 uint64_t arch_vcpu_hw_id(unsigned index) { return KEEL_VCPU_MPIDR(index) & MPIDR_AFF_MASK; }
@@ -60,6 +71,8 @@ void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *h, const struct 
 	memset(&k->exit, 0, sizeof(k->exit));
 	if (k->debug_ctrl & KEEL_DEBUG_HW)
 		memcpy(k->dbg_ext, h->dbg_ext, sizeof(k->dbg_ext));
+	if (k->in_flags & KEEL_IN_PMU)
+		memcpy(v->arch.pmu.g, &((const struct keel_vcpu_page *)h)->pmu, sizeof(*v->arch.pmu.g));
 	v->arch.dbg_written = false;
 	if (reset)
 		arch_vcpu_reset(k, reset);
@@ -85,6 +98,8 @@ void arch_vcpu_store(struct keel_vcpu_ctx *h, const struct vcpu *v, unsigned exi
 	memset(h->stat.reserved, 0, sizeof(h->stat.reserved));
 	if (v->arch.dbg_written)
 		memcpy(h->dbg, k->dbg, sizeof(h->dbg));
+	if (k->in_flags & KEEL_IN_PMU) /* not what the host sets */
+		memcpy(&((struct keel_vcpu_page *)h)->pmu, v->arch.pmu.g, __builtin_offsetof(struct keel_pmu_state, pmceid));
 }
 
 void arch_vcpu_reset(struct keel_vcpu_ctx *ctx, const struct vcpu_boot *boot)

@@ -18,6 +18,7 @@
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 #include <keel/abi.h>
+#include <arch/pmu.h>
 
 _Static_assert(sizeof(struct vgic_irq) == 8, "SPIs are packed into pages");
 _Static_assert(VGIC_MAX_LRS <= 16, "lr_pending is 16 bits");
@@ -42,6 +43,7 @@ void arch_vm_fini(struct vm *vm, struct memcache *mc)
 			memcache_push(mc, d->spi[i]);
 	memset(d->spi, 0, sizeof(d->spi));
 	d->ready = false;
+	pmu_vm_fini(vm, mc);
 }
 
 static bool irq_pending(const struct vgic_irq *irq)

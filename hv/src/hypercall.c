@@ -218,6 +218,11 @@ static int64_t hc_irqchip(struct hc_args *a)
 	return vm_irqchip(a->arg[0], a->arg[1], &a->arg[2], a->ret);
 }
 
+static int64_t hc_vm_pmu(struct hc_args *a)
+{
+	return vm_pmu(a->arg[0], a->arg[1], &a->arg[2], a->ret);
+}
+
 static const hc_handler hc_table[KEEL_HC_NR_CALLS] = {
 	[KEEL_HC_ABI_VERSION] = hc_abi_version,
 	[KEEL_HC_CPU_ENABLE] = hc_cpu_enable,
@@ -233,6 +238,7 @@ static const hc_handler hc_table[KEEL_HC_NR_CALLS] = {
 	[KEEL_HC_VM_SIZE] = hc_vm_size,
 	[KEEL_HC_VM_TOPUP] = hc_vm_topup,
 	[KEEL_HC_IRQCHIP] = hc_irqchip,
+	[KEEL_HC_VM_PMU] = hc_vm_pmu,
 };
 
 int64_t hypercall_dispatch(unsigned fn, struct hc_args *a)

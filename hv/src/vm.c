@@ -419,7 +419,9 @@ int vm_translate(uint64_t handle, uint64_t ipa, paddr_t *pa, uint32_t *prot)
 	return ret;
 }
 
-int vm_irqchip(uint64_t handle, uint64_t op, const uint64_t *arg, uint64_t *ret)
+/* One op of an arch device of the VM (its interrupt controller, its PMU), under vm->lock. */
+static int vm_arch_op(uint64_t handle, int (*fn)(struct vm *, uint64_t, const uint64_t *, uint64_t *), uint64_t op,
+		      const uint64_t *arg, uint64_t *ret)
 {
 	struct vm *vm;
 	int ret_;
@@ -427,9 +429,19 @@ int vm_irqchip(uint64_t handle, uint64_t op, const uint64_t *arg, uint64_t *ret)
 	ret_ = vm_lock_by_handle(handle, &vm);
 	if (ret_)
 		return ret_;
-	ret_ = arch_vm_irqchip(vm, op, arg, ret);
+	ret_ = fn(vm, op, arg, ret);
 	spin_unlock(&vm->lock);
 	return ret_;
+}
+
+int vm_irqchip(uint64_t handle, uint64_t op, const uint64_t *arg, uint64_t *ret)
+{
+	return vm_arch_op(handle, arch_vm_irqchip, op, arg, ret);
+}
+
+int vm_pmu(uint64_t handle, uint64_t op, const uint64_t *arg, uint64_t *ret)
+{
+	return vm_arch_op(handle, arch_vm_pmu, op, arg, ret);
 }
 
 int vm_destroy(uint64_t handle)

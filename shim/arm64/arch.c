@@ -42,7 +42,10 @@ int keel_arch_discover(u32 *abi)
 /* The host's virtual-timer PPI (guest timers) and GIC maintenance PPI: requested before the CPUs enable them. */
 int keel_arch_init(void)
 {
-	int r = keel_vtimer_init();
+	int r;
+
+	keel_pmu_probe();
+	r = keel_vtimer_init();
 
 	if (!r) {
 		r = keel_vgic_init();
@@ -76,9 +79,14 @@ void keel_arch_vm_init(struct keel_vm *vm)
 {
 	keel_vm_vcpu_init(vm);
 	keel_vm_hypercalls_init(vm);
+	keel_pmu_vm_init(vm);
 }
 
-void keel_arch_vm_free(struct keel_vm *vm) { keel_its_free(vm); }
+void keel_arch_vm_free(struct keel_vm *vm)
+{
+	keel_its_free(vm);
+	keel_pmu_vm_free(vm);
+}
 
 /* kvm_arch_dev_ioctl() on arm64: none of its own. */
 long keel_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
@@ -131,6 +139,9 @@ long keel_arch_check_extension(struct keel_vm *vm, long cap)
 	/* KVM_SET_GUEST_DEBUG (debug.c); the breakpoint and watchpoint pairs the CPUs have (get_num_brps/wrps) */
 	case KVM_CAP_SET_GUEST_DEBUG:
 		return 1;
+	/* KVM_ARM_VCPU_PMU_V3 (pmu.c): the host has a PMU keel can lend its guests */
+	case KVM_CAP_ARM_PMU_V3:
+		return keel_pmu_supported();
 	case KVM_CAP_GUEST_DEBUG_HW_BPS:
 		return get_num_brps();
 	case KVM_CAP_GUEST_DEBUG_HW_WPS:
@@ -257,17 +268,12 @@ void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu)
 	vcpu->ctx->cntvoff = READ_ONCE(vcpu->vm->arch.cntvoff);
 }
 
-/* kvm_arm_vcpu_arch_{set,get,has}_attr(): a vCPU without PMU, with its timers' PPIs and PV time. */
+/* kvm_arm_vcpu_arch_{set,get,has}_attr(): the PMU, the timers' PPIs, PV time. */
 static long keel_vcpu_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr)
 {
 	switch (attr->group) {
 	case KVM_ARM_VCPU_PMU_V3_CTRL:
-		/* kvm_arm_pmu_v3_*_attr() without KVM_ARM_VCPU_PMU_V3 */
-		if (ioctl == KVM_SET_DEVICE_ATTR)
-			return -ENODEV;
-		if (ioctl == KVM_GET_DEVICE_ATTR && attr->attr == KVM_ARM_VCPU_PMU_V3_IRQ)
-			return -EINVAL;
-		return -ENXIO;
+		return keel_pmu_attr(vcpu, ioctl, attr);
 	case KVM_ARM_VCPU_TIMER_CTRL:
 		return keel_timer_attr(vcpu, ioctl, attr);
 	case KVM_ARM_VCPU_PVTIME_CTRL:

@@ -51,20 +51,25 @@ long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu)
 {
 	if (vcpu->arch.target == -1)
 		return -ENOEXEC;
-	/* kvm_arch_vcpu_run_pid_change(): from now on the firmware bitmaps are fixed. */
-	if (!READ_ONCE(vcpu->vm->has_run)) {
-		mutex_lock(&vcpu->vm->lock);
-		WRITE_ONCE(vcpu->vm->has_run, true);
-		mutex_unlock(&vcpu->vm->lock);
-	}
-	/* kvm_vgic_map_resources(): an in-kernel GIC is complete before anything runs; then kvm_timer_enable(). */
+	/*
+	 * kvm_vgic_map_resources(): an in-kernel GIC is complete before anything
+	 * runs; then kvm_timer_enable(), kvm_arm_pmu_v3_enable().
+	 */
 	{
 		long r = keel_vgic_run_check(vcpu->vm);
 
 		if (!r)
 			r = keel_timer_enable(vcpu);
+		if (!r)
+			r = keel_pmu_run_check(vcpu);
 		if (r)
 			return r;
+	}
+	/* kvm_arch_vcpu_run_pid_change() (HAS_RAN_ONCE): from now on the firmware bitmaps and PMU filter are fixed. */
+	if (!READ_ONCE(vcpu->vm->has_run)) {
+		mutex_lock(&vcpu->vm->lock);
+		WRITE_ONCE(vcpu->vm->has_run, true);
+		mutex_unlock(&vcpu->vm->lock);
 	}
 	/* The access QEMU emulated is completed first, even with immediate_exit. */
 	if (vcpu->run->exit_reason == KVM_EXIT_MMIO && vcpu->arch.mmio_pending)
@@ -123,6 +128,7 @@ void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 	} else {
 		c->halt_poll_ns = 0;
 	}
+	keel_pmu_enter(vcpu);
 	vcpu->arch.hvc_before = c->stat.hvc;
 	vcpu->arch.halt_polls_before = c->stat.halt_polls;
 	keel_debug_enter(vcpu);

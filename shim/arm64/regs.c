@@ -22,7 +22,7 @@
 /* reset.c VCPU_RESET_PSTATE_EL1 */
 #define KEEL_RESET_PSTATE (PSR_MODE_EL1h | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT | PSR_D_BIT)
 /* Features keel gives a vCPU: KVM_ARM_VCPU_POWER_OFF, KVM_ARM_VCPU_PSCI_0_2. */
-#define KEEL_VCPU_FEATURES (BIT(KVM_ARM_VCPU_POWER_OFF) | BIT(KVM_ARM_VCPU_PSCI_0_2))
+#define KEEL_VCPU_FEATURES (BIT(KVM_ARM_VCPU_POWER_OFF) | BIT(KVM_ARM_VCPU_PSCI_0_2) | BIT(KVM_ARM_VCPU_PMU_V3))
 #define KEEL_VCPU_MAX_FEATURES 7 /* KVM_VCPU_MAX_FEATURES in 6.1 */
 
 /* ---- reset (kvm_reset_vcpu) and the ID registers ------------------------------------------ */
@@ -30,7 +30,7 @@
 /* Field [shift+3:shift] of an ID register. */
 #define IDF(shift) (0xfULL << (shift))
 
-static bool keel_host_aarch32_el0(void)
+bool keel_host_aarch32_el0(void)
 {
 	return (read_sysreg_s(SYS_ID_AA64PFR0_EL1) & 0xf) == 2;
 }
@@ -65,8 +65,9 @@ static u64 keel_read_hw_id(unsigned int i)
  *                one: RAZ/WI)
  *   ID_AA64PFR1  MTE = 0, SME = 0
  *   ID_AA64ISAR1 APA, API, GPA, GPI = 0; ID_AA64ISAR2 APA3, GPA3 = 0, WFxT = 0
- *   ID_AA64DFR0  DebugVer = 6 (v8.0), PMUVer = 0, PMSVer = 0
- *   ID_DFR0      PerfMon = 0
+ *   ID_AA64DFR0  DebugVer = 6 (v8.0), PMUVer = the host's up to v3p4 with
+ *                KVM_ARM_VCPU_PMU_V3, else 0; PMSVer = 0
+ *   ID_DFR0      PerfMon likewise
  *   AArch32 ID registers read 0 when the CPU has no AArch32 EL0.
  */
 static u64 keel_guest_id_reg(struct keel_vcpu *vcpu, unsigned int i)
@@ -94,10 +95,11 @@ static u64 keel_guest_id_reg(struct keel_vcpu *vcpu, unsigned int i)
 		break;
 	case KEEL_ID_REG_INDEX(5, 0): /* ID_AA64DFR0_EL1 */
 		v &= ~(IDF(0) | IDF(8) | IDF(32));
-		v |= 6;
+		v |= 6 | keel_pmu_id_field(vcpu, false) << 8;
 		break;
 	case KEEL_ID_REG_INDEX(1, 2): /* ID_DFR0_EL1 */
 		v &= ~IDF(24);
+		v |= keel_pmu_id_field(vcpu, true) << 24;
 		break;
 	}
 	return v;
@@ -164,6 +166,7 @@ void keel_vcpu_reset(struct keel_vcpu *vcpu)
 	c->cntv_ctl = 0; /* CVALs keep their values, as kvm_timer_vcpu_reset */
 	c->cntp_ctl = 0;
 	c->in_flags = 0;
+	keel_pmu_vcpu_reset(vcpu);
 	vcpu->arch.config_dirty = true;
 	c->in_far = 0;
 	vcpu->arch.mmio_pending = false;
@@ -220,10 +223,11 @@ long keel_vcpu_init(struct keel_vcpu *vcpu, const struct kvm_vcpu_init *init)
 	}
 	/*
 	 * kvm_reset_vcpu() refuses what the system cannot give: keel gives no
-	 * AArch32 EL1, SVE, pointer auth or PMU. The first INIT's failure leaves
-	 * the vCPU uninitialised, as KVM.
+	 * AArch32 EL1, SVE or pointer auth, a PMU only if the host has one. The
+	 * first INIT's failure leaves the vCPU uninitialised, as KVM.
 	 */
-	if (features & ~KEEL_VCPU_FEATURES) {
+	if ((features & ~KEEL_VCPU_FEATURES) ||
+	    ((features & BIT(KVM_ARM_VCPU_PMU_V3)) && !keel_pmu_supported())) {
 		if (vcpu->arch.target == -1)
 			vcpu->arch.features = 0;
 		return -EINVAL;
@@ -402,7 +406,6 @@ static bool keel_is_id_enc(u16 enc, unsigned int *idx)
 	return true;
 }
 
-#define SYSREG_ID(enc) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG | (u64)(enc))
 static const u64 keel_timer_ids[] = { KVM_REG_ARM_TIMER_CTL, KVM_REG_ARM_TIMER_CNT, KVM_REG_ARM_TIMER_CVAL };
 
 static int keel_timer_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set)
@@ -453,6 +456,7 @@ static int keel_sys_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, b
 	u16 enc;
 	unsigned int i, idx;
 	u64 *slot = NULL, val, cur;
+	int r;
 
 	/* index_to_params(): u64 only, nothing beyond the encoding. */
 	if ((reg->id & KVM_REG_SIZE_MASK) != KVM_REG_SIZE_U64 ||
@@ -498,6 +502,9 @@ static int keel_sys_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, b
 		/* set_id_reg(): "invariant: you can't change it" */
 		return val == cur ? 0 : -EINVAL;
 	}
+	r = keel_pmu_reg(vcpu, enc, set, uaddr);
+	if (r != -ENOENT)
+		return r;
 	if (enc == ENC_MPIDR) {
 		/* KVM lets userspace write MPIDR; keel fixes it per vCPU index, so only that value. */
 		cur = KEEL_VCPU_MPIDR(vcpu->vcpu_id);
@@ -563,7 +570,7 @@ int keel_one_reg(struct keel_vcpu *vcpu, const struct kvm_one_reg *reg, bool set
 }
 
 /* Every id ONE_REG accepts, in KVM's order (core, firmware, timer, system registers). */
-static unsigned int keel_reg_ids(u64 *ids)
+static unsigned int keel_reg_ids(struct keel_vcpu *vcpu, u64 *ids)
 {
 	unsigned int n = 0, i, j;
 	u64 off;
@@ -582,20 +589,21 @@ static unsigned int keel_reg_ids(u64 *ids)
 	for (i = 0; i < ARRAY_SIZE(keel_timer_ids); i++)
 		PUT(keel_timer_ids[i]);
 	for (i = 0; i < ARRAY_SIZE(keel_invariant); i++)
-		PUT(SYSREG_ID(keel_invariant[i]));
-	PUT(SYSREG_ID(ENC_MPIDR));
+		PUT(KEEL_SYSREG_ID(keel_invariant[i]));
+	PUT(KEEL_SYSREG_ID(ENC_MPIDR));
 	for (i = 1; i <= 7; i++)
 		for (j = 0; j < 8; j++)
-			PUT(SYSREG_ID(ENC(3, 0, 0, i, j)));
+			PUT(KEEL_SYSREG_ID(ENC(3, 0, 0, i, j)));
 	for (i = 0; i < ARRAY_SIZE(keel_sysregs); i++)
-		PUT(SYSREG_ID(keel_sysregs[i].enc));
+		PUT(KEEL_SYSREG_ID(keel_sysregs[i].enc));
+	n += keel_pmu_reg_ids(vcpu, ids ? ids + n : NULL);
 	for (i = 0; i < 16; i++)
 		for (j = 0; j < KEEL_DBG_KINDS; j++)
-			PUT(SYSREG_ID(ENC(2, 0, 0, i, 4 + j)));
-	PUT(SYSREG_ID(ENC_DBGVCR32));
-	PUT(SYSREG_ID(ENC_DACR32));
-	PUT(SYSREG_ID(ENC_IFSR32));
-	PUT(SYSREG_ID(ENC_FPEXC32));
+			PUT(KEEL_SYSREG_ID(ENC(2, 0, 0, i, 4 + j)));
+	PUT(KEEL_SYSREG_ID(ENC_DBGVCR32));
+	PUT(KEEL_SYSREG_ID(ENC_DACR32));
+	PUT(KEEL_SYSREG_ID(ENC_IFSR32));
+	PUT(KEEL_SYSREG_ID(ENC_FPEXC32));
 #undef PUT
 	return n;
 }
@@ -603,7 +611,7 @@ static unsigned int keel_reg_ids(u64 *ids)
 long keel_get_reg_list(struct keel_vcpu *vcpu, struct kvm_reg_list __user *ul)
 {
 	struct kvm_reg_list rl;
-	unsigned int n = keel_reg_ids(NULL), want;
+	unsigned int n = keel_reg_ids(vcpu, NULL), want;
 	u64 *ids;
 	long ret = 0;
 
@@ -618,7 +626,7 @@ long keel_get_reg_list(struct keel_vcpu *vcpu, struct kvm_reg_list __user *ul)
 	ids = kmalloc_array(n, sizeof(*ids), GFP_KERNEL);
 	if (!ids)
 		return -ENOMEM;
-	keel_reg_ids(ids);
+	keel_reg_ids(vcpu, ids);
 	if (copy_to_user(ul->reg, ids, n * sizeof(*ids)))
 		ret = -EFAULT;
 	kfree(ids);

@@ -92,6 +92,8 @@ struct keel_vm_arch {
 	bool system_suspend;    /* KVM_CAP_ARM_SYSTEM_SUSPEND enabled: PSCI SYSTEM_SUSPEND exits to the VMM */
 	u8 timer_ppi[2];        /* the timers' PPIs keel has (KEEL_IRQCHIP_TIMERS), under lock */
 	struct keel_its *its;   /* KVM_DEV_TYPE_ARM_VGIC_ITS (vgic_its.c), NULL without */
+	unsigned long *pmu_filter; /* KVM_ARM_VCPU_PMU_V3_FILTER's events, a bit each (pmu.c); NULL: none */
+	u64 pmceid[2];          /* PMCEID0/1_EL0 as the guest reads them (the filter applied) */
 };
 
 struct keel_vcpu_arch {
@@ -108,6 +110,10 @@ struct keel_vcpu_arch {
 	u64 hvc_before;          /* ctx.stat.hvc at entry */
 	u64 halt_polls_before;   /* ctx.stat.halt_polls at entry */
 	unsigned long irq_lines; /* bit 0 IRQ, bit 1 FIQ (KEEL_IN_VIRQ/VFIQ): KVM_IRQ_LINE, no mutex */
+	struct {
+		int irq;         /* KVM_ARM_VCPU_PMU_V3_IRQ, 0 until set */
+		bool created;    /* KVM_ARM_VCPU_PMU_V3_INIT done: the attributes are fixed */
+	} pmu;
 	struct hrtimer bg_timer; /* the guest's timer while it waits in WFI */
 	struct {
 		u64 base;        /* IPA of the PV stolen-time record, ~0 if none (hypercalls.c) */
@@ -201,6 +207,22 @@ long keel_vgic_check_iorange(struct keel_vm *vm, u64 ioaddr, u64 addr, u64 align
 struct keel_its;
 long keel_its_create(struct keel_vm *vm, struct kvm_create_device *cd);
 void keel_its_free(struct keel_vm *vm);
+
+/* pmu.c: the guest PMU (KVM_ARM_VCPU_PMU_V3) */
+#define KEEL_SYSREG_ID(enc) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG | (u64)(enc))
+bool keel_host_aarch32_el0(void); /* regs.c: the CPU runs AArch32 at EL0 (kvm_supports_32bit_el0) */
+void keel_pmu_probe(void);
+bool keel_pmu_supported(void);
+u64 keel_pmu_id_field(struct keel_vcpu *vcpu, bool aarch32);
+void keel_pmu_vcpu_reset(struct keel_vcpu *vcpu);
+long keel_pmu_run_check(struct keel_vcpu *vcpu);
+void keel_pmu_enter(struct keel_vcpu *vcpu);
+u64 keel_pmu_level(struct keel_vcpu *vcpu);
+void keel_pmu_vm_init(struct keel_vm *vm);
+void keel_pmu_vm_free(struct keel_vm *vm);
+long keel_pmu_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr);
+int keel_pmu_reg(struct keel_vcpu *vcpu, u16 enc, bool set, u64 __user *uaddr);
+unsigned int keel_pmu_reg_ids(struct keel_vcpu *vcpu, u64 *ids);
 int keel_its_inject_msi(struct keel_vm *vm, u64 addr, u32 data, u32 flags, u32 devid);
 bool keel_its_mmio(struct keel_vm *vm, u64 addr, unsigned int len, bool write, u64 *val);
 int keel_its_save_pending(struct keel_vm *vm);

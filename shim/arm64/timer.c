@@ -210,7 +210,8 @@ static bool keel_timer_fires(u64 ctl, u64 cnt, u64 cval)
 /*
  * The timer lines now, as device_irq_level bits, from one read of the
  * counter: the virtual timer's, and the EL1 physical timer's that keel
- * emulates (KVM's ptimer, no offset), whose level is the shim's to raise.
+ * emulates (KVM's ptimer, no offset), whose level is the shim's to raise;
+ * and the PMU's overflow line (kvm_pmu_update_run()), kept with them.
  */
 u64 keel_timer_levels(struct keel_vcpu *vcpu)
 {
@@ -218,21 +219,22 @@ u64 keel_timer_levels(struct keel_vcpu *vcpu)
 	u64 now = keel_cntpct();
 
 	return (keel_timer_fires(c->cntv_ctl, now - c->cntvoff, c->cntv_cval) ? KVM_ARM_DEV_EL1_VTIMER : 0) |
-	       (keel_timer_fires(c->cntp_ctl, now, c->cntp_cval) ? KVM_ARM_DEV_EL1_PTIMER : 0);
+	       (keel_timer_fires(c->cntp_ctl, now, c->cntp_cval) ? KVM_ARM_DEV_EL1_PTIMER : 0) |
+	       keel_pmu_level(vcpu);
 }
 
 /* The timer lines userspace was last told of. */
 u64 keel_timer_reported(struct keel_vcpu *vcpu)
 {
-	return vcpu->run->s.regs.device_irq_level & (KVM_ARM_DEV_EL1_VTIMER | KVM_ARM_DEV_EL1_PTIMER);
+	return vcpu->run->s.regs.device_irq_level & (KVM_ARM_DEV_EL1_VTIMER | KVM_ARM_DEV_EL1_PTIMER | KVM_ARM_DEV_PMU);
 }
 
-/* kvm_timer_update_run() */
+/* kvm_timer_update_run() + kvm_pmu_update_run() */
 void keel_timer_update_run(struct keel_vcpu *vcpu)
 {
 	struct kvm_sync_regs *regs = &vcpu->run->s.regs;
 
-	regs->device_irq_level &= ~(KVM_ARM_DEV_EL1_VTIMER | KVM_ARM_DEV_EL1_PTIMER);
+	regs->device_irq_level &= ~(KVM_ARM_DEV_EL1_VTIMER | KVM_ARM_DEV_EL1_PTIMER | KVM_ARM_DEV_PMU);
 	regs->device_irq_level |= keel_timer_levels(vcpu);
 }
 

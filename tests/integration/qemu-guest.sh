@@ -215,6 +215,10 @@ else
 	expect "$out" "guest interrupt controller: QEMU's own GICv2 (kernel-irqchip=off)" "GICv2m: range"
 fi
 expect "$out" "all $ncpu guest CPUs up" "smp: Brought up 1 node, $ncpu CPUs"
+# QEMU's -cpu host gives the guest a PMU when KVM_CAP_ARM_PMU_V3 says so (IRQ and INIT per vCPU, its
+# registers migrated); the guest's perf driver probes it through the trapped registers.
+expect_re "$out" "the guest found its PMU (KVM_ARM_VCPU_PMU_V3)" \
+	'^\[ *[0-9.]+\] hw perfevents: enabled with armv8_pmuv3 PMU driver, [0-9]+ counters available'
 expect "$out" "guest /init reached (boot-to-shell marker)" "@@GUEST:SHELL uptime="
 expect_re "$out" "guest command output: uname" '^@@GUEST:\| Linux .* 6\.1\.[0-9]+ .* aarch64'
 expect "$out" "guest command output: $ncpu CPUs" "@@GUEST:| cpus=$ncpu"

@@ -542,6 +542,7 @@ int main(int argc, char **argv)
 	test_guest_debug();
 	test_vgic();
 	test_its();
+	test_pmu(true);
 	close(kvm_fd);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -57,7 +57,8 @@ void test_sync_mmu(bool keel);
 void test_ksm(bool keel);      /* kvmtest_mem.c: KSM replacing pages under a guest (also in test_reference()) */
 void test_guest_debug(void);  /* kvmtest_debug.c: KVM_SET_GUEST_DEBUG (also in test_reference()) */
 void test_vgic(void);         /* kvmtest_vgic.c: the in-kernel GICv3 (also in test_reference()) */
-void test_its(void);          /* kvmtest_its.c: its ITS (also in test_reference()) */ /* kvmtest_mem.c: the guest follows the VMM's mm (also in test_reference()) */
+void test_its(void);          /* kvmtest_its.c: its ITS (also in test_reference()) */
+void test_pmu(bool keel);     /* kvmtest_pmu.c: the guest PMU (also in test_reference()) */ /* kvmtest_mem.c: the guest follows the VMM's mm (also in test_reference()) */
 
 /* vCPU helpers (kvmtest_vcpu.c) */
 /* A VM with GUEST_SIZE of memory at GUEST_RAM holding [code, code_end), vCPU 0 initialised (PSCI 0.2), its kvm_run. */
@@ -68,6 +69,8 @@ struct code_vm {
 	uint8_t *mem;
 };
 int code_vm_open(struct code_vm *g, const void *code, const void *code_end); /* 0, or -1 (close it anyway) */
+/* The same with these KVM_ARM_VCPU_INIT features (code_vm_open: PSCI 0.2). */
+int code_vm_open_features(struct code_vm *g, const void *code, const void *code_end, uint32_t features);
 void code_vm_close(struct code_vm *g);
 #define CORE(name) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
 #define GUEST_RAM 0x40000000UL  /* the test guests' memory and code */

@@ -119,6 +119,8 @@ int vm_unmap(uint64_t handle, uint64_t ipa, uint64_t npages, uint64_t *unmapped)
  * (arch_vm_irqchip), and handle errors as vm_destroy.
  */
 int vm_irqchip(uint64_t handle, uint64_t op, const uint64_t *arg, uint64_t *ret);
+/* KEEL_HC_VM_PMU, as vm_irqchip (arch_vm_pmu). */
+int vm_pmu(uint64_t handle, uint64_t op, const uint64_t *arg, uint64_t *ret);
 
 int vm_translate(uint64_t handle, uint64_t ipa, paddr_t *pa, uint32_t *prot);
 

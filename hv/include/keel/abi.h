@@ -25,7 +25,7 @@
 #endif
 
 #define KEEL_ABI_MAJOR 2
-#define KEEL_ABI_MINOR 4
+#define KEEL_ABI_MINOR 5
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
 /* Device tree node keel adds for the host: /hypervisor */
@@ -160,6 +160,13 @@ enum keel_hc {
 	 * handle errors as VM_DESTROY.
 	 */
 	KEEL_HC_IRQCHIP = 13,
+	/*
+	 * Since 2.5. x1 = VM handle, x2 = enum keel_pmu_op, x3.. as the op
+	 * says: the VM's guest PMU (arm64: see <keel/abi_arch.h>). -ENODEV on
+	 * an arch without one; -EINVAL an unknown op or bad arguments; handle
+	 * errors as VM_DESTROY.
+	 */
+	KEEL_HC_VM_PMU = 14,
 	KEEL_HC_NR_CALLS,
 };
 

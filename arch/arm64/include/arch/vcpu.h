@@ -7,6 +7,7 @@
 #define ARCH_ARM64_VCPU_H
 
 #include <arch/debug.h>
+#include <arch/pmu.h>
 #include <arch/vgic.h>
 #include <hv/types.h>
 #include <keel/abi.h>
@@ -32,11 +33,13 @@ struct vcpu_arch {
 	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
 	struct vgic_cpu vgic;     /* its redistributor and CPU interface (parts under the VM's vgic lock) */
 	uint64_t halt_polls;      /* ctx.stat.halt_polls: WFIs waited out at EL2 (vgic_wfi_poll) */
+	struct pmu_run pmu;       /* its PMU during a run (pmu.c) */
 };
 
 /* arm64's part of a VM (struct vm embeds it by value, hv/vm.h). */
 struct vm_arch {
 	struct vgic vgic;
+	struct pmu_filter pmu;
 };
 
 #endif

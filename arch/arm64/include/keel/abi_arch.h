@@ -97,6 +97,12 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
  * VCPU_RUN and finds it inactive after.
  */
 #define KEEL_IN_VTIMER_MASKED (1ULL << 8)
+/*
+ * Since 2.5: the vCPU has a PMU (KVM_ARM_VCPU_PMU_V3), its state in
+ * struct keel_vcpu_page's pmu, which keel reads at VCPU_RUN and writes
+ * back at the exit only with this flag (kept).
+ */
+#define KEEL_IN_PMU (1ULL << 9)
 
 /*
  * KEEL_HC_IRQCHIP (since 2.2): an in-keel vGICv3 (LPIs since 2.4), as KVM 6.1's
@@ -200,6 +206,50 @@ enum keel_irqchip_op {
 #define KEEL_VGIC_DIST_SIZE 0x10000ULL
 #define KEEL_VGIC_REDIST_SIZE 0x20000ULL /* per vCPU: RD_base and SGI_base frames */
 #define KEEL_NO_VCPU (~0ULL)
+
+/*
+ * KEEL_HC_VM_PMU (since 2.5). A vCPU with KEEL_IN_PMU gets the CPU's PMUv3
+ * counters while it runs (their number is PMCR_EL0.N, the host's copy of
+ * which the shim puts in the page's pmu.pmcr), as KVM 6.1 gives them: event
+ * counters of 32 bits, the cycle counter of 64 (overflowing at 32 bits
+ * unless PMCR.LC), nothing counted at EL2 or in the host, the overflow
+ * interrupt's level (PMCR.E, PMOVS & PMINTEN & PMCNTEN) driven into the
+ * in-keel vGIC's the page's pmu.irq, else left for the host to read from the page's pmu.
+ * Ops (x2):
+ */
+enum keel_pmu_op {
+	/*
+	 * KVM_ARM_VCPU_PMU_V3_FILTER: x3 = first event, x4 = number of events,
+	 * x5 = KEEL_PMU_ALLOW or KEEL_PMU_DENY | event-space size << 8 (1024
+	 * or 65536, KVM's kvm_pmu_event_mask() + 1: the same at every call).
+	 * The first call makes every other event the opposite of its action.
+	 * Counters of events the filter denies count nothing (SW_INCR and
+	 * CHAIN are never filtered). -EBUSY once a vCPU of the VM has run;
+	 * -ENOMEM x1 = pages to donate (VM_TOPUP) before trying again.
+	 */
+	KEEL_PMU_FILTER = 0,
+};
+#define KEEL_PMU_ALLOW 0 /* KVM_PMU_EVENT_ALLOW */
+#define KEEL_PMU_DENY 1  /* KVM_PMU_EVENT_DENY */
+#define KEEL_PMU_MAX_COUNTERS 31
+
+/* the page's pmu (KEEL_IN_PMU): the guest's PMUv3 registers as the guest sees them */
+struct keel_pmu_state {
+	uint64_t pmcr;    /* PMCR_EL0: N is the CPU's; E, D, X, DP, LC, LP as written; P and C read as 0 */
+	uint64_t cnten;   /* PMCNTENSET_EL0 */
+	uint64_t inten;   /* PMINTENSET_EL1 */
+	uint64_t ovs;     /* PMOVSSET_EL0 */
+	uint64_t selr;    /* PMSELR_EL0 */
+	uint64_t userenr; /* PMUSERENR_EL0 */
+	uint64_t ccntr;   /* PMCCNTR_EL0 */
+	uint64_t ccfiltr; /* PMCCFILTR_EL0 */
+	uint64_t evcntr[KEEL_PMU_MAX_COUNTERS];  /* PMEVCNTRn_EL0 (32 bits) */
+	uint64_t evtyper[KEEL_PMU_MAX_COUNTERS]; /* PMEVTYPERn_EL0 */
+	/* Set by the host, never changed by keel: */
+	uint64_t pmceid[2]; /* what the guest reads from PMCEID0/1_EL0 (the CPU's, less what the filter denies) */
+	uint64_t irq;       /* the overflow interrupt's INTID in the in-keel vGIC (a PPI or an SPI); 0: none */
+	uint64_t reserved[5];
+};
 
 /*
  * ctx.debug_ctrl (since 2.1), KVM_SET_GUEST_DEBUG as keel carries it out
@@ -316,6 +366,15 @@ struct keel_vcpu_ctx {
 	uint64_t dbg_ext[KEEL_DBG_KINDS][16];
 };
 
+/*
+ * The context page: the vCPU's context, then (since 2.5, with KEEL_IN_PMU)
+ * its PMU, which keel reads at VCPU_RUN and writes back at the exit.
+ */
+struct keel_vcpu_page {
+	struct keel_vcpu_ctx ctx;
+	struct keel_pmu_state pmu;
+};
+
 #define KEEL_CTX_OFF_REGS 0
 #define KEEL_CTX_OFF_VREGS (34 * 8)
 #define KEEL_CTX_OFF_SYS (KEEL_CTX_OFF_VREGS + 66 * 8)
@@ -330,7 +389,8 @@ KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, vregs) == KEEL_CTX_O
 KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, sys) == KEEL_CTX_OFF_SYS, "ctx layout");
 KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, id_regs) == KEEL_CTX_OFF_ID, "ctx layout");
 KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_ctx, cntv_ctl) == KEEL_CTX_OFF_TIMER, "ctx layout");
-KEEL_STATIC_ASSERT(sizeof(struct keel_vcpu_ctx) <= 4096, "the context is one page");
+KEEL_STATIC_ASSERT(__builtin_offsetof(struct keel_vcpu_page, pmu) == 3048, "page layout (docs/hypercall-abi.md)");
+KEEL_STATIC_ASSERT(sizeof(struct keel_vcpu_page) <= 4096, "the context is one page");
 KEEL_STATIC_ASSERT(KEEL_NR_SYSREGS <= KEEL_NR_SYSREG_SLOTS, "sysreg slots");
 
 /*

@@ -38,6 +38,8 @@ void arch_vm_tlb_flush_vmid(const struct pgtable *pt);
 struct vm;
 void arch_vm_init(struct vm *vm);
 int arch_vm_irqchip(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *ret);
+/* The VM's guest PMU (KEEL_HC_VM_PMU), as arch_vm_irqchip: -ENODEV on an arch without one. */
+int arch_vm_pmu(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *ret);
 bool arch_vm_vcpus_fixed(const struct vm *vm);
 void arch_vm_fini(struct vm *vm, struct memcache *mc);
 
