@@ -433,7 +433,8 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 	unsigned exit = 0;
 
 	if (kind == 1 || kind == 2) { /* a physical interrupt: the host's, the vGIC's maintenance, a PMU overflow */
-		pmu_irq(v);
+		if (v->arch.pmu.loaded)
+			pmu_irq(v);
 		if (vgic_present(v))
 			return vgic_irq_exit(v);
 		v->stat.irq++;
@@ -503,7 +504,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	/* The host's context page (FP/SIMD go there directly: arch_vcpu_load()). */
 	struct keel_vcpu_ctx *host = pa_to_ptr(pa_init(v->ctx_pa));
 	unsigned exit;
-	bool vg;
+	bool vg, pmu;
 
 	/* The host's state: its HVC return, EL1 registers, FP, and this CPU's EL2 configuration. */
 	h.elr_el2 = read_sysreg(elr_el2);
@@ -532,8 +533,11 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	if (arm64_id_field(pfr0, 44))
 		cptr |= CPTR_TAM;
 	write_sysreg(cptr, cptr_el2);
-	arm64_debug_enter(v, (h.mdcr & 0x1f) | MDCR_GUEST | pmu_mdcr(v)); /* MDCR_EL2 and MDSCR_EL1 too */
-	pmu_enter(v);
+	pmu = c->in_flags & KEEL_IN_PMU;
+	arm64_debug_enter(v, (h.mdcr & 0x1f) | MDCR_GUEST | (pmu ? pmu_mdcr() : 0)); /* MDCR_EL2, MDSCR_EL1 too */
+	v->vm->arch.pmu.ran = true; /* KVM's HAS_RAN_ONCE: the PMU event filter is fixed from now on */
+	if (pmu)
+		pmu_enter(v);
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2); /* counter readable, EL1 physical timer trapped */
 	write_sysreg(arm64_vtcr_for(s2->ia_bits, s2->hw_start_level), vtcr_el2);
 	write_sysreg(pa_addr(ptr_to_pa(s2->hw_root)) | ((uint64_t)s2->vmid << 48), vttbr_el2);
@@ -580,7 +584,8 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 				exit = KEEL_EXIT_EOI;
 		}
 	}
-	pmu_exit(v); /* its overflow line into the vGIC before that is synced */
+	if (pmu)
+		pmu_exit(v); /* its overflow line into the vGIC before that is synced */
 	if (vg)
 		vgic_exit(v);
 

@@ -224,26 +224,21 @@ void pmu_enter(struct vcpu *v)
 {
 	uint64_t kick[KEEL_MAX_VCPUS / 64] = { 0 };
 
-	v->vm->arch.pmu.ran = true; /* KVM's HAS_RAN_ONCE: the filter is fixed from now on */
-	if (!has_pmu(v))
-		return;
 	v->arch.pmu.host_userenr = read_sysreg(pmuserenr_el0);
 	write_sysreg(USERENR_MASK, pmuserenr_el0); /* every EL0 access reaches MDCR_EL2.TPM */
 	v->arch.pmu.level = !v->arch.pmu.level; /* drive the line once per run, whatever it was */
 	changed(v, kick);
 }
 
-uint64_t pmu_mdcr(const struct vcpu *v)
+uint64_t pmu_mdcr(void)
 {
 	unsigned ver = arm64_id_field(read_sysreg(ID_AA64DFR0_EL1), 8);
 
-	return has_pmu(v) && ver >= 4 && ver != 0xf ? MDCR_HPMD : 0; /* PMUv3p1: its counters stop at EL2 */
+	return ver >= 4 && ver != 0xf ? MDCR_HPMD : 0; /* PMUv3p1: its counters stop at EL2 */
 }
 
 void pmu_exit(struct vcpu *v)
 {
-	if (!has_pmu(v))
-		return;
 	if (v->arch.pmu.loaded)
 		unload(v);
 	update_line(v, NULL);
@@ -254,8 +249,6 @@ void pmu_irq(struct vcpu *v)
 {
 	struct keel_pmu_state *p = v->arch.pmu.g;
 
-	if (!v->arch.pmu.loaded)
-		return;
 	p->ovs = read_sysreg(pmovsset_el0) & valid_mask(p);
 	hw_inten(p);
 	isb();
@@ -476,6 +469,7 @@ bool pmu_sysreg(struct vcpu *v, unsigned op1, unsigned crn, unsigned crm, unsign
 	if (any && vgic_kick_filter(v->vm, kick)) { /* an SPI's line went up for another vCPU */
 		for (i = 0; i < KEEL_MAX_VCPUS / 64; i++)
 			v->arch.ctx.exit.kick[i] = kick[i];
+		v->arch.exit_set |= VCPU_EXIT_KICK;
 		*exit = KEEL_EXIT_KICK;
 	}
 	return true;

@@ -221,6 +221,7 @@ void vgic_sync(struct vcpu *v)
 		if (!(lr & (ICH_LR_PENDING | ICH_LR_ACTIVE)) && (lr & ICH_LR_EOI) && (irq->flags & VI_RESAMPLE)) {
 			irq->flags &= (uint8_t)~VI_LINE;
 			v->arch.ctx.exit.eoi[intid / 64] |= BIT(intid % 64);
+			v->arch.exit_set |= VCPU_EXIT_EOI;
 			vc->eoi_out = true;
 		}
 		/* The timer's, ended by the guest: so is the physical interrupt it is linked to. */
@@ -421,6 +422,7 @@ bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uin
 	if (any && vgic_kick_filter(vm, kick)) {
 		for (i = 0; i < ARRAY_SIZE(kick); i++)
 			v->arch.ctx.exit.kick[i] = kick[i];
+		v->arch.exit_set |= VCPU_EXIT_KICK;
 		*exit = KEEL_EXIT_KICK;
 	}
 	return true;
@@ -443,5 +445,6 @@ unsigned vgic_guest_sgi(struct vcpu *v, unsigned op2, uint64_t val)
 		return 0; /* to itself, or to vCPUs waiting in keel */
 	for (i = 0; i < ARRAY_SIZE(kick); i++)
 		v->arch.ctx.exit.kick[i] = kick[i];
+	v->arch.exit_set |= VCPU_EXIT_KICK;
 	return KEEL_EXIT_KICK;
 }

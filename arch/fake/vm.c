@@ -108,7 +108,7 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	return fake_vcpu_run_hook ? fake_vcpu_run_hook(v, flush_local) : -ENODEV;
 }
 
-void arch_vcpu_store(struct keel_vcpu_ctx *h, const struct vcpu *v, unsigned exit)
+void arch_vcpu_store(struct keel_vcpu_ctx *h, struct vcpu *v, unsigned exit)
 {
 	const struct keel_vcpu_ctx *k = &v->arch.ctx;
 

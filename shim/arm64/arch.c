@@ -266,6 +266,7 @@ void keel_arch_vcpu_created(struct keel_vcpu *vcpu)
 void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu)
 {
 	vcpu->ctx->cntvoff = READ_ONCE(vcpu->vm->arch.cntvoff);
+	vcpu->arch.state_kept = false; /* the ioctl may change the guest's state in the page */
 }
 
 /* kvm_arm_vcpu_arch_{set,get,has}_attr(): the PMU, the timers' PPIs, PV time. */

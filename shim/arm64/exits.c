@@ -74,6 +74,7 @@ long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu)
 	/* The access QEMU emulated is completed first, even with immediate_exit. */
 	if (vcpu->run->exit_reason == KVM_EXIT_MMIO && vcpu->arch.mmio_pending)
 		keel_complete_mmio(vcpu);
+	vcpu->arch.state_kept = false; /* userspace had the vCPU: everything crosses at the first entry */
 	return 0;
 }
 
@@ -111,8 +112,10 @@ void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 {
 	struct keel_vcpu_ctx *c = vcpu->ctx;
 
-	c->in_flags = (c->in_flags & ~(KEEL_IN_VIRQ | KEEL_IN_VFIQ | KEEL_IN_SYSTEM_SUSPEND | KEEL_IN_CONFIG_KEPT)) |
+	c->in_flags = (c->in_flags & ~(KEEL_IN_VIRQ | KEEL_IN_VFIQ | KEEL_IN_SYSTEM_SUSPEND | KEEL_IN_CONFIG_KEPT |
+				       KEEL_IN_STATE_KEPT)) |
 		      KEEL_IN_HOST_CALLS | (vcpu->arch.config_dirty ? 0 : KEEL_IN_CONFIG_KEPT) |
+		      (vcpu->arch.state_kept && !vcpu->arch.debug.control ? KEEL_IN_STATE_KEPT : 0) |
 		      READ_ONCE(vcpu->arch.irq_lines) |
 		      (READ_ONCE(vcpu->vm->arch.system_suspend) ? KEEL_IN_SYSTEM_SUSPEND : 0);
 	c->cntvoff = READ_ONCE(vcpu->vm->arch.cntvoff);
@@ -142,7 +145,12 @@ void keel_arch_vcpu_put(struct keel_vcpu *vcpu)
 
 void keel_arch_vcpu_exited(struct keel_vcpu *vcpu)
 {
+	u64 reason = vcpu->ctx->exit.reason;
+
 	vcpu->arch.config_dirty = false; /* keel holds the ID and debug registers as the page has them */
+	/* Exits whose handling leaves the guest's state alone (an ioeventfd write says so itself). */
+	vcpu->arch.state_kept = reason == KEEL_EXIT_IRQ || reason == KEEL_EXIT_WFI || reason == KEEL_EXIT_KICK ||
+				reason == KEEL_EXIT_EOI;
 	keel_debug_exited(vcpu);
 	keel_vstat_add(vcpu, KEEL_VSTAT_HVC, vcpu->ctx->stat.hvc - vcpu->arch.hvc_before);
 	/* halts keel's polling at EL2 ended without an exit: attempted and successful polls, as KVM counts them */
@@ -215,6 +223,7 @@ static long keel_exit_mmio(struct keel_vcpu *vcpu)
 	    keel_ioeventfd_write(vcpu->vm, c->exit.mmio.addr, c->exit.mmio.len, c->exit.mmio.data)) {
 		keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_KERNEL, 1);
 		keel_ctx_skip_insn(c, c->exit.esr);
+		vcpu->arch.state_kept = true; /* only the PC moved */
 		return 0;
 	}
 	keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_USER, 1);

@@ -65,7 +65,6 @@ bool keel_pmu_supported(void) { return keel_pmu.present; }
 /* KVM's kvm_pmu_event_mask() + 1: PMUv3 has 10-bit event numbers, v3p1 and later 16. */
 static unsigned int keel_pmu_nr_events(void) { return keel_pmu.pmuver == 1 ? 1024 : 65536; }
 
-static bool keel_has_pmu(const struct keel_vcpu *vcpu) { return vcpu->arch.features & BIT(KVM_ARM_VCPU_PMU_V3); }
 
 static struct keel_pmu_state *keel_pmu_state(struct keel_vcpu *vcpu)
 {
@@ -122,13 +121,11 @@ void keel_pmu_vcpu_reset(struct keel_vcpu *vcpu)
 }
 
 /* kvm_arm_pmu_v3_enable(), at every KVM_RUN: INIT done, the interrupt valid for the GIC there is (if any). */
-long keel_pmu_run_check(struct keel_vcpu *vcpu)
+long __keel_pmu_run_check(struct keel_vcpu *vcpu)
 {
 	struct keel_vm *vm = vcpu->vm;
 	int irq = vcpu->arch.pmu.irq;
 
-	if (!keel_has_pmu(vcpu))
-		return 0;
 	if (!vcpu->arch.pmu.created)
 		return -EINVAL;
 	if (keel_vgic_created(vm))
@@ -137,27 +134,21 @@ long keel_pmu_run_check(struct keel_vcpu *vcpu)
 }
 
 /* Before each entry: what the host sets in the guest's PMU state. */
-void keel_pmu_enter(struct keel_vcpu *vcpu)
+void __keel_pmu_enter(struct keel_vcpu *vcpu)
 {
-	struct keel_pmu_state *p;
+	struct keel_pmu_state *p = keel_pmu_state(vcpu);
 
-	if (!keel_has_pmu(vcpu))
-		return;
-	p = keel_pmu_state(vcpu);
 	p->pmceid[0] = vcpu->vm->arch.pmceid[0];
 	p->pmceid[1] = vcpu->vm->arch.pmceid[1];
 	p->irq = keel_vgic_created(vcpu->vm) ? vcpu->arch.pmu.irq : 0;
 }
 
 /* kvm_pmu_overflow_status() as a device_irq_level bit (no in-kernel GIC: the VMM raises the line). */
-u64 keel_pmu_level(struct keel_vcpu *vcpu)
+u64 __keel_pmu_level(struct keel_vcpu *vcpu)
 {
-	struct keel_pmu_state *p;
+	struct keel_pmu_state *p = keel_pmu_state(vcpu);
 	u64 valid;
 
-	if (!keel_has_pmu(vcpu))
-		return 0;
-	p = keel_pmu_state(vcpu);
 	valid = GENMASK_ULL(PMCR_N(p->pmcr), 0) >> 1 | BIT_ULL(CYCLE_IDX);
 	return (p->pmcr & PMCR_E) && (p->ovs & p->cnten & p->inten & valid) ? KVM_ARM_DEV_PMU : 0;
 }

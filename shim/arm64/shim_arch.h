@@ -104,6 +104,7 @@ struct keel_vcpu_arch {
 	unsigned long features;  /* KVM_ARM_VCPU_* of the first INIT */
 	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
 	bool config_dirty;       /* ctx id_regs/dbg may differ from keel's copy: no KEEL_IN_CONFIG_KEPT */
+	bool state_kept;         /* the last exit's handling moved at most the PC: KEEL_IN_STATE_KEPT */
 	bool ptimer_armed;       /* the soft timer stands for the EL1 physical timer during this entry */
 	u8 timer_ppi[2];         /* KVM_ARM_VCPU_TIMER_CTRL: the virtual and physical timers' PPIs */
 	bool timer_enabled;      /* kvm_timer_enable() done (its first KVM_RUN): the PPIs are fixed */
@@ -215,9 +216,14 @@ void keel_pmu_probe(void);
 bool keel_pmu_supported(void);
 u64 keel_pmu_id_field(struct keel_vcpu *vcpu, bool aarch32);
 void keel_pmu_vcpu_reset(struct keel_vcpu *vcpu);
-long keel_pmu_run_check(struct keel_vcpu *vcpu);
-void keel_pmu_enter(struct keel_vcpu *vcpu);
-u64 keel_pmu_level(struct keel_vcpu *vcpu);
+long __keel_pmu_run_check(struct keel_vcpu *vcpu);
+void __keel_pmu_enter(struct keel_vcpu *vcpu);
+u64 __keel_pmu_level(struct keel_vcpu *vcpu);
+/* Inline for every vCPU, calls only for one with a PMU: */
+#define keel_has_pmu(vcpu) ((vcpu)->arch.features & BIT(KVM_ARM_VCPU_PMU_V3))
+#define keel_pmu_run_check(vcpu) (keel_has_pmu(vcpu) ? __keel_pmu_run_check(vcpu) : 0)
+#define keel_pmu_enter(vcpu) do { if (keel_has_pmu(vcpu)) __keel_pmu_enter(vcpu); } while (0)
+#define keel_pmu_level(vcpu) (keel_has_pmu(vcpu) ? __keel_pmu_level(vcpu) : 0)
 void keel_pmu_vm_init(struct keel_vm *vm);
 void keel_pmu_vm_free(struct keel_vm *vm);
 long keel_pmu_attr(struct keel_vcpu *vcpu, unsigned int ioctl, const struct kvm_device_attr *attr);

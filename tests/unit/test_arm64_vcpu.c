@@ -138,6 +138,34 @@ static void test_ctx_copy(void **state)
 	assert_int_equal(host->stat.exits, 7);
 	assert_int_equal(host->stat.reserved[0], 0);
 	assert_int_equal(host->exit.reason, KEEL_EXIT_WFI);
+	/* STATE_KEPT: only the PC and the run's inputs cross; the rest is keel's copy. */
+	host->in_flags = KEEL_IN_CONFIG_KEPT | KEEL_IN_STATE_KEPT;
+	host->regs[5] = 0x55;
+	host->sys[KEEL_TCR_EL1] = 0x66;
+	host->pc = 0x4000;
+	host->cntvoff = 9;
+	v->arch.ctx.regs[5] = 0x5;
+	v->arch.ctx.exit.kick[1] = 2; /* the last exit's kick bits: zeroed at the entry */
+	v->arch.exit_set = VCPU_EXIT_KICK;
+	arch_vcpu_load(v, host, NULL);
+	assert_int_equal(v->arch.ctx.regs[5], 0x5);
+	assert_int_equal(v->arch.ctx.sys[KEEL_TCR_EL1], 0);
+	assert_int_equal(v->arch.ctx.pc, 0x4000);
+	assert_int_equal(v->arch.ctx.cntvoff, 9);
+	assert_int_equal(v->arch.ctx.exit.kick[1], 0);
+	/* A kick set in this run reaches the host; the next exit without one zeroes the host's. */
+	v->arch.ctx.exit.kick[1] = 4;
+	v->arch.exit_set |= VCPU_EXIT_KICK;
+	arch_vcpu_store(host, v, KEEL_EXIT_KICK);
+	assert_int_equal(host->exit.kick[1], 4);
+	assert_int_equal(host->regs[5], 0x5);
+	run(NULL, KEEL_EXIT_WFI);
+	assert_int_equal(host->exit.kick[1], 0);
+	/* Without the flag everything is read again. */
+	host->in_flags = KEEL_IN_CONFIG_KEPT;
+	host->regs[5] = 0x77;
+	arch_vcpu_load(v, host, NULL);
+	assert_int_equal(v->arch.ctx.regs[5], 0x77);
 }
 
 static void test_reset(void **state)

@@ -37,16 +37,20 @@ struct pmu_filter {
 struct vcpu;
 struct vm;
 struct memcache;
-/* Around a run (guest.c): the guest's counters in if it counts, the line driven; back out at the end. */
+/*
+ * Around a run (guest.c), for a vCPU with KEEL_IN_PMU: the guest's counters
+ * in if it counts, the line driven; back out at the end. pmu_irq: a physical
+ * interrupt while its counters are in the CPU (pmu_run.loaded): its overflow
+ * seen (and masked in the CPU) before the host's interrupt is looked for.
+ */
 void pmu_enter(struct vcpu *v);
 void pmu_exit(struct vcpu *v);
-/* A physical interrupt while it ran: its overflow seen (and masked in the CPU) before the host's is looked for. */
 void pmu_irq(struct vcpu *v);
 /* A trapped PMU register access (op0 = 3); false: undefined for the guest. */
 bool pmu_sysreg(struct vcpu *v, unsigned op1, unsigned crn, unsigned crm, unsigned op2, bool read, uint64_t *val,
 		unsigned *exit);
-/* MDCR_EL2 bits a run of v adds (HPMD with a PMU on a PMUv3p1 CPU). */
-uint64_t pmu_mdcr(const struct vcpu *v);
+/* MDCR_EL2 bits a run of a vCPU with a PMU adds (HPMD on a PMUv3p1 CPU). */
+uint64_t pmu_mdcr(void);
 /* Is op0=3 op1 CRn CRm an encoding of the PMU's registers? */
 static inline bool pmu_encoding(unsigned op1, unsigned crn, unsigned crm)
 {

@@ -19,8 +19,14 @@ struct vcpu_boot {
 };
 
 /* Owned by the vCPU's running CPU during a run. */
+#define VCPU_EXIT_KICK 1
+#define VCPU_EXIT_EOI 2
+
 struct vcpu_arch {
 	bool config_valid;        /* ctx.id_regs and ctx.dbg hold the host's from an earlier run */
+	bool state_valid;         /* ctx holds what the last exit stored in the host's page (KEEL_IN_STATE_KEPT) */
+	uint8_t exit_set;         /* VCPU_EXIT_*: this run set bits in ctx.exit.kick[] / eoi[] */
+	uint8_t exit_host;        /* ... and the host's page holds bits in them from the last exit */
 	bool dbg_written;         /* the guest wrote a debug register during this run (ctx.dbg goes back) */
 	struct arm64_dbg_run dbg; /* debug.c, during a run */
 	/*

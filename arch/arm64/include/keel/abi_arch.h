@@ -103,6 +103,15 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
  * back at the exit only with this flag (kept).
  */
 #define KEEL_IN_PMU (1ULL << 9)
+/*
+ * Since 2.5: the host changed none of the guest's state in the page since
+ * the last exit but pc (it stepped past an access it completed), nor the
+ * ID, debug or PMU registers: keel reads only pc and the inputs of every
+ * run (cntvoff, psci_version, in_flags, in_far, debug_ctrl, halt_poll_ns)
+ * and keeps its own copy of the rest. Ignored at a vCPU's first run, with
+ * a CPU_ON reset to apply, or without KEEL_IN_CONFIG_KEPT. Kept.
+ */
+#define KEEL_IN_STATE_KEPT (1ULL << 10)
 
 /*
  * KEEL_HC_IRQCHIP (since 2.2): an in-keel vGICv3 (LPIs since 2.4), as KVM 6.1's

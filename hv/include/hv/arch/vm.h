@@ -83,6 +83,6 @@ void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *ctx, const struc
 int arch_vcpu_check(const struct vcpu *v);
 void arch_vcpu_reset(struct keel_vcpu_ctx *ctx, const struct vcpu_boot *boot);
 int arch_vcpu_run(struct vcpu *v, bool flush_local);
-void arch_vcpu_store(struct keel_vcpu_ctx *ctx, const struct vcpu *v, unsigned exit);
+void arch_vcpu_store(struct keel_vcpu_ctx *ctx, struct vcpu *v, unsigned exit);
 
 #endif
