@@ -167,6 +167,7 @@ static void load(struct vcpu *v)
 	g.pmcr = p->pmcr & (PMCR_E | PMCR_LC);
 	regs_load(&g, n);
 	v->arch.pmu.loaded = true;
+	v->arch.pmu.written = true;
 }
 
 /* The counters back to the guest's PMU state (v->arch.pmu.g) (they are stopped), the host's registers in again. */
@@ -183,6 +184,7 @@ static void unload(struct vcpu *v)
 	p->ovs = read_sysreg(pmovsset_el0) & valid_mask(p);
 	regs_load(v->arch.pmu.host, n);
 	v->arch.pmu.loaded = false;
+	v->arch.pmu.written = true;
 }
 
 /* The overflow line (kvm_pmu_overflow_status) into the vGIC, when it changed. Returns vCPUs to kick (an SPI's). */
@@ -226,7 +228,6 @@ void pmu_enter(struct vcpu *v)
 
 	v->arch.pmu.host_userenr = read_sysreg(pmuserenr_el0);
 	write_sysreg(USERENR_MASK, pmuserenr_el0); /* every EL0 access reaches MDCR_EL2.TPM */
-	v->arch.pmu.level = !v->arch.pmu.level; /* drive the line once per run, whatever it was */
 	changed(v, kick);
 }
 
@@ -250,6 +251,7 @@ void pmu_irq(struct vcpu *v)
 	struct keel_pmu_state *p = v->arch.pmu.g;
 
 	p->ovs = read_sysreg(pmovsset_el0) & valid_mask(p);
+	v->arch.pmu.written = true;
 	hw_inten(p);
 	isb();
 	update_line(v, NULL);
@@ -337,7 +339,8 @@ static bool reg_pmcr(struct vcpu *v, bool read, uint64_t *val, uint64_t *kick)
 		*val = p->pmcr & ~(PMCR_P | PMCR_C);
 		return true;
 	}
-	p->pmcr = (p->pmcr & ~PMCR_WRITABLE) | (*val & PMCR_WRITABLE);
+	/* P and C act and are not kept (kvm_pmu_handle_pmcr()). */
+	p->pmcr = (p->pmcr & ~PMCR_WRITABLE) | (*val & PMCR_WRITABLE & ~(PMCR_P | PMCR_C));
 	if (arm64_id_field(read_sysreg(ID_AA64PFR0_EL1), 0) == 1)
 		p->pmcr |= PMCR_LC; /* no AArch32 EL0: the cycle counter is 64 bits */
 	if (*val & PMCR_C)
@@ -461,7 +464,10 @@ bool pmu_sysreg(struct vcpu *v, unsigned op1, unsigned crn, unsigned crm, unsign
 	uint64_t kick[KEEL_MAX_VCPUS / 64] = { 0 }, any = 0;
 	unsigned i;
 
-	if (!has_pmu(v) || !pmu_access(v, op1, crn, crm, op2, read, val, kick))
+	if (!has_pmu(v))
+		return false;
+	v->arch.pmu.written = true;
+	if (!pmu_access(v, op1, crn, crm, op2, read, val, kick))
 		return false;
 	kick[v->index / 64] &= ~(1UL << (v->index % 64));
 	for (i = 0; i < KEEL_MAX_VCPUS / 64; i++)

@@ -124,6 +124,7 @@ void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *h, const struct 
 	v->arch.exit_set = 0;
 	v->arch.fp_reset = false;
 	v->arch.dbg_written = false;
+	v->arch.pmu.written = false;
 	if (kept) {
 		load_kept(k, h);
 		return;
@@ -141,7 +142,8 @@ void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *h, const struct 
 	v->arch.fp_reset = reset != NULL;
 	if (k->debug_ctrl & KEEL_DEBUG_HW)
 		memcpy(k->dbg_ext, h->dbg_ext, sizeof(k->dbg_ext));
-	if (k->in_flags & KEEL_IN_PMU)
+	/* The PMU's state as the config: read when the host may have changed it (CONFIG_KEPT clear). */
+	if ((k->in_flags & KEEL_IN_PMU) && !keep)
 		memcpy(v->arch.pmu.g, &((const struct keel_vcpu_page *)h)->pmu, sizeof(*v->arch.pmu.g));
 	if (reset)
 		arch_vcpu_reset(k, reset);
@@ -174,7 +176,7 @@ void arch_vcpu_store(struct keel_vcpu_ctx *h, struct vcpu *v, unsigned exit)
 	v->arch.state_valid = true; /* keel's copy is the page's now, as far as the guest's state goes */
 	if (v->arch.dbg_written)
 		memcpy(h->dbg, k->dbg, sizeof(h->dbg));
-	if (k->in_flags & KEEL_IN_PMU) /* not what the host sets */
+	if (v->arch.pmu.written) /* the guest's PMU accesses or counting changed it; not what the host sets */
 		memcpy(&((struct keel_vcpu_page *)h)->pmu, v->arch.pmu.g, __builtin_offsetof(struct keel_pmu_state, pmceid));
 }
 

@@ -352,6 +352,13 @@ void test_pmu(bool keel)
 	} else {
 		test_pmu_attrs(&g);
 		run_pmu_guest(&g, 0, false);
+		/* What the guest wrote, as userspace reads it (a migration's save): P and C not kept. */
+		check((reg64(g.vcpu, PMCR_EL0) & 0xff) == 0x41, "ONE_REG PMCR_EL0 0x%llx: E and LC, as the guest set them",
+		      (unsigned long long)reg64(g.vcpu, PMCR_EL0));
+		check(reg64(g.vcpu, SYSREG(3, 3, 9, 12, 1)) == 0x80000001, "ONE_REG PMCNTENSET_EL0 0x%llx (want 0x80000001)",
+		      (unsigned long long)reg64(g.vcpu, SYSREG(3, 3, 9, 12, 1)));
+		check(reg64(g.vcpu, SYSREG(3, 0, 9, 14, 1)) == 1, "ONE_REG PMINTENSET_EL1 0x%llx (want 0x1)",
+		      (unsigned long long)reg64(g.vcpu, SYSREG(3, 0, 9, 14, 1)));
 	}
 	code_vm_close(&g);
 

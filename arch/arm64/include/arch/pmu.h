@@ -22,6 +22,7 @@ struct pmu_regs {
 struct pmu_run {
 	bool loaded;           /* its counters are in the CPU (it counts: PMCR.E and a counter enabled) */
 	bool level;            /* its overflow line as last driven into the vGIC */
+	bool written;          /* its state changed in this run (accesses, counting): back to the host's page */
 	uint64_t host_userenr; /* the host's PMUSERENR_EL0 (the guest's EL0 accesses must reach EL2) */
 	struct pmu_regs *host; /* the host's registers while loaded (in the vCPU's extra page) */
 	struct keel_pmu_state *g; /* keel's copy of the guest's (KEEL_IN_PMU; in the extra page too) */

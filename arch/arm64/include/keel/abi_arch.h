@@ -84,9 +84,10 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
 #define KEEL_IN_SYSTEM_SUSPEND (1ULL << 4) /* the VMM handles PSCI SYSTEM_SUSPEND (KVM_CAP_ARM_SYSTEM_SUSPEND; kept) */
 #define KEEL_IN_HOST_CALLS (1ULL << 6) /* since 1.3: guest calls keel does not own exit as KEEL_EXIT_HYPERCALL (kept) */
 /*
- * Since 1.3: id_regs[] and dbg[] are as they were at this vCPU's last
- * VCPU_RUN (the host wrote neither since), so keel may keep its own copy
- * instead of reading them again (kept). Without it keel reads the whole page.
+ * Since 1.3: id_regs[] and dbg[] (since 2.5 the PMU's state too) are as
+ * they were at this vCPU's last VCPU_RUN (the host wrote none since), so
+ * keel may keep its own copy instead of reading them again (kept). Without
+ * it keel reads the whole page.
  */
 #define KEEL_IN_CONFIG_KEPT (1ULL << 7)
 /*
@@ -99,8 +100,10 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
 #define KEEL_IN_VTIMER_MASKED (1ULL << 8)
 /*
  * Since 2.5: the vCPU has a PMU (KVM_ARM_VCPU_PMU_V3), its state in
- * struct keel_vcpu_page's pmu, which keel reads at VCPU_RUN and writes
- * back at the exit only with this flag (kept).
+ * struct keel_vcpu_page's pmu: keel reads it at VCPU_RUN with this flag,
+ * unless KEEL_IN_CONFIG_KEPT says the host did not write it since the last
+ * run, and writes it back at an exit when the guest's accesses or counting
+ * changed it (kept).
  */
 #define KEEL_IN_PMU (1ULL << 9)
 /*
