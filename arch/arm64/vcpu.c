@@ -88,14 +88,15 @@ static __inline_copy void zero_words(void *d, unsigned n)
 
 /*
  * KEEL_IN_STATE_KEPT: the host changed nothing of the guest's state in its
- * page since the last exit but the PC (it stepped past an access it
- * completed), so keel's copy stands: only the PC and the inputs of every
+ * page since the last exit but the PC and PSTATE (it stepped past an access
+ * it completed), so keel's copy stands: only those and the inputs of every
  * run cross (a fifth of a full load, at the exits the host handles in the
  * kernel: ioeventfd writes, host interrupts, WFI, kicks).
  */
 static void load_kept(struct keel_vcpu_ctx *k, const struct keel_vcpu_ctx *h)
 {
 	k->pc = h->pc;
+	k->pstate = h->pstate; /* stepping past an instruction moves the IT state, clears BTYPE and SS */
 	k->cntvoff = h->cntvoff;
 	k->psci_version = h->psci_version;
 	k->in_flags = h->in_flags;

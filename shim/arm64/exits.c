@@ -223,7 +223,7 @@ static long keel_exit_mmio(struct keel_vcpu *vcpu)
 	    keel_ioeventfd_write(vcpu->vm, c->exit.mmio.addr, c->exit.mmio.len, c->exit.mmio.data)) {
 		keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_KERNEL, 1);
 		keel_ctx_skip_insn(c, c->exit.esr);
-		vcpu->arch.state_kept = true; /* only the PC moved */
+		vcpu->arch.state_kept = true; /* only the PC and PSTATE moved */
 		return 0;
 	}
 	keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_USER, 1);

@@ -104,7 +104,7 @@ struct keel_vcpu_arch {
 	unsigned long features;  /* KVM_ARM_VCPU_* of the first INIT */
 	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
 	bool config_dirty;       /* ctx id_regs/dbg may differ from keel's copy: no KEEL_IN_CONFIG_KEPT */
-	bool state_kept;         /* the last exit's handling moved at most the PC: KEEL_IN_STATE_KEPT */
+	bool state_kept;         /* the last exit's handling moved at most PC and PSTATE: KEEL_IN_STATE_KEPT */
 	bool ptimer_armed;       /* the soft timer stands for the EL1 physical timer during this entry */
 	u8 timer_ppi[2];         /* KVM_ARM_VCPU_TIMER_CTRL: the virtual and physical timers' PPIs */
 	bool timer_enabled;      /* kvm_timer_enable() done (its first KVM_RUN): the PPIs are fixed */

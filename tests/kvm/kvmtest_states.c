@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -28,7 +29,9 @@
 #define PSR_IT(ps) ((((ps) >> 8) & 0xfc) | (((ps) >> 25) & 3))
 #define OFF_A32 0x100     /* the EL0 code */
 #define OFF_THUMB 0x10c   /* its Thumb part */
+#define OFF_IT_STORE 0x200 /* Thumb: a store inside an ITE block (to an ioeventfd), then SVC */
 #define OFF_IL 0x300      /* EL1 code entered with PSTATE.IL set */
+#define OFF_TO_THUMB 0x500 /* EL1: an exception return to OFF_IT_STORE in Thumb user mode, r2 = 0 */
 #define OFF_PTIMER 0x400  /* EL1: the physical timer 4096 ticks on, enabled, then WFI */
 #define OFF_VECTORS 0x800 /* VBAR_EL1 */
 
@@ -65,6 +68,13 @@ __asm__(".pushsection .rodata\n"
 	"	.hword 0x6802\n"    /* ldreq r2, [r0]: an MMIO read inside the IT block */
 	"	.hword 0xdf00\n"    /* svc #0 */
 	"	.hword 0xbf00\n"
+	"	at 0x200\n"         /* Thumb, OFF_IT_STORE */
+	"	.hword 0x4289\n"    /* cmp r1, r1: Z */
+	"	.hword 0xbf0c\n"    /* ite eq */
+	"	.hword 0x6001\n"    /* streq r1, [r0]: a write an ioeventfd takes in the kernel */
+	"	.hword 0x2207\n"    /* movne r2, #7: skipped, if the IT state moved on past the store */
+	"	.hword 0xdf00\n"    /* svc #0 */
+	"	.hword 0xbf00\n"
 	"	at 0x300\n"         /* entered with PSTATE.IL: the first instruction takes the Illegal State exception */
 	"	nop\n"
 	"	b .\n"
@@ -76,6 +86,18 @@ __asm__(".pushsection .rodata\n"
 	"	isb\n"
 	"1:	wfi\n"
 	"	b 1b\n"
+	"	at 0x500\n"         /* OFF_TO_THUMB */
+	"	movz x0, #0x1000, lsl #16\n"
+	"	adr x1, guest_states + 0x800\n"
+	"	msr vbar_el1, x1\n"
+	"	adr x2, guest_states + 0x200\n"
+	"	msr elr_el1, x2\n"
+	"	mov x3, #0x30\n"   /* SPSR: AArch32 user mode, Thumb */
+	"	msr spsr_el1, x3\n"
+	"	movz x1, #0x1234\n"
+	"	mov x2, #0\n"
+	"	isb\n"
+	"	eret\n"
 	"	at 0xa00\n"         /* VBAR + 0x200, current EL with SPx, synchronous: ESR_EL1 at +40 */
 	"	movz x9, #0x1000, lsl #16\n"
 	"	mrs x5, esr_el1\n"
@@ -161,6 +183,45 @@ out:
 	code_vm_close(&s);
 }
 
+/*
+ * A Thumb store inside an ITE block taken by an ioeventfd: completed in the
+ * kernel, the IT state must move on with the PC (the else-instruction after
+ * it is skipped; under keel the shim steps it and re-enters telling keel only
+ * the PC and PSTATE moved).
+ */
+static void test_it_ioeventfd(void)
+{
+	struct kvm_ioeventfd io = { .addr = GUEST_MMIO, .len = 4 };
+	uint64_t pc = GUEST_RAM + OFF_TO_THUMB, ps, n = 0;
+	struct code_vm s;
+	long r;
+
+	io.fd = eventfd(0, 0);
+	if (code_vm_open(&s, guest_states, guest_states_end) || io.fd < 0 ||
+	    kioctl(s.vm, KVM_IOEVENTFD, (unsigned long)&io)) {
+		check(false, "AArch32 EL0 with an ioeventfd: guest set up");
+		goto out;
+	}
+	if ((reg64(s.vcpu, ARM64_SYS_REG(3, 0, 0, 4, 0)) & 0xf) != 2)
+		goto out; /* no AArch32 EL0: test_aarch32_el0() said so */
+	set_reg(s.vcpu, CORE(regs.pc), &pc);
+	r = mmio_at(&s, 8);
+	check(!r && mmio_u64(&s) >> 26 == 0x11 && read(io.fd, &n, sizeof(n)) == sizeof(n) && n == 1,
+	      "a Thumb STREQ in an IT block signals its ioeventfd without an exit to userspace, then SVC (%s, %llu)",
+	      err_name(r), (unsigned long long)n);
+	r = mmio_at(&s, 16);
+	ps = mmio_u64(&s);
+	check(!r && (ps & PSR_T) && !PSR_IT(ps), "its SPSR_EL1: Thumb, the IT block over (0x%llx)", (unsigned long long)ps);
+	r = mmio_at(&s, 24);
+	r = r ? r : mmio_at(&s, 32);
+	check(!r && (uint32_t)mmio_u64(&s) == 0, "the else-instruction after the store was skipped: r2 0x%llx (want 0)",
+	      (unsigned long long)mmio_u64(&s));
+out:
+	if (io.fd >= 0)
+		close(io.fd);
+	code_vm_close(&s);
+}
+
 static void test_pstate_il(void)
 {
 	struct code_vm s;
@@ -210,6 +271,7 @@ out:
 void test_guest_states(void)
 {
 	test_aarch32_el0();
+	test_it_ioeventfd();
 	test_pstate_il();
 	test_ptimer();
 }

@@ -143,6 +143,7 @@ static void test_ctx_copy(void **state)
 	host->regs[5] = 0x55;
 	host->sys[KEEL_TCR_EL1] = 0x66;
 	host->pc = 0x4000;
+	host->pstate = 0x3c5;
 	host->cntvoff = 9;
 	v->arch.ctx.regs[5] = 0x5;
 	v->arch.ctx.exit.kick[1] = 2; /* the last exit's kick bits: zeroed at the entry */
@@ -151,6 +152,7 @@ static void test_ctx_copy(void **state)
 	assert_int_equal(v->arch.ctx.regs[5], 0x5);
 	assert_int_equal(v->arch.ctx.sys[KEEL_TCR_EL1], 0);
 	assert_int_equal(v->arch.ctx.pc, 0x4000);
+	assert_int_equal(v->arch.ctx.pstate, 0x3c5); /* a step past an IT-block access moves PSTATE too */
 	assert_int_equal(v->arch.ctx.cntvoff, 9);
 	assert_int_equal(v->arch.ctx.exit.kick[1], 0);
 	/* A kick set in this run reaches the host; the next exit without one zeroes the host's. */

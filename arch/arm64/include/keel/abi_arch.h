@@ -108,8 +108,9 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
 #define KEEL_IN_PMU (1ULL << 9)
 /*
  * Since 2.5: the host changed none of the guest's state in the page since
- * the last exit but pc (it stepped past an access it completed), nor the
- * ID, debug or PMU registers: keel reads only pc and the inputs of every
+ * the last exit but pc and pstate (it stepped past an access it completed:
+ * keel_ctx_skip_insn()), nor the ID, debug or PMU registers: keel reads
+ * only pc, pstate and the inputs of every
  * run (cntvoff, psci_version, in_flags, in_far, debug_ctrl, halt_poll_ns)
  * and keeps its own copy of the rest. Ignored at a vCPU's first run, with
  * a CPU_ON reset to apply, or without KEEL_IN_CONFIG_KEPT. Kept.
