@@ -535,7 +535,8 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	write_sysreg(cptr, cptr_el2);
 	pmu = c->in_flags & KEEL_IN_PMU;
 	arm64_debug_enter(v, (h.mdcr & 0x1f) | MDCR_GUEST | (pmu ? pmu_mdcr() : 0)); /* MDCR_EL2, MDSCR_EL1 too */
-	v->vm->arch.pmu.ran = true; /* KVM's HAS_RAN_ONCE: the PMU event filter is fixed from now on */
+	if (!v->vm->arch.pmu.ran) /* KVM's HAS_RAN_ONCE: the PMU event filter is fixed from now on */
+		v->vm->arch.pmu.ran = true; /* (read first: no write to the VM's line at every entry) */
 	if (pmu)
 		pmu_enter(v);
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2); /* counter readable, EL1 physical timer trapped */

@@ -184,25 +184,32 @@ static long keel_pmu_set_filter(struct keel_vcpu *vcpu, const struct kvm_pmu_eve
 {
 	struct keel_vm *vm = vcpu->vm;
 	unsigned int nr = keel_pmu_nr_events();
+	unsigned long *fresh = NULL;
 	long r;
 
 	if ((u32)f->base_event + f->nevents > nr || (f->action != KVM_PMU_EVENT_ALLOW && f->action != KVM_PMU_EVENT_DENY))
 		return -EINVAL;
 	if (vm->has_run)
 		return -EBUSY;
+	/* The shim's copy is made only once keel took the filter: the two never disagree on the default. */
 	if (!vm->arch.pmu_filter) {
-		vm->arch.pmu_filter = bitmap_alloc(nr, GFP_KERNEL_ACCOUNT);
-		if (!vm->arch.pmu_filter)
+		fresh = bitmap_alloc(nr, GFP_KERNEL_ACCOUNT);
+		if (!fresh)
 			return -ENOMEM;
-		if (f->action == KVM_PMU_EVENT_ALLOW)
-			bitmap_zero(vm->arch.pmu_filter, nr);
-		else
-			bitmap_fill(vm->arch.pmu_filter, nr);
 	}
 	r = keel_vm_hvc_pages(vm, KEEL_HC_VM_PMU, KEEL_PMU_FILTER, f->base_event, f->nevents,
 			      (f->action == KVM_PMU_EVENT_ALLOW ? KEEL_PMU_ALLOW : KEEL_PMU_DENY) | (u64)nr << 8, NULL);
-	if (r)
-		return r == -EBUSY ? -EBUSY : r;
+	if (r) {
+		bitmap_free(fresh);
+		return r;
+	}
+	if (fresh) {
+		if (f->action == KVM_PMU_EVENT_ALLOW)
+			bitmap_zero(fresh, nr);
+		else
+			bitmap_fill(fresh, nr);
+		vm->arch.pmu_filter = fresh;
+	}
 	if (f->action == KVM_PMU_EVENT_ALLOW)
 		bitmap_set(vm->arch.pmu_filter, f->base_event, f->nevents);
 	else
