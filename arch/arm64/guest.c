@@ -47,8 +47,9 @@ static const uint64_t fp_reset[66];
 #define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_PTW | HCR_BSU_IS | HCR_FB | HCR_TSC | HCR_TWI | HCR_TID3 | \
 		   HCR_TACR | HCR_TSW | HCR_TIDCP | HCR_IMO | HCR_FMO | HCR_AMO | HCR_RW)
 
-/* CPTR_EL2 (nVHE): FP stays the guest's (switched eagerly); SVE, SME, trace, AMU trap. */
+/* CPTR_EL2 (nVHE): FP traps until the guest first uses it in a run (fp_take()); SVE, SME, trace, AMU trap. */
 #define CPTR_TZ (1UL << 8)
+#define CPTR_TFP (1UL << 10)
 #define CPTR_TSM (1UL << 12)
 #define CPTR_TTA (1UL << 20)
 #define CPTR_TAM (1UL << 30)
@@ -57,6 +58,7 @@ static const uint64_t fp_reset[66];
 
 /* ESR_EL2 classes and fields for guest traps */
 #define EC_WFX 0x01
+#define EC_FP_ASIMD 0x07
 #define ESR_WFX_WFE (1UL << 0)
 #define ESR_CV (1UL << 24) /* AArch32 traps: COND (bits 23:20) is valid */
 #define ESR_DABT_ISV (1UL << 24)
@@ -142,6 +144,8 @@ int arch_vcpu_check(const struct vcpu *v)
 	uint64_t mode = ctx->pstate & PSR_MODE_MASK;
 	uint64_t psci = ctx->psci_version;
 
+	if (v->arch.page_stale)
+		return -EINVAL;
 	/*
 	 * What a guest can reach: AArch64 EL0/EL1, and AArch32 EL0 (user mode, any 32-bit CPSR) where the CPU
 	 * has it. Anything else would be an illegal return, taken at EL2 itself.
@@ -425,6 +429,21 @@ undef:
 	inject_undef(c, esr);
 }
 
+/*
+ * The guest's first FP/SIMD instruction in this run trapped (CPTR_EL2.TFP,
+ * which traps EL2 too, so it goes first): the host's registers out, the
+ * guest's in from the host's page. A run that never uses them (most exits
+ * the host completes in the kernel) switches none, as KVM's lazy FP.
+ */
+static bool fp_take(uint64_t cptr, uint64_t *host_fp, const uint64_t *guest_fp)
+{
+	write_sysreg(cptr, cptr_el2);
+	isb();
+	arm64_fpsimd_save(host_fp);
+	arm64_fpsimd_load(guest_fp);
+	return true;
+}
+
 /* One trap from the guest: 0 to enter it again, else the exit for the host. */
 static unsigned handle_trap(struct vcpu *v, unsigned kind)
 {
@@ -500,13 +519,12 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	struct keel_vcpu_ctx *c = &v->arch.ctx;
 	struct host_state h;
 	uint64_t pfr0 = read_sysreg(ID_AA64PFR0_EL1), hcr, cptr;
-	const struct pgtable *s2 = &v->vm->s2;
 	/* The host's context page (FP/SIMD go there directly: arch_vcpu_load()). */
 	struct keel_vcpu_ctx *host = pa_to_ptr(pa_init(v->ctx_pa));
 	unsigned exit;
-	bool vg, pmu;
+	bool vg, pmu, fp_live;
 
-	/* The host's state: its HVC return, EL1 registers, FP, and this CPU's EL2 configuration. */
+	/* The host's state: its HVC return, EL1 registers and this CPU's EL2 configuration. */
 	h.elr_el2 = read_sysreg(elr_el2);
 	h.spsr_el2 = read_sysreg(spsr_el2);
 	h.sp_el0 = read_sysreg(sp_el0);
@@ -518,18 +536,21 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	h.cnthctl = read_sysreg(cnthctl_el2);
 	h.vmpidr = read_sysreg(vmpidr_el2);
 	sysregs_save(h.sys);
-	arm64_fpsimd_save(h.fp);
 
-	/* The guest's. */
+	/* The guest's (FP/SIMD at its first use: fp_take(); at once after a reset, which the host's page must see). */
 	sysregs_load(c->sys);
 	write_sysreg(c->sp, sp_el0);
-	arm64_fpsimd_load(v->arch.fp_reset ? fp_reset : host->vregs);
+	fp_live = v->arch.fp_reset;
+	if (fp_live) {
+		arm64_fpsimd_save(h.fp);
+		arm64_fpsimd_load(fp_reset);
+	}
 	write_sysreg(c->cntvoff, cntvoff_el2);
 	write_sysreg(c->cntv_cval, cntv_cval_el0);
 	write_sysreg(c->cntv_ctl, cntv_ctl_el0);
 	write_sysreg(KEEL_VCPU_MPIDR(v->index), vmpidr_el2);
 
-	cptr = CPTR_EL2_NVHE_DEFAULT | CPTR_TZ | CPTR_TSM | CPTR_TTA;
+	cptr = CPTR_EL2_NVHE_DEFAULT | CPTR_TZ | CPTR_TSM | CPTR_TTA | (fp_live ? 0 : CPTR_TFP);
 	if (arm64_id_field(pfr0, 44))
 		cptr |= CPTR_TAM;
 	write_sysreg(cptr, cptr_el2);
@@ -540,8 +561,8 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	if (pmu)
 		pmu_enter(v);
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2); /* counter readable, EL1 physical timer trapped */
-	write_sysreg(arm64_vtcr_for(s2->ia_bits, s2->hw_start_level), vtcr_el2);
-	write_sysreg(pa_addr(ptr_to_pa(s2->hw_root)) | ((uint64_t)s2->vmid << 48), vttbr_el2);
+	write_sysreg(v->vm->arch.vtcr, vtcr_el2);
+	write_sysreg(v->vm->arch.vttbr, vttbr_el2);
 	hcr = HCR_GUEST;
 	vg = vgic_present(v);
 	if ((c->in_flags & KEEL_IN_VIRQ) && !vg)
@@ -573,6 +594,10 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 		exit = arm64_guest_enter(c->regs);
 		c->pc = read_sysreg(elr_el2);
 		c->pstate = read_sysreg(spsr_el2);
+		if (!exit && !fp_live && ESR_EC(read_sysreg(esr_el2)) == EC_FP_ASIMD) {
+			fp_live = fp_take(cptr & ~CPTR_TFP, h.fp, host->vregs); /* the instruction runs again */
+			continue;
+		}
 		exit = handle_trap(v, exit);
 		/* Interrupts made pending for it meanwhile (its own SGIs, GIC writes; other vCPUs') into the LRs. */
 		if (!exit && vg) {
@@ -594,7 +619,8 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	sysregs_save(c->sys);
 	arm64_debug_exit(v);
 	c->sp = read_sysreg(sp_el0);
-	arm64_fpsimd_save(host->vregs);
+	if (fp_live)
+		arm64_fpsimd_save(host->vregs);
 	c->cntv_ctl = read_sysreg(cntv_ctl_el0);
 	c->cntv_cval = read_sysreg(cntv_cval_el0);
 	write_sysreg(0, cntv_ctl_el0);
@@ -614,7 +640,8 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 	write_sysreg(h.vmpidr, vmpidr_el2);
 	sysregs_load(h.sys);
 	write_sysreg(h.sp_el0, sp_el0);
-	arm64_fpsimd_load(h.fp);
+	if (fp_live)
+		arm64_fpsimd_load(h.fp);
 	write_sysreg(h.elr_el2, elr_el2);
 	write_sysreg(h.spsr_el2, spsr_el2);
 	isb();

@@ -27,6 +27,9 @@ void arch_vm_init(struct vm *vm)
 {
 	struct vgic *d = &vm->arch.vgic;
 
+	vm->arch.vtcr = arm64_vtcr_for(vm->s2.ia_bits, vm->s2.hw_start_level);
+	vm->arch.vttbr = pa_addr(ptr_to_pa(vm->s2.hw_root)) | ((uint64_t)vm->s2.vmid << 48);
+
 	d->lock = (struct spinlock)SPINLOCK_INIT;
 	d->dist_base = VGIC_NO_ADDR;
 }
@@ -479,7 +482,7 @@ static int vgic_reg(struct vm *vm, const uint64_t *arg, uint64_t *ret)
 	} else if (arg[0] >> 32) {
 		return -EINVAL;
 	}
-	if (v ? v->running : vcpu_any_running_locked(vm))
+	if (v ? vcpu_running(v) : vcpu_any_running_locked(vm))
 		return -EBUSY;
 	if (!write)
 		val = 0;
@@ -538,7 +541,7 @@ int arch_vm_irqchip(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *r
 		if (!v)
 			return -EINVAL;
 		spin_lock(&d->lock);
-		if (!v->running)
+		if (!vcpu_running(v))
 			timers_from_ctx_locked(vm, v);
 		ret[0] = vgic_pending_locked(vm, v);
 		spin_unlock(&d->lock);

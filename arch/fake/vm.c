@@ -76,6 +76,9 @@ void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *h, const struct 
 	struct keel_vcpu_ctx *k = &v->arch.ctx;
 	uint64_t config[4];
 
+	v->arch.page_stale = v->arch.page_brief;
+	if (v->arch.page_stale)
+		return;
 	memcpy(config, k->config, sizeof(config));
 	*k = *h;
 	if (v->arch.config_valid && (h->in_flags & KEEL_IN_CONFIG_KEPT))
@@ -90,6 +93,8 @@ int arch_vcpu_check(const struct vcpu *v)
 {
 	uint64_t m = v->arch.ctx.mode;
 
+	if (v->arch.page_stale)
+		return -EINVAL;
 	return m == KEEL_FAKE_MODE_USER || m == KEEL_FAKE_MODE_KERNEL ? 0 : -EINVAL;
 }
 
@@ -112,11 +117,20 @@ void arch_vcpu_store(struct keel_vcpu_ctx *h, struct vcpu *v, unsigned exit)
 {
 	const struct keel_vcpu_ctx *k = &v->arch.ctx;
 
-	memcpy(h->regs, k->regs, sizeof(h->regs));
+	v->arch.page_brief = k->in_flags & KEEL_IN_EXIT_BRIEF;
+	if (!v->arch.page_brief)
+		memcpy(h->regs, k->regs, sizeof(h->regs));
 	h->pc = k->pc;
 	h->mode = k->mode;
 	h->in_flags = k->in_flags;
 	h->exit = k->exit;
 	h->exit.reason = exit;
 	VCPU_STAT_STORE(h->stat, v->stat);
+}
+
+void arch_vcpu_sync(struct keel_vcpu_ctx *h, struct vcpu *v)
+{
+	if (v->arch.page_brief)
+		memcpy(h->regs, v->arch.ctx.regs, sizeof(h->regs));
+	v->arch.page_brief = false;
 }

@@ -20,3 +20,4 @@ int arch_vcpu_check(const struct vcpu *v) { (void)v; return -ENODEV; }
 void arch_vcpu_reset(struct keel_vcpu_ctx *ctx, const struct vcpu_boot *boot) { (void)ctx, (void)boot; }
 int arch_vcpu_run(struct vcpu *v, bool flush_local) { (void)v, (void)flush_local; return -ENODEV; }
 void arch_vcpu_store(struct keel_vcpu_ctx *ctx, struct vcpu *v, unsigned exit) { (void)ctx, (void)v, (void)exit; }
+void arch_vcpu_sync(struct keel_vcpu_ctx *ctx, struct vcpu *v) { (void)ctx, (void)v; }

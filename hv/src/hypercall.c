@@ -199,6 +199,13 @@ static int64_t hc_vcpu_create(struct hc_args *a)
 	return vcpu_create(a->arg[0], a->arg[1], a->arg[2], &a->ret[0]);
 }
 
+static int64_t hc_vcpu_sync(struct hc_args *a)
+{
+	if (!args_zero_from(a, 3))
+		return -EINVAL;
+	return vcpu_sync(a->arg[0], a->arg[1], a->arg[2]);
+}
+
 static int64_t hc_vcpu_run(struct hc_args *a)
 {
 	if (!args_zero_from(a, 3))
@@ -239,6 +246,7 @@ static const hc_handler hc_table[KEEL_HC_NR_CALLS] = {
 	[KEEL_HC_VM_TOPUP] = hc_vm_topup,
 	[KEEL_HC_IRQCHIP] = hc_irqchip,
 	[KEEL_HC_VM_PMU] = hc_vm_pmu,
+	[KEEL_HC_VCPU_SYNC] = hc_vcpu_sync,
 };
 
 int64_t hypercall_dispatch(unsigned fn, struct hc_args *a)

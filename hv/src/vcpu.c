@@ -80,7 +80,7 @@ void vcpu_destroy_all_locked(struct vm *vm)
 
 		if (!v)
 			continue;
-		HV_ASSERT(!v->running && vm->nr_vcpus > 0);
+		HV_ASSERT(!vcpu_running(v) && vm->nr_vcpus > 0);
 		ctx_take_back(v->ctx_pa);
 		vm->vcpus[i] = NULL;
 		vm->nr_vcpus--;
@@ -93,7 +93,7 @@ void vcpu_destroy_all_locked(struct vm *vm)
 bool vcpu_any_running_locked(const struct vm *vm)
 {
 	for (unsigned i = 0; i < KEEL_MAX_VCPUS; i++)
-		if (vm->vcpus[i] && vm->vcpus[i]->running)
+		if (vm->vcpus[i] && vcpu_running(vm->vcpus[i]))
 			return true;
 	return false;
 }
@@ -123,9 +123,9 @@ int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uin
 	if (ret)
 		return ret;
 	v = vm->vcpus[index];
-	if (!v || v->running || ctx_pa != v->ctx_pa) {
+	if (!v || vcpu_running(v) || ctx_pa != v->ctx_pa) {
 		spin_unlock(&vm->lock);
-		return !v ? -ENOENT : v->running ? -EBUSY : -EINVAL;
+		return !v ? -ENOENT : vcpu_running(v) ? -EBUSY : -EINVAL;
 	}
 	v->running = true;
 	v->run_cpu = cpu;
@@ -134,7 +134,8 @@ int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uin
 	if (power == KEEL_POWER_ON)
 		vm->last_vcpu_ran[cpu] = (uint16_t)(index + 1);
 	pending = v->on_pending;
-	boot = v->on_boot;
+	if (pending)
+		boot = v->on_boot;
 	v->on_pending = false;
 	spin_unlock(&vm->lock);
 
@@ -154,11 +155,40 @@ int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uin
 		ret = 0;
 	}
 
+	if (!ret || !pending) {
+		/* The last touch of v or vm: a destroy may free them as soon as it sees this. */
+		__atomic_store_n(&v->running, false, __ATOMIC_RELEASE);
+		return ret;
+	}
 	spin_lock(&vm->lock);
 	/* Refused before running: a CPU_ON taken at this entry is not lost (unless the host set the power since). */
-	if (ret && pending && v->power == KEEL_POWER_ON && !v->on_pending)
+	if (v->power == KEEL_POWER_ON && !v->on_pending)
 		v->on_pending = true;
-	v->running = false;
+	__atomic_store_n(&v->running, false, __ATOMIC_RELEASE);
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+int vcpu_sync(uint64_t handle, uint64_t index, uint64_t ctx_pa)
+{
+	struct vm *vm;
+	struct vcpu *v;
+	int ret;
+
+	if (index >= KEEL_MAX_VCPUS)
+		return -EINVAL;
+	ret = vm_lock_by_handle(handle, &vm);
+	if (ret)
+		return ret;
+	v = vm->vcpus[index];
+	if (!v)
+		ret = -ENOENT;
+	else if (ctx_pa != v->ctx_pa)
+		ret = -EINVAL;
+	else if (vcpu_running(v))
+		ret = -EBUSY; /* and nothing can start it while vm->lock is held */
+	else
+		arch_vcpu_sync(pa_to_ptr(pa_init(ctx_pa)), v);
 	spin_unlock(&vm->lock);
 	return ret;
 }
@@ -183,9 +213,10 @@ int vcpu_power(uint64_t handle, uint64_t index, uint64_t op, uint64_t ctx_pa, ui
 		/* The host's copy of the state gets the CPU_ON reset now, as KVM applies a pending reset. */
 		if (ctx_pa != v->ctx_pa) {
 			ret = -EINVAL;
-		} else if (v->running) {
+		} else if (vcpu_running(v)) {
 			ret = -EBUSY;
 		} else if (v->on_pending) {
+			arch_vcpu_sync(pa_to_ptr(pa_init(ctx_pa)), v); /* the reset goes over a complete page */
 			arch_vcpu_reset(pa_to_ptr(pa_init(ctx_pa)), &v->on_boot);
 			v->on_pending = false;
 		}

@@ -39,7 +39,7 @@ static struct spinlock vm_table_lock = SPINLOCK_INIT;
 static struct vm_slot *slots;               /* [0 .. nr_slots - 1], slot 0 the host's VMID */
 static unsigned nr_slots;
 static unsigned next_vmid = 1;              /* where the search for a free VMID starts */
-static uint64_t cpus_enabled;               /* under vm_table_lock */
+static uint64_t cpus_enabled;               /* written under vm_table_lock, read lock-free */
 static size_t nr_live;                      /* under vm_table_lock */
 
 unsigned vm_max_ipa_bits(void) { return arch_vm_max_ipa_bits(); }
@@ -499,7 +499,7 @@ int vm_cpu_enable(unsigned cpu)
 	spin_lock(&vm_table_lock);
 	if (!(cpus_enabled & BIT(cpu)))
 		arch_vm_cpu_enable();
-	cpus_enabled |= BIT(cpu);
+	__atomic_store_n(&cpus_enabled, cpus_enabled | BIT(cpu), __ATOMIC_RELAXED);
 	spin_unlock(&vm_table_lock);
 	return 0;
 }
@@ -511,20 +511,13 @@ int vm_cpu_disable(unsigned cpu)
 	spin_lock(&vm_table_lock);
 	if (cpus_enabled & BIT(cpu))
 		arch_vm_cpu_disable();
-	cpus_enabled &= ~BIT(cpu);
+	__atomic_store_n(&cpus_enabled, cpus_enabled & ~BIT(cpu), __ATOMIC_RELAXED);
 	spin_unlock(&vm_table_lock);
 	return 0;
 }
 
-uint64_t vm_cpus_enabled(void)
-{
-	uint64_t m;
-
-	spin_lock(&vm_table_lock);
-	m = cpus_enabled;
-	spin_unlock(&vm_table_lock);
-	return m;
-}
+/* Lock-free: a CPU asking of its own bit (VCPU_RUN) races with nothing, enabling is per calling CPU. */
+uint64_t vm_cpus_enabled(void) { return __atomic_load_n(&cpus_enabled, __ATOMIC_RELAXED); }
 
 void vm_stats_get(struct vm_stats *st)
 {

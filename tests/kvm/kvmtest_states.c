@@ -6,7 +6,8 @@
  * inside an IT block whose state moves on, SVC back to EL1), and PSTATE.IL
  * (the guest takes its Illegal State exception), and the EL1 physical timer
  * (CNTP_*: emulated as KVM does, its expiry waking a WFI and reaching the
- * VMM as KVM_ARM_DEV_EL1_PTIMER). Part of test_reference():
+ * VMM as KVM_ARM_DEV_EL1_PTIMER), and FP/SIMD registers across exits.
+ * Part of test_reference():
  * the same checks run over Linux's own KVM.
  */
 #define _GNU_SOURCE
@@ -33,6 +34,8 @@
 #define OFF_IL 0x300      /* EL1 code entered with PSTATE.IL set */
 #define OFF_TO_THUMB 0x500 /* EL1: an exception return to OFF_IT_STORE in Thumb user mode, r2 = 0 */
 #define OFF_PTIMER 0x400  /* EL1: the physical timer 4096 ticks on, enabled, then WFI */
+#define OFF_FP 0x600     /* EL1: FP/SIMD registers across exits */
+#define OFF_LOOP 0x700   /* EL1: stores to an ioeventfd in a loop */
 #define OFF_VECTORS 0x800 /* VBAR_EL1 */
 
 /*
@@ -98,6 +101,30 @@ __asm__(".pushsection .rodata\n"
 	"	mov x2, #0\n"
 	"	isb\n"
 	"	eret\n"
+	"	at 0x600\n"         /* OFF_FP: FP/SIMD across exits the kernel completes and ones to userspace */
+	"	movz x0, #0x1000, lsl #16\n"
+	"	mov x9, #(3 << 20)\n" /* CPACR_EL1.FPEN: EL1 and EL0 may use FP/SIMD */
+	"	msr cpacr_el1, x9\n"
+	"	isb\n"
+	"	str x1, [x0]\n"       /* the ioeventfd: an exit the kernel completes, FP untouched */
+	"	umov x4, v0.d[1]\n"   /* the VMM's v0 (high half) */
+	"	str x4, [x0, #8]\n"
+	"	movz x5, #0x5678\n"
+	"	ins v3.d[0], x5\n"
+	"	movi v8.2d, #0\n"      /* the host's callee-saved d8 must not see this */
+	"	str x1, [x0]\n"
+	"	str x1, [x0]\n"
+	"	umov x6, v3.d[0]\n"   /* written before two kernel-completed exits */
+	"	str x6, [x0, #16]\n"
+	"	mrs x7, fpcr\n"
+	"	str x7, [x0, #24]\n"
+	"	b .\n"
+	"	at 0x700\n"         /* OFF_LOOP: x5 set, then x6 counts stores to the ioeventfd, for ever */
+	"	movz x0, #0x1000, lsl #16\n"
+	"	movz x5, #0x1234\n"
+	"1:	add x6, x6, #1\n"
+	"	str x6, [x0]\n"
+	"	b 1b\n"
 	"	at 0xa00\n"         /* VBAR + 0x200, current EL with SPx, synchronous: ESR_EL1 at +40 */
 	"	movz x9, #0x1000, lsl #16\n"
 	"	mrs x5, esr_el1\n"
@@ -222,6 +249,90 @@ out:
 	code_vm_close(&s);
 }
 
+/*
+ * The VMM's FP/SIMD registers reach the guest, the guest's come back to the
+ * VMM, and both sides keep theirs across exits the kernel completes (an
+ * ioeventfd write) and ones that reach userspace. keel switches them only
+ * in a run where the guest uses them.
+ */
+static void test_fp_simd(void)
+{
+	struct kvm_ioeventfd io = { .addr = GUEST_MMIO, .len = 8 };
+	uint64_t pc = GUEST_RAM + OFF_FP, v0[2] = { 0x1111, 0x2222 }, v3[2] = { 0, 0 }, n = 0, d8 = 0;
+	uint64_t v0_id = KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(fp_regs.vregs[0]);
+	uint64_t v3_id = KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(fp_regs.vregs[3]);
+	uint32_t fpcr = 0x03c00000; /* AHP, DN, FZ, RMode 0 */
+	uint64_t fpcr_id = KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(fp_regs.fpcr);
+	struct code_vm s;
+	long r, r2, r3;
+
+	io.fd = eventfd(0, 0);
+	if (code_vm_open(&s, guest_states, guest_states_end) || io.fd < 0 ||
+	    kioctl(s.vm, KVM_IOEVENTFD, (unsigned long)&io) || set_reg(s.vcpu, CORE(regs.pc), &pc) ||
+	    set_reg(s.vcpu, v0_id, v0) || set_reg(s.vcpu, fpcr_id, &fpcr)) {
+		check(false, "FP/SIMD: guest set up");
+		goto out;
+	}
+	__asm__ volatile("fmov d8, %0" : : "r"(0x8888ULL) : "d8");
+	r = mmio_at(&s, 8);
+	check(!r && mmio_u64(&s) == 0x2222 && read(io.fd, &n, sizeof(n)) == sizeof(n) && n == 1,
+	      "the guest reads the VMM's v0 after an ioeventfd write (0x%llx, %s)", (unsigned long long)mmio_u64(&s),
+	      err_name(r));
+	r = mmio_at(&s, 16);
+	r2 = mmio_at(&s, 24);
+	r3 = get_reg(s.vcpu, v3_id, v3);
+	__asm__ volatile("fmov %0, d8" : "=r"(d8));
+	check(!r && !r3 && v3[0] == 0x5678, "its v3 holds across two ioeventfd writes, and the VMM reads it (0x%llx, %s)",
+	      (unsigned long long)v3[0], err_name(r ? r : r3));
+	check(!r2 && (uint32_t)mmio_u64(&s) == fpcr, "its FPCR is the VMM's (0x%llx)", (unsigned long long)mmio_u64(&s));
+	check(d8 == 0x8888, "the VMM's own d8 holds across KVM_RUN while the guest clears its v8 (0x%llx)",
+	      (unsigned long long)d8);
+out:
+	if (io.fd >= 0)
+		close(io.fd);
+	code_vm_close(&s);
+}
+
+/*
+ * Registers after exits the kernel completes: a guest storing to an
+ * ioeventfd in a loop until a signal ends KVM_RUN; then the VMM reads and
+ * sets registers (under keel, the page is made whole for the ioctl: the
+ * exits before wrote back only what they changed).
+ */
+static void test_regs_after_kernel_exits(void)
+{
+	struct kvm_ioeventfd io = { .addr = GUEST_MMIO, .len = 8 };
+	uint64_t pc = GUEST_RAM + OFF_LOOP, n = 0, x6, zero = 0;
+	struct code_vm s;
+	long r;
+
+	io.fd = eventfd(0, 0);
+	if (code_vm_open(&s, guest_states, guest_states_end) || io.fd < 0 ||
+	    kioctl(s.vm, KVM_IOEVENTFD, (unsigned long)&io) || set_reg(s.vcpu, CORE(regs.pc), &pc)) {
+		check(false, "registers after ioeventfd writes: guest set up");
+		goto out;
+	}
+	r = run_timeout(s.vcpu, 200000);
+	x6 = reg64(s.vcpu, CORE(regs.regs[6]));
+	pc = reg64(s.vcpu, CORE(regs.pc));
+	check(r == -EINTR && read(io.fd, &n, sizeof(n)) == sizeof(n) && n > 0 && (x6 == n || x6 == n + 1) &&
+		      reg64(s.vcpu, CORE(regs.regs[5])) == 0x1234 && pc >= GUEST_RAM + OFF_LOOP + 8 &&
+		      pc <= GUEST_RAM + OFF_LOOP + 16,
+	      "after %llu ioeventfd writes and a signal the VMM reads the guest's x5, x6 (%llu) and PC (0x%llx) (%s)",
+	      (unsigned long long)n, (unsigned long long)x6, (unsigned long long)pc, err_name(r));
+	r = set_reg(s.vcpu, CORE(regs.regs[6]), &zero);
+	r = r ? r : run_timeout(s.vcpu, 200000);
+	x6 = reg64(s.vcpu, CORE(regs.regs[6]));
+	n = 0;
+	check(r == -EINTR && read(io.fd, &n, sizeof(n)) == sizeof(n) && n > 0 && (x6 == n || x6 == n + 1),
+	      "x6 set to 0 between runs is what the guest counts on from (%llu writes, x6 %llu, %s)",
+	      (unsigned long long)n, (unsigned long long)x6, err_name(r));
+out:
+	if (io.fd >= 0)
+		close(io.fd);
+	code_vm_close(&s);
+}
+
 static void test_pstate_il(void)
 {
 	struct code_vm s;
@@ -272,6 +383,8 @@ void test_guest_states(void)
 {
 	test_aarch32_el0();
 	test_it_ioeventfd();
+	test_fp_simd();
+	test_regs_after_kernel_exits();
 	test_pstate_il();
 	test_ptimer();
 }

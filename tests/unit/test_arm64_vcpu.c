@@ -170,6 +170,90 @@ static void test_ctx_copy(void **state)
 	assert_int_equal(v->arch.ctx.regs[5], 0x77);
 }
 
+/* Sets x5, SP, TCR_EL1, the PC, PSTATE and CNTV_CVAL, as a guest run would; then an MMIO write (x0 says read). */
+static void guest_moves(struct keel_vcpu_ctx *k, struct vcpu *vc)
+{
+	(void)vc;
+	k->exit.mmio.is_write = !k->regs[0];
+	k->regs[5] = 0x505;
+	k->sp = 0x5b;
+	k->sys[KEEL_TCR_EL1] = 0x7c;
+	k->pc += 4;
+	k->pstate = 0x3c4;
+	k->cntv_cval = 0xc7;
+}
+
+static void test_brief_exit(void **state)
+{
+	(void)state;
+	memset(host, 0, sizeof(*host));
+	memset(v, 0, sizeof(*v));
+	host->pc = 0x1000;
+	host->pstate = 0x3c5;
+	host->in_flags = KEEL_IN_CONFIG_KEPT | KEEL_IN_EXIT_BRIEF;
+	/* A brief exit: the PC, PSTATE, timers and the exit record cross; x5, SP and TCR_EL1 stay in keel. */
+	run(guest_moves, KEEL_EXIT_MMIO);
+	assert_int_equal(host->pc, 0x1004);
+	assert_int_equal(host->pstate, 0x3c4);
+	assert_int_equal(host->cntv_cval, 0xc7);
+	assert_int_equal(host->exit.reason, KEEL_EXIT_MMIO);
+	assert_true(host->in_flags & KEEL_IN_EXIT_BRIEF); /* it says so */
+	assert_int_equal(host->regs[5], 0);
+	assert_int_equal(host->sp, 0);
+	assert_int_equal(host->sys[KEEL_TCR_EL1], 0);
+	/* Entered again without STATE_KEPT over the incomplete page: refused, nothing of it taken. */
+	host->regs[5] = 0xbad;
+	arch_vcpu_load(v, host, NULL);
+	assert_true(v->arch.page_stale); /* arch_vcpu_check() says -EINVAL */
+	assert_int_equal(v->arch.ctx.regs[5], 0x505);
+	/* With STATE_KEPT it runs on keel's copy, the host's step of the PC taken. */
+	host->pc = 0x1008;
+	host->in_flags |= KEEL_IN_STATE_KEPT;
+	arch_vcpu_load(v, host, NULL);
+	assert_false(v->arch.page_stale);
+	assert_int_equal(v->arch.ctx.regs[5], 0x505);
+	assert_int_equal(v->arch.ctx.pc, 0x1008);
+	v->arch.ctx.regs[5] = 0x606;
+	arch_vcpu_store(host, v, KEEL_EXIT_IRQ);
+	/* The sync completes the page, leaving the PC and PSTATE as the host has them. */
+	host->pc = 0x2000;
+	arch_vcpu_sync(host, v);
+	assert_int_equal(host->regs[5], 0x606);
+	assert_int_equal(host->sp, 0x5b);
+	assert_int_equal(host->sys[KEEL_TCR_EL1], 0x7c);
+	assert_int_equal(host->pc, 0x2000);
+	/* Then the page is the host's to change: a full load takes it, and a second sync writes nothing. */
+	host->regs[5] = 0x707;
+	arch_vcpu_sync(host, v);
+	assert_int_equal(host->regs[5], 0x707);
+	host->in_flags = KEEL_IN_CONFIG_KEPT;
+	arch_vcpu_load(v, host, NULL);
+	assert_false(v->arch.page_stale);
+	assert_int_equal(v->arch.ctx.regs[5], 0x707);
+	assert_int_equal(v->arch.ctx.pc, 0x2000);
+	/* A full exit after a brief one completes the page by itself. */
+	host->in_flags = KEEL_IN_CONFIG_KEPT | KEEL_IN_EXIT_BRIEF;
+	run(guest_moves, KEEL_EXIT_MMIO);
+	host->in_flags = KEEL_IN_CONFIG_KEPT | KEEL_IN_STATE_KEPT;
+	run(NULL, KEEL_EXIT_MMIO);
+	assert_int_equal(host->regs[5], 0x505);
+	host->regs[5] = 0x808;
+	arch_vcpu_sync(host, v);
+	assert_int_equal(host->regs[5], 0x808);
+	/* An exit the host completes with the registers (an MMIO read) is written whole, the flag cleared. */
+	host->regs[0] = 1;
+	host->in_flags = KEEL_IN_CONFIG_KEPT | KEEL_IN_EXIT_BRIEF;
+	run(guest_moves, KEEL_EXIT_MMIO);
+	assert_false(host->in_flags & KEEL_IN_EXIT_BRIEF);
+	assert_int_equal(host->regs[5], 0x505);
+	assert_int_equal(host->sys[KEEL_TCR_EL1], 0x7c);
+	host->regs[5] = 0x909;
+	host->in_flags = KEEL_IN_CONFIG_KEPT;
+	arch_vcpu_load(v, host, NULL);
+	assert_false(v->arch.page_stale);
+	assert_int_equal(v->arch.ctx.regs[5], 0x909);
+}
+
 static void test_reset(void **state)
 {
 	struct vcpu_boot b = { .entry = 0x8000, .context = 0x77, .big_endian = true };
@@ -235,6 +319,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ctx_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_brief_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hw_id, setup, teardown),
 		cmocka_unit_test(test_extra_page),

@@ -36,7 +36,7 @@ struct vcpu {
 	struct vm *vm;
 	unsigned index;
 	uint64_t ctx_pa;         /* the host's context pages, lent to keel (host_share_hyp) while the vCPU lives */
-	/* Under vm->lock: */
+	/* Under vm->lock (running: set under it, cleared lock-free by the CPU that ran it, vcpu_running()): */
 	bool running;            /* a CPU runs it (that CPU owns ctx and stat) */
 	unsigned run_cpu;
 	uint32_t power;          /* KEEL_POWER_ON / KEEL_POWER_OFF; read lock-free by its running CPU */
@@ -63,8 +63,17 @@ int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need
  * vCPU (or VM), -EINVAL bad handle.
  */
 int vcpu_run(uint64_t handle, uint64_t index, uint64_t ctx_pa, unsigned cpu, uint64_t *exit);
+/* KEEL_HC_VCPU_SYNC: what the last brief exit left in keel into the page at ctx_pa; errors as vcpu_run. */
+int vcpu_sync(uint64_t handle, uint64_t index, uint64_t ctx_pa);
 /* enum keel_power op on the vCPU; *state = the state after it. */
 int vcpu_power(uint64_t handle, uint64_t index, uint64_t op, uint64_t ctx_pa, uint64_t *state);
+
+/*
+ * Does v run right now? Under vm->lock a false answer holds (only a run
+ * call sets it, under the lock), and what the run stored is seen (the CPU
+ * that ran v clears it last, with release).
+ */
+static inline bool vcpu_running(const struct vcpu *v) { return __atomic_load_n(&v->running, __ATOMIC_ACQUIRE); }
 
 /* Free every vCPU of vm (caller holds vm->lock; none may be running). */
 void vcpu_destroy_all_locked(struct vm *vm);

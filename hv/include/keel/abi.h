@@ -25,7 +25,7 @@
 #endif
 
 #define KEEL_ABI_MAJOR 2
-#define KEEL_ABI_MINOR 5
+#define KEEL_ABI_MINOR 6
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
 /* Device tree node keel adds for the host: /hypervisor */
@@ -167,6 +167,15 @@ enum keel_hc {
 	 * errors as VM_DESTROY.
 	 */
 	KEEL_HC_VM_PMU = 14,
+	/*
+	 * Since 2.6. x1 = VM handle, x2 = vCPU index, x3 = PA of its context
+	 * page (as VCPU_RUN). After a brief exit (KEEL_IN_EXIT_BRIEF, see
+	 * <keel/abi_arch.h>) the page lacks part of the guest's state: this
+	 * writes it there, so the host can read or change it; nothing if the
+	 * page is complete. The fields a brief exit writes are left as the
+	 * host has them. -EBUSY the vCPU runs; otherwise errors as VCPU_RUN.
+	 */
+	KEEL_HC_VCPU_SYNC = 15,
 	KEEL_HC_NR_CALLS,
 };
 

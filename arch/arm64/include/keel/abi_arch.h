@@ -116,6 +116,20 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
  * a CPU_ON reset to apply, or without KEEL_IN_CONFIG_KEPT. Kept.
  */
 #define KEEL_IN_STATE_KEPT (1ULL << 10)
+/*
+ * Since 2.6: brief exits. At an exit the host can complete without the
+ * registers (a host interrupt, WFI, a kick, an EOI, a stage-2 fault, an
+ * MMIO write) keel writes back only pc, pstate, the timers (cntv_*,
+ * cntp_*), in_flags, the exit record and stat (dbg and the PMU's state
+ * when a run changed them, as always); regs, sp and sys stay in keel until
+ * KEEL_HC_VCPU_SYNC writes them to the page. At any other exit keel writes
+ * everything and clears this bit in the page's in_flags, which says which
+ * it was. While the page lacks them the host re-enters with
+ * KEEL_IN_STATE_KEPT (having moved at most pc and pstate), or VCPU_RUN
+ * fails with -EINVAL: what the host wrote over a stale page is never
+ * taken.
+ */
+#define KEEL_IN_EXIT_BRIEF (1ULL << 11)
 
 /*
  * KEEL_HC_IRQCHIP (since 2.2): an in-keel vGICv3 (LPIs since 2.4), as KVM 6.1's

@@ -12,6 +12,8 @@ struct vcpu_boot {
 
 struct vcpu_arch {
 	bool config_valid;        /* ctx.config holds the host's from an earlier run */
+	bool page_brief;          /* the last exit was brief: regs[] are keel's alone (KEEL_IN_EXIT_BRIEF) */
+	bool page_stale;          /* so this load was refused (the fake has no kept state: sync first) */
 	struct keel_vcpu_ctx ctx; /* keel's copy of the host's context page during a run */
 };
 

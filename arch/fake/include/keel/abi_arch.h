@@ -22,6 +22,8 @@
 #define KEEL_FAKE_MODE_KERNEL 1
 
 #define KEEL_IN_CONFIG_KEPT (1ULL << 7) /* config[] is as at this vCPU's last run */
+/* Brief exits (as arm64's): regs[] stay in keel until KEEL_HC_VCPU_SYNC; a run needs the page complete. */
+#define KEEL_IN_EXIT_BRIEF (1ULL << 11)
 
 struct keel_vcpu_ctx {
 	uint64_t regs[8];

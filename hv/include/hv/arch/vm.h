@@ -70,7 +70,10 @@ void arch_vm_fini(struct vm *vm, struct memcache *mc);
  *   last did, so drop the CPU's local TLB entries of the VM. Returns enum
  *   keel_exit (> 0) or a negative errno.
  * arch_vcpu_store: back to the host's context what a run may change, the
- *   exit record with reason exit, and v->stat.
+ *   exit record with reason exit, and v->stat (less what a brief exit
+ *   leaves in keel, where the arch has them: KEEL_IN_EXIT_BRIEF).
+ * arch_vcpu_sync: what the last brief exit left in keel into the host's
+ *   context (v not running); nothing when there is none.
  */
 struct vcpu;
 struct vcpu_boot;
@@ -84,5 +87,6 @@ int arch_vcpu_check(const struct vcpu *v);
 void arch_vcpu_reset(struct keel_vcpu_ctx *ctx, const struct vcpu_boot *boot);
 int arch_vcpu_run(struct vcpu *v, bool flush_local);
 void arch_vcpu_store(struct keel_vcpu_ctx *ctx, struct vcpu *v, unsigned exit);
+void arch_vcpu_sync(struct keel_vcpu_ctx *ctx, struct vcpu *v);
 
 #endif
