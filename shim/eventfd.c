@@ -6,11 +6,13 @@
  * keel_ioeventfd_write() before it hands an access to the VMM. KVM keeps
  * them on I/O buses (MMIO, PIO, virtio-ccw) with at most 1000 devices a
  * bus; so does the shim, as one list per VM with the bus in each entry.
- * Checks and errnos are kvm_ioeventfd()'s.
+ * Checks and errnos are kvm_ioeventfd()'s. The list is read under RCU (KVM:
+ * SRCU over the bus) and changed under ioeventfd_lock.
  */
 #include <linux/eventfd.h>
 #include <linux/kvm.h>
 #include <linux/list.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -98,7 +100,7 @@ static long keel_ioeventfd_assign(struct keel_vm *vm, const struct kvm_ioeventfd
 	else if (on_bus >= KEEL_IOBUS_MAX)
 		ret = -ENOSPC; /* kvm_io_bus_register_dev() */
 	else
-		list_add_tail(&p->list, &vm->ioeventfds);
+		list_add_tail_rcu(&p->list, &vm->ioeventfds);
 	spin_unlock(&vm->ioeventfd_lock);
 	if (ret) {
 		eventfd_ctx_put(p->eventfd);
@@ -119,7 +121,7 @@ static long keel_ioeventfd_deassign(struct keel_vm *vm, const struct kvm_ioevent
 	list_for_each_entry(p, &vm->ioeventfds, list)
 		if (p->bus == keel_iobus(args->flags) && p->eventfd == eventfd && p->addr == args->addr &&
 		    p->len == args->len && p->wildcard == wildcard && (wildcard || p->datamatch == args->datamatch)) {
-			list_del(&p->list);
+			list_del_rcu(&p->list);
 			found = p;
 			break;
 		}
@@ -127,6 +129,7 @@ static long keel_ioeventfd_deassign(struct keel_vm *vm, const struct kvm_ioevent
 	eventfd_ctx_put(eventfd);
 	if (!found)
 		return -ENOENT;
+	synchronize_rcu(); /* no vCPU signals it any more (kvm_io_bus_unregister_dev()'s synchronize_srcu) */
 	eventfd_ctx_put(found->eventfd);
 	kfree(found);
 	return 0;
@@ -182,15 +185,13 @@ bool keel_ioeventfd_write(struct keel_vm *vm, u64 addr, unsigned int len, u64 da
 	struct keel_ioeventfd *p;
 	bool hit = false;
 
-	if (list_empty(&vm->ioeventfds))
-		return false;
-	spin_lock(&vm->ioeventfd_lock);
-	list_for_each_entry(p, &vm->ioeventfds, list)
+	rcu_read_lock();
+	list_for_each_entry_rcu(p, &vm->ioeventfds, list)
 		if (keel_ioeventfd_hit(p, addr, len, data)) {
 			eventfd_signal(p->eventfd, 1);
 			hit = true;
 			break;
 		}
-	spin_unlock(&vm->ioeventfd_lock);
+	rcu_read_unlock();
 	return hit;
 }

@@ -71,6 +71,7 @@ int keel_vm_memslots_init(struct keel_vm *vm)
 		return -ENOMEM;
 	}
 	ms->vm = vm;
+	vm->memslots_gen = 1; /* a vCPU's zeroed MMIO cache matches no generation */
 	mutex_init(&ms->lock);
 	spin_lock_init(&ms->mmu_lock);
 	INIT_LIST_HEAD(&ms->list);
@@ -267,6 +268,7 @@ long keel_vm_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_me
 		return -EINVAL;
 	mutex_lock(&vm->memslots->lock);
 	ret = keel_set_memory_region(vm, mem);
+	WRITE_ONCE(vm->memslots_gen, vm->memslots_gen + 1); /* kvm_mmio_spte's generation */
 	mutex_unlock(&vm->memslots->lock);
 	return ret;
 }
@@ -309,6 +311,18 @@ long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write)
 	 * runs again and faults again, so that KVM_RUN's loop sees signals between the tries.
 	 */
 	return ret == -EAGAIN ? 1 : ret;
+}
+
+/* keel_vm_mmio_fault_in() (shim.h) when the vCPU's last answer does not hold: the look-up, remembered. */
+long keel_vm_mmio_fault_in_slow(struct keel_vcpu *vcpu, u64 ipa, bool write, u64 key, u64 gen)
+{
+	long r = keel_vm_fault_in(vcpu->vm, ipa, write);
+
+	if (!r) {
+		vcpu->mmio_key = key;
+		vcpu->mmio_gen = gen;
+	}
+	return r;
 }
 
 /*

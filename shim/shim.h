@@ -90,6 +90,7 @@ struct keel_vm {
 	unsigned int max_halt_poll_ns; /* KVM_CAP_HALT_POLL's, once override_halt_poll_ns is set */
 	bool override_halt_poll_ns;
 	struct keel_memslots *memslots; /* memslot.c */
+	u64 memslots_gen;                /* bumped at every change of the slots (their lock), read lock-free; from 1 */
 	spinlock_t ioeventfd_lock;       /* the list below (eventfd.c) */
 	struct list_head ioeventfds;     /* KVM_IOEVENTFD's */
 	spinlock_t irqfd_lock;           /* the list below (irqfd.c) */
@@ -130,6 +131,7 @@ struct keel_vcpu {
 	bool kick;
 	wait_queue_head_t wq;
 	unsigned int halt_poll_ns; /* how long a halt polls before it sleeps (kvm_vcpu_halt(), grown and shrunk) */
+	u64 mmio_key, mmio_gen;  /* keel_vm_mmio_fault_in(): the last access found outside the slots, and when */
 	u64 stat[KEEL_VSTAT_NR];
 	struct keel_vcpu_arch arch;
 };
@@ -151,7 +153,13 @@ u64 keel_vm_vstat_sum(struct keel_vm *vm, unsigned int i);
 
 void keel_vcpu_kick(struct keel_vcpu *vcpu); /* vcpu.c: wake it, or force it out of the guest */
 /* vcpu.c, for the arch's exit handlers */
-void keel_vstat_add(struct keel_vcpu *vcpu, enum keel_vstat s, u64 n);
+extern atomic64_t keel_stat[KEEL_VSTAT_NR]; /* debugfs: every vCPU's, summed as they count */
+/* Inline: several at every exit. */
+static inline void keel_vstat_add(struct keel_vcpu *vcpu, enum keel_vstat s, u64 n)
+{
+	vcpu->stat[s] += n;
+	atomic64_add(n, &keel_stat[s]);
+}
 struct keel_vcpu *keel_vcpu_by_id(struct keel_vm *vm, unsigned int id);
 void keel_vm_kick_others(struct keel_vcpu *vcpu); /* every other vCPU of the VM (system events) */
 /* Blocking (kvm_vcpu_block): prepare, check for a wake-up already due, then block until a kick or a signal. */
@@ -179,7 +187,7 @@ unsigned int keel_vcpu_halt_poll_ns(struct keel_vcpu *vcpu);
  * vCPU: keel_arch_vcpu_create before keel's VCPU_CREATE (an errno refuses
  * the vCPU), _created after it; keel_arch_vcpu_ioctl the vCPU fd's arch
  * ioctls (vcpu->mutex held, after keel_arch_vcpu_ioctl_begin, which every
- * ioctl calls first).
+ * ioctl, KVM_RUN too, calls first with its number).
  * KVM_RUN: _run_begin (0, or an errno) before the loop, _run_end after it;
  * each entry: _before_enter (preemptible; > 0 leaves KVM_RUN with
  * KVM_EXIT_INTR and -EINTR), _load (preemption off), _enter (interrupts
@@ -207,7 +215,7 @@ long keel_arch_enable_cap(struct keel_vm *vm, const struct kvm_enable_cap *cap);
 long keel_arch_create_device(struct keel_vm *vm, struct kvm_create_device *cd);
 long keel_arch_vcpu_create(struct keel_vcpu *vcpu);
 void keel_arch_vcpu_created(struct keel_vcpu *vcpu);
-void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu);
+void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu, unsigned int ioctl);
 long keel_arch_vcpu_ioctl(struct keel_vcpu *vcpu, unsigned int ioctl, void __user *argp);
 long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu);
 void keel_arch_vcpu_run_end(struct keel_vcpu *vcpu);
@@ -225,6 +233,22 @@ void keel_vm_memslots_free(struct keel_vm *vm);
 void keel_vm_mmu_release(struct keel_vm *vm); /* mmu.c: before VM_DESTROY */
 long keel_vm_set_memory_region(struct keel_vm *vm, const struct kvm_userspace_memory_region *mem);
 long keel_vm_fault_in(struct keel_vm *vm, u64 ipa, bool write);
+long keel_vm_mmio_fault_in_slow(struct keel_vcpu *vcpu, u64 ipa, bool write, u64 key, u64 gen);
+/*
+ * An access keel reports as MMIO (its syndrome valid): keel_vm_fault_in(),
+ * but the page the vCPU last found outside the slots, for the same kind of
+ * access, is taken as still outside while the slots have not changed since
+ * (as KVM's MMIO page-table entries tagged with the memslot generation): an
+ * ioeventfd's doorbell costs no slot look-up under the mutex.
+ */
+static inline long keel_vm_mmio_fault_in(struct keel_vcpu *vcpu, u64 ipa, bool write)
+{
+	u64 gen = READ_ONCE(vcpu->vm->memslots_gen), key = (ipa >> PAGE_SHIFT) << 1 | write;
+
+	if (vcpu->mmio_key == key && vcpu->mmio_gen == gen)
+		return 0;
+	return keel_vm_mmio_fault_in_slow(vcpu, ipa, write, key, gen);
+}
 long keel_vm_gpa_to_hva(struct keel_vm *vm, u64 gpa, bool write, unsigned long *hva);
 void keel_vm_mark_dirty(struct keel_vm *vm, u64 gpa);
 void keel_vm_mem_stats(struct keel_vm *vm, u64 *mapped, u64 *unmaps);

@@ -44,7 +44,7 @@ long keel_vcpu_power(struct keel_vcpu *vcpu, enum keel_power op)
 
 /* ---- statistics (debugfs, KVM's names), summed over every vCPU -------------------------------- */
 
-static atomic64_t keel_stat[KEEL_VSTAT_NR];
+atomic64_t keel_stat[KEEL_VSTAT_NR];
 static const char *const keel_stat_names[KEEL_VSTAT_NR] = {
 	[KEEL_VSTAT_EXITS] = "exits",
 	[KEEL_VSTAT_MMIO_USER] = "mmio_exit_user",
@@ -77,11 +77,6 @@ u64 keel_vm_vstat_sum(struct keel_vm *vm, unsigned int i)
 	return sum;
 }
 
-void keel_vstat_add(struct keel_vcpu *vcpu, enum keel_vstat s, u64 n)
-{
-	vcpu->stat[s] += n;
-	atomic64_add(n, &keel_stat[s]);
-}
 
 static int keel_vstat_get(void *data, u64 *val)
 {
@@ -429,7 +424,7 @@ static long keel_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 		return -EIO;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
-	keel_arch_vcpu_ioctl_begin(vcpu);
+	keel_arch_vcpu_ioctl_begin(vcpu, ioctl);
 	switch (ioctl) {
 	case KVM_RUN:
 		r = arg ? -EINVAL : keel_vcpu_run(vcpu);

@@ -262,11 +262,20 @@ void keel_arch_vcpu_created(struct keel_vcpu *vcpu)
 	keel_vgic_vcpu_created(vcpu); /* kvm_vgic_vcpu_init(): its redistributor placed if a region has room */
 }
 
-/* The VM-wide counter offset may have moved (TIMER_CNT of another vCPU, a new vCPU). */
-void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu)
+/*
+ * The VM-wide counter offset may have moved (TIMER_CNT of another vCPU, a
+ * new vCPU). Any ioctl but KVM_RUN may read or change the guest's state in
+ * the page: it is made complete (after a brief exit) and crosses whole at
+ * the next entry. KVM_RUN leaves the page to its own exit handling (an
+ * MMIO read's completion writes a register: keel_complete_mmio()).
+ */
+void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu, unsigned int ioctl)
 {
 	vcpu->ctx->cntvoff = READ_ONCE(vcpu->vm->arch.cntvoff);
-	vcpu->arch.state_kept = false; /* the ioctl may change the guest's state in the page */
+	if (ioctl == KVM_RUN)
+		return;
+	keel_vcpu_sync(vcpu);
+	vcpu->arch.state_kept = false;
 }
 
 /* kvm_arm_vcpu_arch_{set,get,has}_attr(): the PMU, the timers' PPIs, PV time. */

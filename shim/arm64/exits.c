@@ -28,7 +28,10 @@ static void keel_complete_mmio(struct keel_vcpu *vcpu)
 	u64 data = 0;
 
 	vcpu->arch.mmio_pending = false;
+	/* A write moves only the PC and PSTATE; a read writes its register, in a page made complete first. */
+	vcpu->arch.state_kept = c->exit.mmio.is_write;
 	if (!c->exit.mmio.is_write) {
+		keel_vcpu_sync(vcpu);
 		memcpy(&data, run->mmio.data, min_t(unsigned int, len, 8)); /* little-endian guest */
 		if (c->exit.mmio.sign_extend && len < 8) {
 			u64 mask = 1ULL << (len * 8 - 1);
@@ -45,6 +48,28 @@ static void keel_complete_mmio(struct keel_vcpu *vcpu)
 	 * the shim alone does, when it completes the access, by the ABI's rule.
 	 */
 	keel_ctx_skip_insn(c, c->exit.esr);
+}
+
+/*
+ * After a brief exit (KEEL_IN_EXIT_BRIEF) the context page lacks the
+ * registers keel kept: have them written there before anything reads or
+ * changes them (the exits that need them, MMIO reads, any vCPU ioctl but
+ * KVM_RUN). The exits the kernel completes without them (an ioeventfd
+ * write, a stage-2 fault, a host interrupt, a kick, WFI), MMIO writes and
+ * signals that reach userspace and back never call this.
+ */
+void keel_vcpu_sync(struct keel_vcpu *vcpu)
+{
+	struct keel_res res;
+	long r;
+
+	if (!vcpu->arch.ctx_brief)
+		return;
+	r = keel_hvc4(KEEL_HC_VCPU_SYNC, vcpu->vm->handle, vcpu->vcpu_id, page_to_phys(vcpu->ctx_page), 0, &res);
+	/* Only a broken keel fails here; the next VCPU_RUN then fails too, rather than run on a stale page. */
+	WARN_ONCE(r, "keel-kvm: VCPU_SYNC of vCPU %u failed: %ld\n", vcpu->vcpu_id, r);
+	if (!r)
+		vcpu->arch.ctx_brief = false;
 }
 
 long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu)
@@ -74,7 +99,6 @@ long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu)
 	/* The access QEMU emulated is completed first, even with immediate_exit. */
 	if (vcpu->run->exit_reason == KVM_EXIT_MMIO && vcpu->arch.mmio_pending)
 		keel_complete_mmio(vcpu);
-	vcpu->arch.state_kept = false; /* userspace had the vCPU: everything crosses at the first entry */
 	return 0;
 }
 
@@ -111,11 +135,15 @@ void keel_arch_vcpu_load(struct keel_vcpu *vcpu)
 void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 {
 	struct keel_vcpu_ctx *c = vcpu->ctx;
+	bool kept = vcpu->arch.state_kept && !vcpu->arch.config_dirty && !vcpu->arch.debug.control;
 
+	if (!kept)
+		keel_vcpu_sync(vcpu); /* keel takes the whole page: it must be complete */
+	/* Brief exits unless the guest is debugged (the step's PSTATE handling takes the full path). */
 	c->in_flags = (c->in_flags & ~(KEEL_IN_VIRQ | KEEL_IN_VFIQ | KEEL_IN_SYSTEM_SUSPEND | KEEL_IN_CONFIG_KEPT |
-				       KEEL_IN_STATE_KEPT)) |
+				       KEEL_IN_STATE_KEPT | KEEL_IN_EXIT_BRIEF)) |
 		      KEEL_IN_HOST_CALLS | (vcpu->arch.config_dirty ? 0 : KEEL_IN_CONFIG_KEPT) |
-		      (vcpu->arch.state_kept && !vcpu->arch.debug.control ? KEEL_IN_STATE_KEPT : 0) |
+		      (kept ? KEEL_IN_STATE_KEPT : 0) | (vcpu->arch.debug.control ? 0 : KEEL_IN_EXIT_BRIEF) |
 		      READ_ONCE(vcpu->arch.irq_lines) |
 		      (READ_ONCE(vcpu->vm->arch.system_suspend) ? KEEL_IN_SYSTEM_SUSPEND : 0);
 	c->cntvoff = READ_ONCE(vcpu->vm->arch.cntvoff);
@@ -148,9 +176,16 @@ void keel_arch_vcpu_exited(struct keel_vcpu *vcpu)
 	u64 reason = vcpu->ctx->exit.reason;
 
 	vcpu->arch.config_dirty = false; /* keel holds the ID and debug registers as the page has them */
-	/* Exits whose handling leaves the guest's state alone (an ioeventfd write says so itself). */
+	vcpu->arch.ctx_brief = vcpu->ctx->in_flags & KEEL_IN_EXIT_BRIEF;
+	/*
+	 * Exits whose handling leaves the guest's state alone (an ioeventfd write says so itself; a
+	 * stage-2 fault at most asks for an abort, which keel takes with the run's inputs). The others
+	 * read or write registers: the page is made complete first.
+	 */
 	vcpu->arch.state_kept = reason == KEEL_EXIT_IRQ || reason == KEEL_EXIT_WFI || reason == KEEL_EXIT_KICK ||
-				reason == KEEL_EXIT_EOI;
+				reason == KEEL_EXIT_EOI || reason == KEEL_EXIT_MEM_FAULT;
+	if (!vcpu->arch.state_kept && reason != KEEL_EXIT_MMIO)
+		keel_vcpu_sync(vcpu);
 	keel_debug_exited(vcpu);
 	keel_vstat_add(vcpu, KEEL_VSTAT_HVC, vcpu->ctx->stat.hvc - vcpu->arch.hvc_before);
 	/* halts keel's polling at EL2 ended without an exit: attempted and successful polls, as KVM counts them */
@@ -204,14 +239,18 @@ static long keel_exit_mmio(struct keel_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	long r;
 
-	r = keel_vm_fault_in(vcpu->vm, c->exit.ipa, c->exit.mmio.is_write);
+	r = keel_vm_mmio_fault_in(vcpu, c->exit.ipa, c->exit.mmio.is_write);
+	if (r > 0)
+		vcpu->arch.state_kept = true; /* guest memory, now mapped: the access runs again */
 	if (r)
 		return r > 0 ? 0 : r;
 	/* The ITS's frames (vgic_its.c): the access done in the kernel, as KVM's in-kernel io devices. */
-	if (keel_its_mmio(vcpu->vm, c->exit.mmio.addr, c->exit.mmio.len, c->exit.mmio.is_write, &c->exit.mmio.data)) {
+	if (READ_ONCE(vcpu->vm->arch.its) &&
+	    keel_its_mmio(vcpu->vm, c->exit.mmio.addr, c->exit.mmio.len, c->exit.mmio.is_write, &c->exit.mmio.data)) {
 		keel_vstat_add(vcpu, KEEL_VSTAT_MMIO_KERNEL, 1);
 		if (c->exit.mmio.is_write) {
 			keel_ctx_skip_insn(c, c->exit.esr);
+			vcpu->arch.state_kept = true;
 		} else {
 			memcpy(run->mmio.data, &c->exit.mmio.data, sizeof(run->mmio.data));
 			keel_complete_mmio(vcpu);

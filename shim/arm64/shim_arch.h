@@ -105,6 +105,7 @@ struct keel_vcpu_arch {
 	bool mmio_pending;       /* a KVM_EXIT_MMIO waits for completion at the next KVM_RUN */
 	bool config_dirty;       /* ctx id_regs/dbg may differ from keel's copy: no KEEL_IN_CONFIG_KEPT */
 	bool state_kept;         /* the last exit's handling moved at most PC and PSTATE: KEEL_IN_STATE_KEPT */
+	bool ctx_brief;          /* the last exit was brief: regs, sp, sys are keel's until keel_vcpu_sync() */
 	bool ptimer_armed;       /* the soft timer stands for the EL1 physical timer during this entry */
 	u8 timer_ppi[2];         /* KVM_ARM_VCPU_TIMER_CTRL: the virtual and physical timers' PPIs */
 	bool timer_enabled;      /* kvm_timer_enable() done (its first KVM_RUN): the PPIs are fixed */
@@ -163,6 +164,7 @@ void keel_bg_timer_start(struct keel_vcpu *vcpu, u64 ns);
 enum hrtimer_restart keel_bg_timer_expire(struct hrtimer *t);
 
 /* regs.c: a vCPU's registers (the caller holds vcpu->mutex) */
+void keel_vcpu_sync(struct keel_vcpu *vcpu); /* exits.c: the page complete after a brief exit */
 void keel_vm_vcpu_init(struct keel_vm *vm);
 void keel_vcpu_reset(struct keel_vcpu *vcpu);
 u32 keel_preferred_target(void);

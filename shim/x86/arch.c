@@ -195,7 +195,7 @@ long keel_arch_vcpu_create(struct keel_vcpu *vcpu)
 
 /* Never reached without a vCPU: the hooks a vCPU's life calls. */
 void keel_arch_vcpu_created(struct keel_vcpu *vcpu) {}
-void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu) {}
+void keel_arch_vcpu_ioctl_begin(struct keel_vcpu *vcpu, unsigned int ioctl) {}
 long keel_arch_vcpu_ioctl(struct keel_vcpu *vcpu, unsigned int ioctl, void __user *argp) { return -EINVAL; }
 long keel_arch_vcpu_run_begin(struct keel_vcpu *vcpu) { return -ENOEXEC; }
 void keel_arch_vcpu_run_end(struct keel_vcpu *vcpu) {}
