@@ -63,17 +63,11 @@ static uint64_t valid_mask(const struct keel_pmu_state *p)
 }
 static bool counts(const struct keel_pmu_state *p) { return (p->pmcr & PMCR_E) && (p->cnten & valid_mask(p)); }
 
-static uint64_t *filter_word(const struct pmu_filter *f, uint64_t e, uint64_t *bit);
-
 /* The event a type counts as the VM's filter allows it: the type the CPU gets (counting nothing if denied). */
 static uint64_t hw_type(const struct vm *vm, uint64_t type, unsigned event)
 {
-	const struct pmu_filter *f = &vm->arch.pmu;
-	uint64_t bit;
-
 	type &= EVTYPE_MASK & ~EVTYPE_NSH;
-	if (f->page[0] && event != EV_SW_INCR && event != EV_CHAIN &&
-	    (event >= f->nr_events || !(*filter_word(f, event, &bit) & bit)))
+	if (event != EV_SW_INCR && event != EV_CHAIN && !pmu_filter_allows(&vm->arch.pmu, event))
 		type |= EVTYPE_P | EVTYPE_U; /* neither EL1 nor EL0, and EL2 never */
 	return type;
 }
@@ -479,58 +473,4 @@ bool pmu_sysreg(struct vcpu *v, unsigned op1, unsigned crn, unsigned crm, unsign
 		*exit = KEEL_EXIT_KICK;
 	}
 	return true;
-}
-
-/* A filter bit: 32768 events a page. */
-static uint64_t *filter_word(const struct pmu_filter *f, uint64_t e, uint64_t *bit)
-{
-	*bit = 1UL << (e % 64);
-	return &f->page[e >> 15][(e & 0x7fff) / 64];
-}
-
-/* KEEL_PMU_FILTER: a range allowed or denied, the first call setting every other event the other way. */
-static int filter_set(struct vm *vm, const uint64_t *arg, uint64_t *ret)
-{
-	struct pmu_filter *f = &vm->arch.pmu;
-	uint64_t base = arg[0], n = arg[1], action = arg[2] & 0xff, nr = arg[2] >> 8, bit, *w;
-	unsigned pages = nr == 65536 ? 2 : 1;
-
-	if ((nr != 1024 && nr != 65536) || action > KEEL_PMU_DENY || base > nr || n > nr - base ||
-	    (f->page[0] && nr != f->nr_events) || arg[3])
-		return -EINVAL;
-	if (f->ran)
-		return -EBUSY;
-	if (!f->page[0]) {
-		if (vm->mc.nr < pages) {
-			ret[0] = pages - vm->mc.nr;
-			return -ENOMEM;
-		}
-		for (unsigned i = 0; i < pages; i++) {
-			f->page[i] = memcache_pop(&vm->mc);
-			memset(f->page[i], action == KEEL_PMU_ALLOW ? 0 : 0xff, PAGE_SIZE);
-		}
-		f->nr_events = (uint32_t)nr;
-	}
-	for (uint64_t e = base; e < base + n; e++) {
-		w = filter_word(f, e, &bit);
-		*w = action == KEEL_PMU_ALLOW ? *w | bit : *w & ~bit;
-	}
-	return 0;
-}
-
-int arch_vm_pmu(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *ret)
-{
-	if (op == KEEL_PMU_FILTER)
-		return filter_set(vm, arg, ret);
-	return -EINVAL;
-}
-
-void pmu_vm_fini(struct vm *vm, struct memcache *mc)
-{
-	struct pmu_filter *f = &vm->arch.pmu;
-
-	for (unsigned i = 0; i < 2; i++)
-		if (f->page[i])
-			memcache_push(mc, f->page[i]);
-	memset(f, 0, sizeof(*f));
 }

@@ -21,7 +21,7 @@ UNIT_CORE_SRCS := $(addprefix hv/src/,printf.c page_alloc.c pgtable.c dt.c dt_ho
 UNIT_FAKE_SRCS := $(wildcard arch/fake/*.c) arch/shared/no_irqchip.c
 UNIT_CORE_SUITES := string printf page_alloc pgtable owner dt vm vm_map vcpu
 # Pure-C arch files tested with their own arch's headers instead of the fake arch's.
-UNIT_ARCH_SUITES := arm64_vcpu x86_boot vmx
+UNIT_ARCH_SUITES := arm64_vcpu arm64_pmu_filter x86_boot vmx
 UNIT_SUITES := $(UNIT_CORE_SUITES) $(UNIT_ARCH_SUITES)
 UNIT_TESTS := $(patsubst %,$(UNIT_BUILD)/test_%,$(UNIT_SUITES))
 
@@ -68,6 +68,10 @@ $(UNIT_BUILD)/test_vmx: tests/unit/test_vmx.c arch/x86/vmx_caps.c
 # arm64's context rules: the test and arch/arm64/vcpu.c with arm64's arch headers.
 UNIT_ARM64_CFLAGS := $(subst -I$(TOP)/arch/fake/include,-I$(TOP)/arch/arm64/include,$(UNIT_CFLAGS))
 $(UNIT_BUILD)/test_arm64_vcpu: tests/unit/test_arm64_vcpu.c arch/arm64/vcpu.c
+	@mkdir -p $(dir $@)
+	$(Q)echo "  HOSTCC  $@ (arm64 headers)"; \
+		$(UNIT_CC) $(UNIT_ARM64_CFLAGS) -MF $@.d -o $@ $(filter %.c,$^) $(UNIT_LDLIBS)
+$(UNIT_BUILD)/test_arm64_pmu_filter: tests/unit/test_arm64_pmu_filter.c arch/arm64/pmu_filter.c
 	@mkdir -p $(dir $@)
 	$(Q)echo "  HOSTCC  $@ (arm64 headers)"; \
 		$(UNIT_CC) $(UNIT_ARM64_CFLAGS) -MF $@.d -o $@ $(filter %.c,$^) $(UNIT_LDLIBS)

@@ -57,6 +57,8 @@ static inline bool pmu_encoding(unsigned op1, unsigned crn, unsigned crm)
 {
 	return (crn == 9 && crm >= 12 && (op1 == 3 || (op1 == 0 && crm == 14))) || (crn == 14 && op1 == 3 && crm >= 8);
 }
+/* pmu_filter.c: does the VM's filter let the event count (no filter: all do)? A VM's filter pages back. */
+bool pmu_filter_allows(const struct pmu_filter *f, uint64_t event);
 void pmu_vm_fini(struct vm *vm, struct memcache *mc);
 
 #endif
