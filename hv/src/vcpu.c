@@ -35,6 +35,14 @@ static void ctx_take_back(uint64_t ctx_pa)
 		HV_ASSERT(!host_unshare_hyp(pa_init(ctx_pa + i * PAGE_SIZE)));
 }
 
+/* The VM of a vCPU call, locked: -EINVAL index out of range, else vm_lock_by_handle()'s errors. */
+static int vm_lock_for_vcpu(uint64_t handle, uint64_t index, struct vm **vm)
+{
+	if (index >= KEEL_MAX_VCPUS)
+		return -EINVAL;
+	return vm_lock_by_handle(handle, vm);
+}
+
 int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need)
 {
 	struct vm *vm;
@@ -42,9 +50,7 @@ int vcpu_create(uint64_t handle, uint64_t index, uint64_t ctx_pa, uint64_t *need
 	int ret;
 
 	*need = 0;
-	if (index >= KEEL_MAX_VCPUS)
-		return -EINVAL;
-	ret = vm_lock_by_handle(handle, &vm);
+	ret = vm_lock_for_vcpu(handle, index, &vm);
 	if (ret)
 		return ret;
 	if (vm->vcpus[index]) {
@@ -175,9 +181,7 @@ int vcpu_sync(uint64_t handle, uint64_t index, uint64_t ctx_pa)
 	struct vcpu *v;
 	int ret;
 
-	if (index >= KEEL_MAX_VCPUS)
-		return -EINVAL;
-	ret = vm_lock_by_handle(handle, &vm);
+	ret = vm_lock_for_vcpu(handle, index, &vm);
 	if (ret)
 		return ret;
 	v = vm->vcpus[index];
