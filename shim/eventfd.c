@@ -129,7 +129,13 @@ static long keel_ioeventfd_deassign(struct keel_vm *vm, const struct kvm_ioevent
 	eventfd_ctx_put(eventfd);
 	if (!found)
 		return -ENOENT;
-	synchronize_rcu(); /* no vCPU signals it any more (kvm_io_bus_unregister_dev()'s synchronize_srcu) */
+	/*
+	 * No vCPU signals it once this returns (QEMU drains the eventfd and takes
+	 * notifications itself next): kvm_io_bus_unregister_dev()'s
+	 * synchronize_srcu_expedited(). Expedited: VMMs deassign at every virtio
+	 * queue reset, and a normal grace period is milliseconds each.
+	 */
+	synchronize_rcu_expedited();
 	eventfd_ctx_put(found->eventfd);
 	kfree(found);
 	return 0;

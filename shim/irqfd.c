@@ -404,7 +404,7 @@ long keel_vm_set_irq_routing(struct keel_vm *vm, const struct kvm_irq_routing_en
 	rcu_assign_pointer(vm->irq_routing, rt);
 	keel_resample_update_locked(vm);
 	mutex_unlock(&vm->irq_lock);
-	synchronize_rcu();
+	synchronize_rcu_expedited(); /* as kvm_set_irq_routing()'s: VMMs change routes often (MSI-X) */
 	kvfree(old);
 	return 0;
 fail:
