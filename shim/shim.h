@@ -85,6 +85,7 @@ struct keel_vm {
 	struct mutex lock;
 	struct keel_vcpu *vcpus[KEEL_MAX_VCPUS]; /* by vcpu_idx, creation order */
 	unsigned int nr_vcpus;
+	unsigned int last_boosted;       /* the vCPU a spinning one yielded to last (keel_exit_wfe) */
 	bool has_run;           /* a vCPU entered KVM_RUN (under lock): arm64's firmware bitmaps are fixed */
 	u64 manual_dirty_log_protect; /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's KVM_DIRTY_LOG_* (memslot.c) */
 	unsigned int max_halt_poll_ns; /* KVM_CAP_HALT_POLL's, once override_halt_poll_ns is set */

@@ -115,7 +115,8 @@ TRACE_EVENT(keel_vcpu_exit,
 				   { KEEL_EXIT_SYSTEM_EVENT, "system_event" }, { KEEL_EXIT_WAKE, "wake" },
 				   { KEEL_EXIT_HYPERCALL, "hypercall" },
 				   { KEEL_EXIT_FAIL_ENTRY, "fail_entry" }, { KEEL_EXIT_MEM_FAULT, "mem_fault" },
-				   { KEEL_EXIT_DEBUG, "debug" }, { KEEL_EXIT_KICK, "kick" }, { KEEL_EXIT_EOI, "eoi" }),
+				   { KEEL_EXIT_DEBUG, "debug" }, { KEEL_EXIT_KICK, "kick" }, { KEEL_EXIT_EOI, "eoi" },
+				   { KEEL_EXIT_WFE, "wfe" }),
 		  __entry->pc)
 );
 

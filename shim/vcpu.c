@@ -23,6 +23,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sched/stat.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -238,12 +239,54 @@ static long keel_exit_irq(struct keel_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * kvm_vcpu_on_spin(): the guest spins on a lock (a WFE trapped because this
+ * CPU has other tasks) whose holder may be a vCPU of the same VM that was
+ * preempted: give the CPU to one such thread, round robin from the one
+ * boosted last. yield_to() does nothing for a thread that runs or sleeps.
+ */
+static long keel_exit_wfe(struct keel_vcpu *me)
+{
+	struct keel_vm *vm = me->vm;
+	unsigned int n = READ_ONCE(vm->nr_vcpus), last = READ_ONCE(vm->last_boosted), k;
+	int tries = 3;
+
+	keel_vstat_add(me, KEEL_VSTAT_WFE, 1);
+	smp_rmb(); /* the vCPUs counted are there */
+	for (k = 1; k <= n && tries; k++) {
+		unsigned int i = (last + k) % n;
+		struct keel_vcpu *v = vm->vcpus[i];
+		struct task_struct *task;
+		int r;
+
+		if (v == me || READ_ONCE(v->in_guest))
+			continue;
+		rcu_read_lock(); /* a task seen in v->task is in KVM_RUN then: freed after a grace period only */
+		task = READ_ONCE(v->task);
+		if (task)
+			get_task_struct(task);
+		rcu_read_unlock();
+		if (!task)
+			continue;
+		r = yield_to(task, true);
+		put_task_struct(task);
+		if (r > 0) {
+			WRITE_ONCE(vm->last_boosted, i);
+			break;
+		}
+		if (r < 0)
+			tries--;
+	}
+	return 0;
+}
+
 /* Exits every arch handles alike; the others are keel_arch_exits[]'s. */
 static const keel_exit_fn keel_generic_exits[KEEL_EXIT_NR] = {
 	[KEEL_EXIT_NONE] = keel_exit_none,
 	[KEEL_EXIT_IRQ] = keel_exit_irq,
 	[KEEL_EXIT_POWER_OFF] = keel_exit_power_off,
 	[KEEL_EXIT_EOI] = keel_exit_none, /* the EOIs themselves: keel_arch_vcpu_exited() */
+	[KEEL_EXIT_WFE] = keel_exit_wfe,
 };
 
 static long keel_handle_exit(struct keel_vcpu *vcpu, u64 reason)

@@ -40,6 +40,7 @@ static const uint64_t fp_reset[66];
 #define HCR_FB (1UL << 9)
 #define HCR_BSU_IS (1UL << 10)
 #define HCR_TWI (1UL << 13)
+#define HCR_TWE (1UL << 14)
 #define HCR_TID3 (1UL << 18)
 #define HCR_TIDCP (1UL << 20)
 #define HCR_TACR (1UL << 21)
@@ -471,7 +472,9 @@ static unsigned handle_trap(struct vcpu *v, unsigned kind)
 	switch (ESR_EC(esr)) {
 	case EC_WFX:
 		skip_insn(c, esr);
-		if (!(esr & ESR_WFX_WFE) && !(vgic_present(v) && (vgic_wfi_wakes(v) || vgic_wfi_poll(v)))) {
+		if (esr & ESR_WFX_WFE) { /* trapped only with KEEL_IN_TRAP_WFE: the host's CPU has others to run */
+			exit = KEEL_EXIT_WFE;
+		} else if (!(vgic_present(v) && (vgic_wfi_wakes(v) || vgic_wfi_poll(v)))) {
 			v->stat.wfi++;
 			exit = KEEL_EXIT_WFI;
 		}
@@ -569,6 +572,8 @@ int arch_vcpu_run(struct vcpu *v, bool flush_local)
 		hcr |= HCR_VI;
 	if ((c->in_flags & KEEL_IN_VFIQ) && !vg)
 		hcr |= HCR_VF;
+	if (c->in_flags & KEEL_IN_TRAP_WFE)
+		hcr |= HCR_TWE;
 	write_sysreg(hcr, hcr_el2);
 	arm64_gic_guest_enter();
 	if (vg)

@@ -175,8 +175,8 @@ void arch_vcpu_load(struct vcpu *v, const struct keel_vcpu_ctx *h, const struct 
 /* Exits the host completes without the registers (KEEL_IN_EXIT_BRIEF): the rest need them, and get them at once. */
 static bool exit_brief(const struct keel_vcpu_ctx *k, unsigned exit)
 {
-	return exit == KEEL_EXIT_IRQ || exit == KEEL_EXIT_WFI || exit == KEEL_EXIT_KICK || exit == KEEL_EXIT_EOI ||
-	       exit == KEEL_EXIT_MEM_FAULT || (exit == KEEL_EXIT_MMIO && k->exit.mmio.is_write);
+	return exit == KEEL_EXIT_IRQ || exit == KEEL_EXIT_WFI || exit == KEEL_EXIT_WFE || exit == KEEL_EXIT_KICK ||
+	       exit == KEEL_EXIT_EOI || exit == KEEL_EXIT_MEM_FAULT || (exit == KEEL_EXIT_MMIO && k->exit.mmio.is_write);
 }
 
 /* What a run may change back to the host's page (never the ID registers, the counter offset, the PSCI version). */

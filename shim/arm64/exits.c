@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 
 #include <asm/arch_timer.h>
 #include <asm/esr.h>
@@ -141,9 +142,11 @@ void keel_arch_vcpu_enter(struct keel_vcpu *vcpu)
 		keel_vcpu_sync(vcpu); /* keel takes the whole page: it must be complete */
 	/* Brief exits unless the guest is debugged (the step's PSTATE handling takes the full path). */
 	c->in_flags = (c->in_flags & ~(KEEL_IN_VIRQ | KEEL_IN_VFIQ | KEEL_IN_SYSTEM_SUSPEND | KEEL_IN_CONFIG_KEPT |
-				       KEEL_IN_STATE_KEPT | KEEL_IN_EXIT_BRIEF)) |
+				       KEEL_IN_STATE_KEPT | KEEL_IN_EXIT_BRIEF | KEEL_IN_TRAP_WFE)) |
 		      KEEL_IN_HOST_CALLS | (vcpu->arch.config_dirty ? 0 : KEEL_IN_CONFIG_KEPT) |
 		      (kept ? KEEL_IN_STATE_KEPT : 0) | (vcpu->arch.debug.control ? 0 : KEEL_IN_EXIT_BRIEF) |
+		      /* kvm_arch_vcpu_load(): WFE traps while this CPU has other tasks (vcpu_set_wfx_traps()) */
+		      (single_task_running() ? 0 : KEEL_IN_TRAP_WFE) |
 		      READ_ONCE(vcpu->arch.irq_lines) |
 		      (READ_ONCE(vcpu->vm->arch.system_suspend) ? KEEL_IN_SYSTEM_SUSPEND : 0);
 	c->cntvoff = READ_ONCE(vcpu->vm->arch.cntvoff);
@@ -182,8 +185,8 @@ void keel_arch_vcpu_exited(struct keel_vcpu *vcpu)
 	 * stage-2 fault at most asks for an abort, which keel takes with the run's inputs). The others
 	 * read or write registers: the page is made complete first.
 	 */
-	vcpu->arch.state_kept = reason == KEEL_EXIT_IRQ || reason == KEEL_EXIT_WFI || reason == KEEL_EXIT_KICK ||
-				reason == KEEL_EXIT_EOI || reason == KEEL_EXIT_MEM_FAULT;
+	vcpu->arch.state_kept = reason == KEEL_EXIT_IRQ || reason == KEEL_EXIT_WFI || reason == KEEL_EXIT_WFE ||
+				reason == KEEL_EXIT_KICK || reason == KEEL_EXIT_EOI || reason == KEEL_EXIT_MEM_FAULT;
 	if (!vcpu->arch.state_kept && reason != KEEL_EXIT_MMIO)
 		keel_vcpu_sync(vcpu);
 	keel_debug_exited(vcpu);

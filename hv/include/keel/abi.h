@@ -276,6 +276,14 @@ enum keel_exit {
 	 * (arm64: ctx.exit.eoi); nothing else to do: run this vCPU again.
 	 */
 	KEEL_EXIT_EOI = 13,
+	/*
+	 * Since 2.6, when the host asked for it (arm64: KEEL_IN_TRAP_WFE): the
+	 * guest waits for an event (WFE), likely spinning on a lock whose holder
+	 * is another vCPU that is not running; PC advanced. The host may give
+	 * its CPU to such a vCPU's thread (KVM's kvm_vcpu_on_spin()), then runs
+	 * this vCPU again.
+	 */
+	KEEL_EXIT_WFE = 14,
 	KEEL_EXIT_NR,
 };
 

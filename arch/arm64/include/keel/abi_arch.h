@@ -118,8 +118,8 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
 #define KEEL_IN_STATE_KEPT (1ULL << 10)
 /*
  * Since 2.6: brief exits. At an exit the host can complete without the
- * registers (a host interrupt, WFI, a kick, an EOI, a stage-2 fault, an
- * MMIO write) keel writes back only pc, pstate, the timers (cntv_*,
+ * registers (a host interrupt, WFI, WFE, a kick, an EOI, a stage-2 fault,
+ * an MMIO write) keel writes back only pc, pstate, the timers (cntv_*,
  * cntp_*), in_flags, the exit record and stat (dbg and the PMU's state
  * when a run changed them, as always); regs, sp and sys stay in keel until
  * KEEL_HC_VCPU_SYNC writes them to the page. At any other exit keel writes
@@ -130,6 +130,13 @@ enum keel_dbg_kind { KEEL_DBG_BVR, KEEL_DBG_BCR, KEEL_DBG_WVR, KEEL_DBG_WCR, KEE
  * taken.
  */
 #define KEEL_IN_EXIT_BRIEF (1ULL << 11)
+/*
+ * Since 2.6: the guest's WFE traps (HCR_EL2.TWE) and exits as
+ * KEEL_EXIT_WFE, stepped past; without it WFE runs in the guest. KVM traps
+ * it when the vCPU's CPU has other tasks to run (a lock holder may be one
+ * of them). Kept.
+ */
+#define KEEL_IN_TRAP_WFE (1ULL << 12)
 
 /*
  * KEEL_HC_IRQCHIP (since 2.2): an in-keel vGICv3 (LPIs since 2.4), as KVM 6.1's
