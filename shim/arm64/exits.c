@@ -30,9 +30,9 @@ static void keel_complete_mmio(struct keel_vcpu *vcpu)
 
 	vcpu->arch.mmio_pending = false;
 	/* A write moves only the PC and PSTATE; a read writes its register, in a page made complete first. */
-	vcpu->arch.state_kept = c->exit.mmio.is_write;
 	if (!c->exit.mmio.is_write) {
 		keel_vcpu_sync(vcpu);
+		vcpu->arch.state_kept = false;
 		memcpy(&data, run->mmio.data, min_t(unsigned int, len, 8)); /* little-endian guest */
 		if (c->exit.mmio.sign_extend && len < 8) {
 			u64 mask = 1ULL << (len * 8 - 1);
@@ -277,6 +277,8 @@ static long keel_exit_mmio(struct keel_vcpu *vcpu)
 	if (c->exit.mmio.is_write)
 		memcpy(run->mmio.data, &c->exit.mmio.data, min_t(u32, c->exit.mmio.len, 8));
 	vcpu->arch.mmio_pending = true;
+	/* Nothing moved yet: a read's completion clears this, as does any other vCPU ioctl meanwhile. */
+	vcpu->arch.state_kept = true;
 	return 1;
 }
 
