@@ -92,7 +92,7 @@ struct keel_vm {
 	bool override_halt_poll_ns;
 	struct keel_memslots *memslots; /* memslot.c */
 	u64 memslots_gen;                /* bumped at every change of the slots (their lock), read lock-free; from 1 */
-	spinlock_t ioeventfd_lock;       /* the list below (eventfd.c) */
+	spinlock_t ioeventfd_lock;       /* changes to the list below (eventfd.c; read under RCU) */
 	struct list_head ioeventfds;     /* KVM_IOEVENTFD's */
 	spinlock_t irqfd_lock;           /* the list below (irqfd.c) */
 	struct list_head irqfds;         /* KVM_IRQFD's */
