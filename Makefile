@@ -91,6 +91,7 @@ help:
 	@echo "  fuzz              libFuzzer over keel's hypercalls, FUZZ_RUNS (1000000) executions"
 	@echo "  soak              hours of load in the host: SOAK_CYCLES (10000) VM lives, SOAK_KILLS (1000) kill -9 of QEMU"
 	@echo "  bench             keel vs Linux KVM side by side (-icount): boot cost, HVC, MMIO, nested guest boot"
+	@echo "  prof-qemu-guest   the nested guest run's instructions by world and function, keel and Linux KVM"
 	@echo "  board-env         the board's data as shell assignments"
 	@echo "  clean             remove build/ (the cache in KEEL_CACHE stays; rig-cache-prune trims it)"
 	@echo

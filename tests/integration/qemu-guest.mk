@@ -7,11 +7,13 @@
 #                                 (kernel-irqchip=off) and the in-kernel GICv3 one (qemu-guest.sh --gic3)
 #   make bench-qemu-guest         guest boot to /init in instructions (-icount), Linux KVM vs keel
 #                                 (BENCH_QEMU_GUEST_MODES, default both; part of 'make bench')
+#   make prof-qemu-guest          where the point-5 guest's instructions go, by world and function, Linux KVM
+#                                 and keel side by side (tests/bench/tbprof: a QEMU TCG plugin; not in 'make bench')
 # Logs: build/qemu-arm64/qemu-guest/{console,output}-<kernel>-<mode>.*
 
 QG_TEST := $(TOP)/tests/integration/qemu-guest.sh
 
-.PHONY: qemu-guest-inputs check-qemu-guest-kvm check-qemu-guest bench-qemu-guest
+.PHONY: qemu-guest-inputs check-qemu-guest-kvm check-qemu-guest bench-qemu-guest prof-qemu-guest
 
 qemu-guest-inputs: $(BUILD)/qemu-guest/gdbpoke
 	$(Q)$(TOP)/tests/rig/guest/build-qemu >/dev/null
@@ -39,3 +41,6 @@ check-qemu-guest: keel shim-$(KERNEL) qemu-guest-inputs
 BENCH_QEMU_GUEST_MODES ?= nokeel keel
 bench-qemu-guest: keel shim-trimmed qemu-guest-inputs
 	$(Q)BENCH_QEMU_GUEST_MODES="$(BENCH_QEMU_GUEST_MODES)" $(TOP)/tests/bench/qemu-guest-bench.sh
+
+prof-qemu-guest: keel shim-trimmed qemu-guest-inputs
+	$(Q)$(TOP)/tests/bench/tbprof/tbprof.sh $(BENCH_QEMU_GUEST_MODES)
