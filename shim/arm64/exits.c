@@ -340,16 +340,19 @@ static long keel_exit_wake(struct keel_vcpu *vcpu)
 static long keel_exit_kick(struct keel_vcpu *vcpu)
 {
 	const u64 *kick = vcpu->ctx->exit.kick;
-	unsigned int i;
+	unsigned int w;
 
-	for (i = 0; i < KEEL_MAX_VCPUS; i++) {
-		struct keel_vcpu *t;
+	/* By set bit: a kick names one or two of up to 512 vCPUs. */
+	for (w = 0; w < KEEL_MAX_VCPUS / 64; w++) {
+		u64 bits = READ_ONCE(kick[w]);
 
-		if (!(kick[i / 64] & BIT_ULL(i % 64)))
-			continue;
-		t = keel_vcpu_by_id(vcpu->vm, i);
-		if (t)
-			keel_vcpu_kick(t);
+		while (bits) {
+			struct keel_vcpu *t = keel_vcpu_by_id(vcpu->vm, w * 64 + __ffs64(bits));
+
+			if (t)
+				keel_vcpu_kick(t);
+			bits &= bits - 1;
+		}
 	}
 	return 0;
 }
