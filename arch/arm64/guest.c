@@ -269,11 +269,16 @@ static unsigned guest_dabt(struct vcpu *v, uint64_t esr)
 		unsigned exit = 0;
 		uint64_t val = rt == 31 ? 0 : c->regs[rt];
 
-		if (vgic_guest_mmio(v, ipa, len, esr & ESR_DABT_WNR, &val, &exit)) {
+		switch (vgic_guest_mmio(v, ipa, len, esr & ESR_DABT_WNR, &val, &exit)) {
+		case VGIC_MMIO_DONE:
 			if (!(esr & ESR_DABT_WNR) && rt != 31)
 				c->regs[rt] = esr & ESR_DABT_SF ? val : (uint32_t)val;
 			skip_insn(c, esr);
 			return exit;
+		case VGIC_MMIO_RETRY:
+			return exit; /* the instruction runs again once the other vCPUs are kicked */
+		case VGIC_MMIO_VMM:
+			break;
 		}
 	}
 	c->exit.mmio.addr = ipa;

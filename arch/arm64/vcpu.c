@@ -19,13 +19,17 @@
 
 #define CTX_OFF(field) __builtin_offsetof(struct keel_vcpu_ctx, field)
 
-/* One page besides the vCPU's own: its redistributor's LPIs, and the host's PMU registers while it counts. */
+/*
+ * One page besides the vCPU's own: its redistributor's LPIs, the host's PMU registers while it counts, the
+ * vCPUs an active-state access of its waits for.
+ */
 struct vcpu_extra {
 	struct vgic_lpis lpis;
 	struct pmu_regs host_pmu;
 	struct keel_pmu_state pmu;
+	uint64_t sync_wait[KEEL_MAX_VCPUS / 64];
 };
-_Static_assert(sizeof(struct vcpu_extra) <= PAGE_SIZE, "a vCPU's LPIs and PMU save area fit its extra page");
+_Static_assert(sizeof(struct vcpu_extra) <= PAGE_SIZE, "a vCPU's LPIs, PMU save area and wait set fit its extra page");
 unsigned arch_vcpu_extra_pages(void) { return 1; }
 void arch_vcpu_init(struct vcpu *v, struct memcache *mc)
 {
@@ -34,6 +38,7 @@ void arch_vcpu_init(struct vcpu *v, struct memcache *mc)
 	arch_zero_pages(x, PAGE_SIZE);
 	v->arch.vgic.rd_base = VGIC_NO_ADDR; /* its redistributor is placed by the host (KEEL_HC_IRQCHIP) */
 	v->arch.vgic.lpis = &x->lpis;
+	v->arch.vgic.sync_wait = x->sync_wait;
 	v->arch.pmu.host = &x->host_pmu;
 	v->arch.pmu.g = &x->pmu;
 }
@@ -41,6 +46,7 @@ void arch_vcpu_fini(struct vcpu *v, struct memcache *mc)
 {
 	memcache_push(mc, v->arch.vgic.lpis); /* the extra page: struct vcpu_extra starts with it */
 	v->arch.vgic.lpis = NULL;
+	v->arch.vgic.sync_wait = NULL;
 	v->arch.pmu.host = NULL;
 	v->arch.pmu.g = NULL;
 }

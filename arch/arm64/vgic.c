@@ -127,6 +127,23 @@ look:
 }
 
 /*
+ * An interrupt's active state written: its vCPU looks again even though
+ * nothing became deliverable, since a list register there may hold the old
+ * state (VI_RELOAD makes its sync keep the written one).
+ */
+void vgic_irq_kick_locked(struct vm *vm, struct vcpu *v, unsigned intid, uint64_t *kick)
+{
+	struct vgic_irq *irq = vgic_irq_locked(vm, v, intid);
+	struct vcpu *t = irq && !vgic_is_lpi(intid) ? irq_vcpu(vm, v, intid, irq) : NULL;
+
+	if (!t)
+		return;
+	__atomic_store_n(&t->arch.vgic.dirty, true, __ATOMIC_RELAXED);
+	if (kick)
+		kick[t->index / 64] |= BIT(t->index % 64);
+}
+
+/*
  * After the vGIC lock is dropped: the vCPUs waiting at EL2 in a WFI
  * (vgic_wfi_poll) see their dirty flag themselves, so they need no kick.
  * With the fence, a vCPU that stops waiting either is seen here still
@@ -269,6 +286,8 @@ void vgic_cpu_reset(struct vgic_cpu *c)
 	memset(c->ap0r, 0, sizeof(c->ap0r));
 	memset(c->ap1r, 0, sizeof(c->ap1r));
 	c->used_lrs = 0;
+	c->sync_req = false;
+	memset(c->sync_wait, 0, KEEL_MAX_VCPUS / 8);
 	c->dirty = true;
 }
 

@@ -166,6 +166,7 @@ void vgic_flush(struct vcpu *v)
 			lr |= ICH_LR_GROUP;
 		if (irq->flags & VI_ACTIVE)
 			lr |= ICH_LR_ACTIVE;
+		irq->flags &= (uint8_t)~VI_RELOAD; /* the register holds the written state now */
 		/*
 		 * An active level interrupt is not also made pending here: its EOI
 		 * exits (ICH_LR_EOI) and the line is looked at then. The guest may
@@ -206,8 +207,10 @@ void vgic_sync(struct vcpu *v)
 	struct vgic_cpu *vc = &v->arch.vgic;
 	unsigned i;
 
-	if (!vc->used_lrs)
+	if (!vc->used_lrs) {
+		__atomic_store_n(&vc->sync_req, false, __ATOMIC_RELAXED); /* nothing held: nothing to fold */
 		return;
+	}
 	spin_lock(&vm->arch.vgic.lock);
 	for (i = 0; i < vc->used_lrs; i++) {
 		uint64_t lr = lr_access(i, false, 0);
@@ -227,7 +230,9 @@ void vgic_sync(struct vcpu *v)
 		/* The timer's, ended by the guest: so is the physical interrupt it is linked to. */
 		if ((lr & ICH_LR_HW) && !(lr & (ICH_LR_PENDING | ICH_LR_ACTIVE)))
 			vc->timer_active = false;
-		irq->flags = (uint8_t)((irq->flags & ~VI_ACTIVE) | (lr & ICH_LR_ACTIVE ? VI_ACTIVE : 0));
+		/* Active from the register, unless another vCPU wrote it since the register took it. */
+		if (!(irq->flags & VI_RELOAD))
+			irq->flags = (uint8_t)((irq->flags & ~VI_ACTIVE) | (lr & ICH_LR_ACTIVE ? VI_ACTIVE : 0));
 		if (lr & ICH_LR_PENDING)
 			irq->flags |= VI_LATCH * !!(irq->flags & VI_EDGE); /* not taken: pending again */
 		else if ((vc->lr_pending >> i) & 1)
@@ -236,6 +241,7 @@ void vgic_sync(struct vcpu *v)
 	}
 	vc->used_lrs = 0;
 	vc->lr_pending = 0;
+	__atomic_store_n(&vc->sync_req, false, __ATOMIC_RELAXED); /* (under the lock its waiter reads it with) */
 	spin_unlock(&vm->arch.vgic.lock);
 }
 
@@ -383,8 +389,61 @@ static struct vcpu *redist_at(struct vm *vm, uint64_t ipa)
 	return NULL;
 }
 
-/* A guest access to its distributor or redistributors: done here (true), else the VMM's MMIO. */
-bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uint64_t *val, unsigned *exit)
+/* GIC{D,R}_ISACTIVER / _ICACTIVER: in the distributor, or in a redistributor's SGI frame. */
+static bool active_reg(unsigned space, uint64_t off)
+{
+	if (space == VGIC_SPACE_REDIST)
+		off -= KEEL_VGIC_REDIST_SIZE / 2; /* the SGI frame: the second 64 KiB */
+	return off >= 0x300 && off < 0x400;
+}
+
+/*
+ * Before a guest's access to active states: other vCPUs' list registers
+ * folded back, as KVM halts the guest for these accesses
+ * (vgic_access_active_prepare()), so that an interrupt another running vCPU
+ * has taken reads active and a write is not undone by its next sync. Each
+ * other vCPU with registers in use is asked (sync_req, dirty) and kicked;
+ * the access waits, its instruction run again after the kick exit, until
+ * each has synced or holds nothing. True: wait (kick holds the kicks).
+ */
+static bool active_wait(struct vcpu *v, uint64_t *kick)
+{
+	struct vm *vm = v->vm;
+	struct vgic_cpu *vc = &v->arch.vgic;
+	bool fresh = true, wait = false;
+	unsigned i;
+
+	for (i = 0; i < KEEL_MAX_VCPUS / 64; i++)
+		fresh = fresh && !vc->sync_wait[i];
+	spin_lock(&vm->arch.vgic.lock);
+	for (i = 0; i < vm->arch.vgic.nr_vcpus; i++) {
+		struct vcpu *t = vm->vcpus[i];
+		uint64_t bit = BIT(i % 64), *w = &vc->sync_wait[i / 64];
+
+		if (!t || t == v)
+			continue;
+		/* (A retry adds nobody: a vCPU holding the interrupt would refill its registers forever.) */
+		if (fresh && t->arch.vgic.used_lrs) {
+			*w |= bit;
+			__atomic_store_n(&t->arch.vgic.sync_req, true, __ATOMIC_RELAXED);
+		}
+		if (!(*w & bit))
+			continue;
+		if (!__atomic_load_n(&t->arch.vgic.sync_req, __ATOMIC_RELAXED) || !t->arch.vgic.used_lrs) {
+			*w &= ~bit;
+			continue;
+		}
+		__atomic_store_n(&t->arch.vgic.dirty, true, __ATOMIC_RELAXED);
+		kick[i / 64] |= bit;
+		wait = true;
+	}
+	spin_unlock(&vm->arch.vgic.lock);
+	return wait;
+}
+
+/* A guest access to its distributor or redistributors: done here, waiting for other vCPUs, or the VMM's MMIO. */
+enum vgic_mmio_result vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uint64_t *val,
+				      unsigned *exit)
 {
 	struct vm *vm = v->vm;
 	struct vgic *d = &vm->arch.vgic;
@@ -398,11 +457,11 @@ bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uin
 	} else if (ipa - d->rd_lo < d->rd_hi - d->rd_lo) {
 		rd = redist_at(vm, ipa);
 		if (!rd)
-			return false;
+			return VGIC_MMIO_VMM;
 		space = VGIC_SPACE_REDIST;
 		off = ipa - rd->arch.vgic.rd_base;
 	} else {
-		return false;
+		return VGIC_MMIO_VMM;
 	}
 	if (!write)
 		*val = 0;
@@ -413,6 +472,14 @@ bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uin
 	 */
 	vgic_sync(v);
 	__atomic_store_n(&v->arch.vgic.dirty, true, __ATOMIC_RELAXED);
+	if (active_reg(space, off) && active_wait(v, kick)) {
+		for (i = 0; i < ARRAY_SIZE(kick); i++)
+			v->arch.ctx.exit.kick[i] = kick[i];
+		vgic_kick_filter(vm, v->arch.ctx.exit.kick); /* (those waiting at EL2 see dirty themselves) */
+		v->arch.exit_set |= VCPU_EXIT_KICK;
+		*exit = KEEL_EXIT_KICK;
+		return VGIC_MMIO_RETRY;
+	}
 	spin_lock(&d->lock);
 	(void)vgic_mmio_access_locked(vm, space, rd, off, len, write, val, kick);
 	spin_unlock(&d->lock);
@@ -425,7 +492,7 @@ bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uin
 		v->arch.exit_set |= VCPU_EXIT_KICK;
 		*exit = KEEL_EXIT_KICK;
 	}
-	return true;
+	return VGIC_MMIO_DONE;
 }
 
 /*

@@ -73,10 +73,10 @@ static void bit_set(struct vgic_irq *irq, enum bitreg r, bool one)
 		f &= one ? ~VI_LATCH : ~0U;
 		break;
 	case B_SACTIVE:
-		f |= one ? VI_ACTIVE : 0;
+		f |= one ? VI_ACTIVE | VI_RELOAD : 0;
 		break;
 	case B_CACTIVE:
-		f &= one ? ~VI_ACTIVE : ~0U;
+		f = one ? (f & ~VI_ACTIVE) | VI_RELOAD : f;
 		break;
 	}
 	irq->flags = (uint8_t)f;
@@ -110,6 +110,8 @@ static int irq_regs(struct vm *vm, struct vcpu *v, bool dist, uint64_t off, unsi
 			} else if (r == B_GROUP || ((*val >> i) & 1)) {
 				bit_set(irq, (enum bitreg)r, (*val >> i) & 1);
 				vgic_irq_changed_locked(vm, v, first + i, kick);
+				if (r == B_SACTIVE || r == B_CACTIVE)
+					vgic_irq_kick_locked(vm, v, first + i, kick);
 			}
 		}
 		*val = out;

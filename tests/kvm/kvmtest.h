@@ -57,6 +57,7 @@ void test_sync_mmu(bool keel);
 void test_ksm(bool keel);      /* kvmtest_mem.c: KSM replacing pages under a guest (also in test_reference()) */
 void test_guest_debug(void);  /* kvmtest_debug.c: KVM_SET_GUEST_DEBUG (also in test_reference()) */
 void test_vgic(void);         /* kvmtest_vgic.c: the in-kernel GICv3 (also in test_reference()) */
+void test_vgic_active(void);  /* kvmtest_active.c: active states across running vCPUs (from test_vgic()) */
 void test_its(void);          /* kvmtest_its.c: its ITS (also in test_reference()) */
 void test_pmu(bool keel);     /* kvmtest_pmu.c: the guest PMU (also in test_reference()) */ /* kvmtest_mem.c: the guest follows the VMM's mm (also in test_reference()) */
 
@@ -84,6 +85,12 @@ long vcpu_init(int vcpu, uint32_t target, uint32_t f0, uint32_t f1);
 uint32_t preferred_target(int vm);
 /* KVM_RUN, ended by a signal after timeout_us if it has not returned by then (got_alarm says it came). */
 long run_timeout(int vcpu, unsigned timeout_us);
+/* A thread that runs KVM_RUN once on fd, pinned to cpu; r its result. */
+struct vcpu_thread {
+	int fd, cpu;
+	long r;
+};
+void *vcpu_thread_run(void *arg);
 extern volatile sig_atomic_t got_alarm;
 /* A vCPU vcpu_id of vm runs code at code_gpa (copied to code_hva) that reads one word of each of npages pages
  * from gpa on, then writes to MMIO: 0 when it got there, else a negative errno (KVM_RUN's, or -EIO). */

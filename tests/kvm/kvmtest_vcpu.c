@@ -840,19 +840,13 @@ out:
 	check_counters_back(&base, "the guest");
 }
 
-struct vcpu_thread {
-	int fd;
-	long r;
-};
-
-static void *vcpu_thread_run(void *arg)
+void *vcpu_thread_run(void *arg)
 {
 	struct vcpu_thread *t = arg;
 	cpu_set_t set;
 
-	/* On vCPU 0's CPU: it runs once vCPU 0's thread waits for it, whatever the other CPU does. */
 	CPU_ZERO(&set);
-	CPU_SET(0, &set);
+	CPU_SET(t->cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
 	t->r = kioctl(t->fd, KVM_RUN, 0);
 	return NULL;
@@ -886,8 +880,8 @@ static void test_cpu_on(void)
 	v = GUEST_RAM + (uint64_t)((const char *)guest_cpu_on - (const char *)guest_code);
 	set_reg(vcpu0, CORE(regs.pc), &v);
 
-	t1.fd = vcpu1;
-	t1.r = 1;
+	/* On vCPU 0's CPU: it runs once vCPU 0's thread waits for it, whatever the other CPU does. */
+	t1 = (struct vcpu_thread){ .fd = vcpu1, .cpu = 0, .r = 1 };
 	/* vCPU 1 sleeps powered off in KVM_RUN, or has not got there yet: either way CPU_ON reaches it. */
 	pthread_create(&th, NULL, vcpu_thread_run, &t1);
 	r = run_timeout(vcpu0, GUARD_US);

@@ -447,4 +447,5 @@ void test_vgic(void)
 	test_irqfd_resample(&g, gic);
 	close(gic);
 	code_vm_close(&g);
+	test_vgic_active();
 }

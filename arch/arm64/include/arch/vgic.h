@@ -39,6 +39,7 @@
 #define VI_GROUP1 (1U << 4)
 #define VI_EDGE (1U << 5)
 #define VI_RESAMPLE (1U << 6) /* SPIs: the host hears of its EOIs, its line lowered (KEEL_IRQCHIP_RESAMPLE) */
+#define VI_RELOAD (1U << 7)   /* active state written since a list register took it: sync keeps the written one */
 
 struct vgic_irq {
 	uint8_t prio;
@@ -70,6 +71,8 @@ struct vgic_cpu {
 	bool polling;           /* waiting at EL2 in a guest WFI (vgic_wfi_poll): it sees dirty without a kick */
 	bool timer_active;      /* keel holds the virtual timer's physical PPI active on this CPU (vgic_flush) */
 	bool rd_last;           /* GICR_TYPER.Last, as the host says */
+	bool sync_req;          /* another vCPU waits for this one's list registers folded back (vgic_sync clears it) */
+	uint64_t *sync_wait;    /* [KEEL_MAX_VCPUS / 64]: the vCPUs its active-state access waits for (extra page) */
 	uint64_t rd_base;       /* IPA of its redistributor's frames, VGIC_NO_ADDR until placed */
 	struct vgic_lpis *lpis; /* its LPI state, in the vCPU's extra page (arch_vcpu_init) */
 };
@@ -98,6 +101,7 @@ struct memcache;
 int vgic_call(struct vm *vm, uint64_t op, const uint64_t *arg, uint64_t *ret);
 struct vgic_irq *vgic_irq_locked(struct vm *vm, struct vcpu *v, unsigned intid);
 void vgic_irq_changed_locked(struct vm *vm, struct vcpu *v, unsigned intid, uint64_t *kick);
+void vgic_irq_kick_locked(struct vm *vm, struct vcpu *v, unsigned intid, uint64_t *kick);
 void vgic_all_changed_locked(struct vm *vm, uint64_t *kick);
 void vgic_set_line_locked(struct vm *vm, struct vcpu *v, unsigned intid, bool level, uint64_t *kick);
 bool vgic_deliverable_locked(const struct vm *vm, const struct vgic_irq *irq);
@@ -123,7 +127,9 @@ unsigned vgic_irq_exit(struct vcpu *v);
 bool vgic_wfi_wakes(struct vcpu *v);
 bool vgic_wfi_poll(struct vcpu *v);
 unsigned vgic_guest_sgi(struct vcpu *v, unsigned op2, uint64_t val);
-bool vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uint64_t *val, unsigned *exit);
+enum vgic_mmio_result { VGIC_MMIO_VMM, VGIC_MMIO_DONE, VGIC_MMIO_RETRY };
+enum vgic_mmio_result vgic_guest_mmio(struct vcpu *v, uint64_t ipa, unsigned len, bool write, uint64_t *val,
+				      unsigned *exit);
 bool vgic_pending_locked(struct vm *vm, struct vcpu *v);
 void vgic_cpu_reset(struct vgic_cpu *c);
 
