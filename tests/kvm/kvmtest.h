@@ -61,6 +61,21 @@ void test_vgic_active(void);  /* kvmtest_active.c: active states across running 
 void test_its(void);          /* kvmtest_its.c: its ITS (also in test_reference()) */
 void test_pmu(bool keel);     /* kvmtest_pmu.c: the guest PMU (also in test_reference()) */ /* kvmtest_mem.c: the guest follows the VMM's mm (also in test_reference()) */
 
+/*
+ * Guest assembly shared by the GIC tests: the CPU interface on (ICC_PMR_EL1 0xff, ICC_IGRPEN1_EL1 1),
+ * IRQs unmasked, 1 reported at [x22] (GUEST_MMIO: "ready"), then WFI for ever (label 0).
+ */
+#define GUEST_ICC_ON_READY_WFI \
+	"	mov x1, #0xff\n" \
+	"	msr S3_0_C4_C6_0, x1\n" \
+	"	mov x1, #1\n" \
+	"	msr S3_0_C12_C12_7, x1\n" \
+	"	isb\n" \
+	"	msr daifclr, #2\n" \
+	"	str x1, [x22]\n" \
+	"0:	wfi\n" \
+	"	b 0b\n"
+
 /* vCPU helpers (kvmtest_vcpu.c) */
 /* A VM with GUEST_SIZE of memory at GUEST_RAM holding [code, code_end), vCPU 0 initialised (PSCI 0.2), its kvm_run. */
 struct code_vm {

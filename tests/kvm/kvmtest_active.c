@@ -55,15 +55,7 @@ __asm__(".pushsection .rodata\n"
 	"	strb w1, [x20, #0x428]\n"       /* GICD_IPRIORITYR: SPI 40 */
 	"	mov w1, #0x100\n"
 	"	str w1, [x20, #0x104]\n"        /* GICD_ISENABLER1: SPI 40 */
-	"	mov x1, #0xff\n"
-	"	msr S3_0_C4_C6_0, x1\n"         /* ICC_PMR_EL1 */
-	"	mov x1, #1\n"
-	"	msr S3_0_C12_C12_7, x1\n"       /* ICC_IGRPEN1_EL1 */
-	"	isb\n"
-	"	msr daifclr, #2\n"
-	"	str x1, [x22]\n"                /* ready */
-	"0:	wfi\n"
-	"	b 0b\n"
+	GUEST_ICC_ON_READY_WFI
 	".global guest_active_reader\n"
 	"guest_active_reader:\n"
 	"2:	ldr x1, [x23]\n"

@@ -53,15 +53,7 @@ __asm__(".pushsection .rodata\n"
 	"	str w1, [x2, #0x100]\n"         /* GICR_ISENABLER0: PPI 27, SGI 3 */
 	"	strb w1, [x2, #0x403]\n"        /* priorities 8 */
 	"	strb w1, [x2, #0x41b]\n"
-	"	mov x1, #0xff\n"
-	"	msr S3_0_C4_C6_0, x1\n"         /* ICC_PMR_EL1 */
-	"	mov x1, #1\n"
-	"	msr S3_0_C12_C12_7, x1\n"       /* ICC_IGRPEN1_EL1 */
-	"	isb\n"
-	"	msr daifclr, #2\n"
-	"	str x1, [x22]\n"                /* ready */
-	"0:	wfi\n"
-	"	b 0b\n"
+	GUEST_ICC_ON_READY_WFI
 	".balign 2048\n"
 	"1:	.skip 0x280\n"                  /* vectors: IRQ, current EL with SP_ELx */
 	"	mrs x3, S3_0_C12_C12_0\n"       /* ICC_IAR1_EL1 */
